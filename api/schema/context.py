@@ -1,0 +1,41 @@
+"""What every resolver of one request shares."""
+
+from functools import cached_property
+
+from django.conf import settings
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation import gettext as _
+from django.utils.translation.trans_real import parse_accept_lang_header
+from strawberry.django.context import StrawberryDjangoContext
+
+from api.errors import BadUserInput
+from cms import languages
+
+
+class Context(StrawberryDjangoContext):
+    """The Django request and response, plus the caller's language."""
+
+    @cached_property
+    def header_language(self):
+        """The best supported language of the request's Accept-Language, or the default."""
+        header = self.request.headers.get("Accept-Language", "")
+        for code, _quality in parse_accept_lang_header(header[:1000]):
+            if code == "*":
+                break
+            try:
+                return get_supported_language_variant(code)
+            except LookupError:
+                continue
+        return settings.LANGUAGE_CODE
+
+    def language(self, requested):
+        """The language an answer is served in: the argument, else the header, else the default."""
+        if requested is None:
+            return self.header_language
+        code = languages.normalize(requested)
+        if code is None:
+            raise BadUserInput(
+                _("Unsupported language “%(code)s”. Supported languages: %(supported)s.")
+                % {"code": requested, "supported": ", ".join(languages.codes())}
+            )
+        return code

@@ -1,0 +1,167 @@
+"""Batch loading for a page of stories: each relation costs one query per page, not per story.
+
+Every story resolved in one list shares a `StoryBatch`; the first story that asks for a
+relation loads it for all of them. Translations are loaded only in the requested
+language and its fallbacks.
+"""
+
+from collections import defaultdict
+from functools import cached_property
+
+from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
+
+from cms import languages
+from cms.models import Source, Story, StoryTranslation, Tag
+
+
+class StoryBatch:
+    """The stories of one answer, served in `language` (or its fallbacks)."""
+
+    def __init__(self, stories, language):
+        self.stories = list(stories)
+        self.language = language
+        self.chain = languages.chain(language)
+        self.ids = [story.pk for story in self.stories]
+
+    @cached_property
+    def translations(self):
+        """Story id to its served translation."""
+        found = defaultdict(list)
+        for translation in StoryTranslation.objects.filter(
+            master_id__in=self.ids, language_code__in=self.chain
+        ):
+            found[translation.master_id].append(translation)
+        return {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
+
+    @cached_property
+    def available_languages(self):
+        """Story id to the codes of every language it exists in, in settings order."""
+        order = {code: position for position, code in enumerate(languages.codes())}
+        found = defaultdict(list)
+        for story_id, code in StoryTranslation.objects.filter(master_id__in=self.ids).values_list(
+            "master_id", "language_code"
+        ):
+            found[story_id].append(code)
+        return {
+            key: sorted(codes, key=lambda c: order.get(c, len(order)))
+            for key, codes in found.items()
+        }
+
+    @cached_property
+    def tags(self):
+        """Story id to its tags, in the order the editor added them."""
+        tag_batch = TagBatch(self.language)
+        rows = (
+            Story.tags.through.objects.filter(story_id__in=self.ids)
+            .annotate(
+                name=FilteredRelation(
+                    "tag__translations",
+                    condition=Q(tag__translations__language_code__in=self.chain),
+                )
+            )
+            .order_by("id")
+            .values_list("story_id", "tag_id", "tag__slug", "name__language_code", "name__name")
+        )
+        found = defaultdict(dict)
+        for story_id, tag_id, slug, code, name in rows:
+            tag = found[story_id].get(tag_id) or tag_batch.add(tag_id, slug)
+            tag.offer_name(code, name)
+            found[story_id][tag_id] = tag
+        return {story_id: list(tags.values()) for story_id, tags in found.items()}
+
+    @cached_property
+    def source_names(self):
+        """Source id to its name in the served language chain."""
+        source_ids = {story.source_id for story in self.stories if story.source_id}
+        found = defaultdict(list)
+        for translation in Source.translations.field.model.objects.filter(
+            master_id__in=source_ids, language_code__in=self.chain
+        ):
+            found[translation.master_id].append(translation)
+        return {
+            source_id: languages.pick(rows, self.chain).name for source_id, rows in found.items()
+        }
+
+
+class TagEntry:
+    """A tag as served in one language chain."""
+
+    def __init__(self, batch, pk, slug, story_count=None):
+        self.batch = batch
+        self.pk = pk
+        self.slug = slug
+        self._names = {}
+        self._story_count = story_count
+
+    def offer_name(self, code, name):
+        if code is not None:
+            self._names[code] = name
+
+    @property
+    def name(self):
+        for code in self.batch.chain:
+            if code in self._names:
+                return self._names[code]
+        return self.slug
+
+    @property
+    def story_count(self):
+        if self._story_count is None:
+            self._story_count = self.batch.story_counts.get(self.pk, 0)
+        return self._story_count
+
+
+class TagBatch:
+    """Tags served together in one language; their story counts load together too."""
+
+    def __init__(self, language):
+        self.language = language
+        self.chain = languages.chain(language)
+        self.entries = {}
+
+    def add(self, pk, slug, story_count=None):
+        entry = self.entries.get(pk)
+        if entry is None:
+            entry = self.entries[pk] = TagEntry(self, pk, slug, story_count)
+        return entry
+
+    @cached_property
+    def story_counts(self):
+        """Tag id to the number of stories readers see with it, in this language."""
+        rows = (
+            Story.objects.published()
+            .in_language(self.language)
+            .filter(tags__in=list(self.entries))
+            .order_by()
+            .values("tags")
+            .annotate(count=Count("pk", distinct=True))
+            .values_list("tags", "count")
+        )
+        return dict(rows)
+
+    @classmethod
+    def listed(cls, language):
+        """Every tag readers see at least one story under, most used first."""
+        batch = cls(language)
+        visible = (
+            Story.objects.published()
+            .in_language(language)
+            .filter(tags=OuterRef("pk"))
+            .order_by()
+            .values("tags")
+            .annotate(count=Count("pk", distinct=True))
+            .values("count")
+        )
+        rows = (
+            Tag.objects.annotate(
+                story_count=Subquery(visible),
+                name=FilteredRelation(
+                    "translations", condition=Q(translations__language_code__in=batch.chain)
+                ),
+            )
+            .filter(story_count__gt=0)
+            .values_list("pk", "slug", "story_count", "name__language_code", "name__name")
+        )
+        for pk, slug, story_count, code, name in rows:
+            batch.add(pk, slug, story_count).offer_name(code, name)
+        return sorted(batch.entries.values(), key=lambda tag: (-tag.story_count, tag.slug))

@@ -1,0 +1,207 @@
+"""Root query fields: every one starts from `Story.objects.published()`."""
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from django.utils.translation import gettext as _
+from strawberry import relay
+from strawberry.types import Info
+
+from api.errors import BadUserInput
+from cms.models import Story as StoryModel
+
+from . import pagination
+from .loaders import StoryBatch, TagBatch
+from .pagination import PageInfo, StoryOrder
+from .types import Story, Tag
+
+MAX_SEARCH_LENGTH = 200
+LANGUAGE_DESCRIPTION = (
+    "Language code (case-insensitive), e.g. `en` or `zh-hans`. Defaults to the request's "
+    "Accept-Language, then to the site's default language."
+)
+
+
+def load_stories(info, language, **lookups):
+    """Published stories matching `lookups`, served in the caller's language, as `Story` objects."""
+    code = info.context.language(language)
+    visible = StoryModel.objects.published().in_language(code)
+    stories = list(visible.select_related("source").filter(**lookups))
+    batch = StoryBatch(stories, code)
+    return [Story(_story=story, _batch=batch) for story in stories]
+
+
+@strawberry.input(description="Narrows a story list; every condition given must hold.")
+class StoryFilter:
+    tags: list[str] | None = strawberry.field(
+        default=None, description="Only stories carrying every one of these tag slugs."
+    )
+    source: str | None = strawberry.field(
+        default=None, description="Only stories citing the source with this slug."
+    )
+    published_after: datetime | None = strawberry.field(
+        default=None, description="Only stories published at or after this time."
+    )
+    published_before: datetime | None = strawberry.field(
+        default=None, description="Only stories published before this time."
+    )
+    min_hot: int | None = strawberry.field(default=None, description="Lowest hot score, 0–100.")
+    min_quality: int | None = strawberry.field(
+        default=None, description="Lowest quality score, 0–100."
+    )
+    min_impact: int | None = strawberry.field(
+        default=None, description="Lowest impact score, 0–100."
+    )
+
+    def apply(self, queryset):
+        for slug in self.tags or []:
+            queryset = queryset.with_tag(slug)
+        if self.source is not None:
+            queryset = queryset.filter(source__slug=self.source)
+        for bound in ("published_after", "published_before"):
+            value = getattr(self, bound)
+            if value is not None and value.tzinfo is None:
+                raise BadUserInput(
+                    _("`%(field)s` needs a time zone, e.g. 2026-01-31T08:00:00Z.")
+                    % {"field": strawberry_name(bound)}
+                )
+        if self.published_after is not None:
+            queryset = queryset.filter(published_at__gte=self.published_after)
+        if self.published_before is not None:
+            queryset = queryset.filter(published_at__lt=self.published_before)
+        for score in ("hot", "quality", "impact"):
+            minimum = getattr(self, f"min_{score}")
+            if minimum is None:
+                continue
+            if not 0 <= minimum <= 100:
+                raise BadUserInput(
+                    _("`%(field)s` must be between 0 and 100; it was %(value)s.")
+                    % {"field": strawberry_name(f"min_{score}"), "value": minimum}
+                )
+            queryset = queryset.filter(**{f"{score}__gte": minimum})
+        return queryset
+
+
+def strawberry_name(python_name):
+    head, *rest = python_name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+@strawberry.type(description="A story in a list, with the cursor that points at it.")
+class StoryEdge:
+    cursor: str = strawberry.field(description="Pass as `after` to continue after this story.")
+    node: Story = strawberry.field(description="The story.")
+
+
+@strawberry.type(description="A page of stories.")
+class StoryConnection:
+    edges: list[StoryEdge] = strawberry.field(description="The stories of this page, in order.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
+    _matching: strawberry.Private[object]
+
+    @strawberry.field(description="How many stories the whole list holds, on every page.")
+    def total_count(self) -> int:
+        return self._matching.count()
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(
+        description="One published story by slug, or null when readers cannot see it."
+    )
+    def story(
+        self,
+        info: Info,
+        slug: str,
+        language: Annotated[
+            str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
+        ] = None,
+    ) -> Story | None:
+        found = load_stories(info, language, slug=slug)
+        return found[0] if found else None
+
+    @strawberry.field(
+        description="Published stories, newest first unless `orderBy` says otherwise."
+    )
+    def stories(
+        self,
+        info: Info,
+        language: Annotated[
+            str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
+        ] = None,
+        first: Annotated[int, strawberry.argument(description="Page size, 1 to 100.")] = 20,
+        after: Annotated[
+            str | None, strawberry.argument(description="The `endCursor` of the previous page.")
+        ] = None,
+        tag: Annotated[
+            str | None, strawberry.argument(description="Only stories with this tag slug.")
+        ] = None,
+        order_by: Annotated[
+            StoryOrder, strawberry.argument(description="The order of the list.")
+        ] = StoryOrder.PUBLISHED_DESC,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Words to find in the served title, summary or analysis."
+            ),
+        ] = None,
+        filter: Annotated[
+            StoryFilter | None, strawberry.argument(description="Further conditions.")
+        ] = None,
+    ) -> StoryConnection:
+        pagination.check_page_size(first)
+        code = info.context.language(language)
+        matching = StoryModel.objects.published().in_language(code)
+        if tag is not None:
+            matching = matching.with_tag(tag)
+        if search is not None:
+            search = search.strip()
+            if not search:
+                raise BadUserInput(_("`search` needs at least one word."))
+            if len(search) > MAX_SEARCH_LENGTH:
+                raise BadUserInput(
+                    _("`search` may be at most %(max)s characters long.")
+                    % {"max": MAX_SEARCH_LENGTH}
+                )
+            matching = matching.search(search)
+        if filter is not None:
+            matching = filter.apply(matching)
+        page = matching.select_related("source").order_by(*pagination.order_by(order_by))
+        if after is not None:
+            page = page.filter(
+                pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
+            )
+        stories = list(page[: first + 1])
+        has_next = len(stories) > first
+        stories = stories[:first]
+        batch = StoryBatch(stories, code)
+        edges = [
+            StoryEdge(
+                cursor=pagination.encode_cursor(order_by, story),
+                node=Story(_story=story, _batch=batch),
+            )
+            for story in stories
+        ]
+        return StoryConnection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+            _matching=matching,
+        )
+
+    @strawberry.field(description="Tags with at least one story readers see, most used first.")
+    def tags(
+        self,
+        info: Info,
+        language: Annotated[
+            str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
+        ] = None,
+    ) -> list[Tag]:
+        return [Tag(_entry=entry) for entry in TagBatch.listed(info.context.language(language))]
+
+    node: relay.Node | None = relay.node(description="Any object by its global `id`.")

@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from api.views import graphql_view
+
+urlpatterns = [
+    path("graphql", graphql_view, name="graphql"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]

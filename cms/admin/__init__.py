@@ -1,0 +1,3 @@
+from . import story, taxonomy
+
+__all__ = ["story", "taxonomy"]

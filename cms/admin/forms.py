@@ -1,0 +1,37 @@
+"""The story form editors and translators fill in, one language tab at a time."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from parler.forms import TranslatableModelForm, TranslatedField
+
+from cms.models import Story
+
+from .widgets import Column, RowsField
+
+TLDR_COLUMNS = [Column("text", _("Bullet"), multiline=True)]
+KEY_DATA_COLUMNS = [
+    Column("entity", _("Entity")),
+    Column("detail", _("Detail"), multiline=True),
+    Column("metric", _("Metric")),
+]
+INSIGHT_COLUMNS = [Column("title", _("Title")), Column("body", _("Body"), multiline=True)]
+FAQ_COLUMNS = [
+    Column("question", _("Question"), multiline=True),
+    Column("answer", _("Answer"), multiline=True),
+]
+
+
+class StoryForm(TranslatableModelForm):
+    tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
+    key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
+    insights = TranslatedField(form_class=RowsField, columns=INSIGHT_COLUMNS)
+    faq = TranslatedField(form_class=RowsField, columns=FAQ_COLUMNS)
+    minor_edit = forms.BooleanField(
+        label=_("Minor edit"),
+        required=False,
+        help_text=_("A typo fix or the like: readers are not told the story was updated."),
+    )
+
+    class Meta:
+        model = Story
+        fields = "__all__"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CmsConfig(AppConfig):
+    """The newsroom: stories, tags, sources and the rules editors work by."""
+
+    name = "cms"
+    verbose_name = _("Newsroom")

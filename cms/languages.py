@@ -1,0 +1,38 @@
+"""Which languages exist, and which one serves a story when its own is missing."""
+
+from django.conf import settings
+from parler import appsettings
+
+
+def codes():
+    """The language codes the site publishes in, in settings order."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def normalize(code):
+    """Return the supported code matching `code` case-insensitively, or None."""
+    if not isinstance(code, str):
+        return None
+    wanted = code.strip().lower().replace("_", "-")
+    for known in codes():
+        if known.lower() == wanted:
+            return known
+    return None
+
+
+def chain(code):
+    """The requested language followed by its fallbacks, without repeats."""
+    result = []
+    for candidate in appsettings.PARLER_LANGUAGES.get_active_choices(code):
+        if candidate not in result:
+            result.append(candidate)
+    return result
+
+
+def pick(translations, languages):
+    """The first translation (of those given) in the first language of `languages` that has one."""
+    by_language = {t.language_code: t for t in translations}
+    for code in languages:
+        if code in by_language:
+            return by_language[code]
+    return None

@@ -1,0 +1,52 @@
+"""Search indexes that only PostgreSQL has: trigram for substrings, GIN for full text.
+
+They are created outside the model state on purpose: SQLite has neither kind, and
+the search queries work without them, only slower.
+"""
+
+from django.conf import settings
+from django.db import migrations
+
+TRIGRAM_INDEX = "cms_story_translation_search_trgm"
+
+
+def fulltext_index_name(config):
+    return f"cms_story_translation_search_{config}"
+
+
+def create(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.indexes import GinIndex
+    from django.contrib.postgres.search import SearchVector
+
+    translation = apps.get_model("cms", "StoryTranslation")
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.add_index(
+        translation,
+        GinIndex(fields=["search_document"], opclasses=["gin_trgm_ops"], name=TRIGRAM_INDEX),
+    )
+    for config in sorted(set(settings.CMS_SEARCH_CONFIGS.values())):
+        schema_editor.add_index(
+            translation,
+            GinIndex(
+                SearchVector("search_document", config=config),
+                name=fulltext_index_name(config),
+            ),
+        )
+
+
+def drop(apps, schema_editor):
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    names = [TRIGRAM_INDEX] + [
+        fulltext_index_name(config) for config in set(settings.CMS_SEARCH_CONFIGS.values())
+    ]
+    for name in names:
+        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cms", "0001_initial")]
+
+    operations = [migrations.RunPython(create, drop)]

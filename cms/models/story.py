@@ -1,0 +1,203 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
+
+from cms import richtext
+from cms.validators import ListOfRows, ListOfTexts
+
+from .querysets import StoryManager
+
+SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
+KEY_DATA_FIELDS = ("entity", "detail", "metric")
+INSIGHT_FIELDS = ("title", "body")
+FAQ_FIELDS = ("question", "answer")
+
+
+def score_field(name, help_text):
+    return models.PositiveSmallIntegerField(
+        name, default=0, validators=SCORE_VALIDATORS, help_text=help_text
+    )
+
+
+class Story(TranslatableModel):
+    """A news story: one slug, scores and counters, and a version per language."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The story's address on the reader site, shared by all languages."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    published_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers see a published story from this time on. "
+            "Left empty, it is set to the moment the story is published."
+        ),
+    )
+    first_published_at = models.DateTimeField(_("first published"), null=True, editable=False)
+    updated_at = models.DateTimeField(
+        _("updated"),
+        null=True,
+        blank=True,
+        help_text=_("The last material edit readers are told about (“Updated 2h ago”)."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    modified_at = models.DateTimeField(_("last saved"), auto_now=True)
+    hot = score_field(_("hot"), _("How much attention the story gets, 0–100."))
+    quality = score_field(_("quality"), _("How solid the reporting is, 0–100."))
+    impact = score_field(_("impact"), _("How much it matters to the industry, 0–100."))
+    view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
+    share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
+    ai_generated = models.BooleanField(
+        _("AI-generated"),
+        default=True,
+        help_text=_("Readers are shown a disclaimer on AI-generated stories."),
+    )
+    source = models.ForeignKey(
+        "cms.Source",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="stories",
+    )
+    source_url = models.URLField(
+        _("original article"),
+        max_length=1000,
+        blank=True,
+        help_text=_("The address of the article this story cites."),
+    )
+    tags = models.ManyToManyField(
+        "cms.Tag", verbose_name=_("tags"), blank=True, related_name="stories"
+    )
+
+    objects = StoryManager()
+
+    class Meta:
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "-published_at", "-id"], name="story_published_idx"),
+            models.Index(fields=["status", "-updated_at", "-id"], name="story_updated_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hot__gte=0, hot__lte=100), name="story_hot_0_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quality__gte=0, quality__lte=100), name="story_quality_0_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(impact__gte=0, impact__lte=100), name="story_impact_0_100"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="story_published_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.safe_translation_getter("title", any_language=True) or self.slug
+
+    def save(self, *args, **kwargs):
+        if self.status == self.Status.PUBLISHED:
+            if self.published_at is None:
+                self.published_at = timezone.now()
+            if self.first_published_at is None:
+                self.first_published_at = self.published_at
+        # "Updated" is never earlier than the publish time readers see.
+        if self.published_at and (self.updated_at is None or self.updated_at < self.published_at):
+            self.updated_at = self.published_at
+        super().save(*args, **kwargs)
+
+    def is_live(self, now=None):
+        """Whether readers can see this story now."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= (now or timezone.now())
+        )
+
+    def mark_updated(self, now=None):
+        """Record a material edit: readers of a live story see a new "Updated" time."""
+        if self.is_live(now):
+            self.updated_at = now or timezone.now()
+
+
+class StoryTranslation(TranslatedFieldsModel):
+    """Everything a story says in one language; each language owns its lists."""
+
+    master = TranslationsForeignKey(
+        Story, related_name="translations", null=True, on_delete=models.CASCADE
+    )
+    title = models.CharField(_("title"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    tldr = models.JSONField(
+        _("TL;DR"),
+        default=list,
+        blank=True,
+        validators=[ListOfTexts()],
+        help_text=_("Short bullets, in reading order."),
+    )
+    key_data = models.JSONField(
+        _("key data"),
+        default=list,
+        blank=True,
+        validators=[ListOfRows(KEY_DATA_FIELDS)],
+        help_text=_("Rows of entity, detail and metric, in reading order."),
+    )
+    analysis = models.TextField(
+        _("deep analysis"), blank=True, help_text=_("Markdown. Links, lists and emphasis work.")
+    )
+    analysis_html = models.TextField(editable=False, blank=True)
+    analysis_text = models.TextField(editable=False, blank=True)
+    insights = models.JSONField(
+        _("industry insights"),
+        default=list,
+        blank=True,
+        validators=[ListOfRows(INSIGHT_FIELDS)],
+        help_text=_("Numbered insights, each a title and a body."),
+    )
+    faq = models.JSONField(
+        _("FAQ"),
+        default=list,
+        blank=True,
+        validators=[ListOfRows(FAQ_FIELDS)],
+        help_text=_("Questions and answers, in reading order."),
+    )
+    search_document = models.TextField(editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("story translation")
+        verbose_name_plural = _("story translations")
+        db_table = "cms_story_translation"
+        unique_together = [("language_code", "master")]
+        default_permissions = ()
+
+    def __str__(self):
+        return self.title
+
+    def refresh_derived(self):
+        """Recompute the rendered analysis and the search document from the editable fields."""
+        self.analysis_html = richtext.render(self.analysis)
+        self.analysis_text = richtext.to_text(self.analysis_html)
+        self.search_document = "\n".join(
+            part for part in (self.title, self.summary, self.analysis_text) if part
+        ).lower()
+
+    def save(self, *args, **kwargs):
+        self.refresh_derived()
+        super().save(*args, **kwargs)

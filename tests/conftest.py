@@ -1,0 +1,43 @@
+import json
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CONTRACT_DIR = Path(settings.BASE_DIR).parent / "shared" / "contract"
+SEED_STORY = Path(settings.BASE_DIR).parent / "shared" / "seed-story.txt"
+
+
+def read_contract(name):
+    """A document of the reader site's contract, read from ../shared/contract/ as it is."""
+    path = CONTRACT_DIR / name
+    if not path.exists():
+        pytest.fail(f"The contract document {path} is missing: tests read it from ../shared.")
+    return path.read_text(encoding="utf-8")
+
+
+class GraphQLClient:
+    """Posts GraphQL documents to /graphql the way a frontend does."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def __call__(self, query, variables=None, operation_name=None, **headers):
+        body = {"query": query, "variables": variables or {}}
+        if operation_name:
+            body["operationName"] = operation_name
+        response = self.client.post(
+            "/graphql", data=json.dumps(body), content_type="application/json", headers=headers
+        )
+        assert response.status_code == 200, response.content
+        return response.json()
+
+
+@pytest.fixture
+def gql(client):
+    return GraphQLClient(client)
+
+
+@pytest.fixture
+def contract():
+    return read_contract

@@ -1,0 +1,70 @@
+"""Build stories, tags and sources for tests, in any languages."""
+
+import itertools
+from datetime import timedelta
+
+from django.utils import timezone
+
+from cms.models import Source, Story, Tag
+
+_numbers = itertools.count(1)
+
+
+def make_tag(slug, **names):
+    """A tag with names per language: make_tag("security", en="Security", zh_hans="安全")."""
+    tag = Tag(slug=slug)
+    for code, name in names.items():
+        tag.set_current_language(code.replace("_", "-"))
+        tag.name = name
+    tag.save()
+    return tag
+
+
+def make_source(slug="semafor", homepage="https://www.semafor.com", **names):
+    source = Source(slug=slug, homepage=homepage)
+    for code, name in (names or {"en": slug.title()}).items():
+        source.set_current_language(code.replace("_", "-"))
+        source.name = name
+    source.save()
+    return source
+
+
+def make_story(
+    slug=None,
+    languages=("en", "zh-hans"),
+    status=Story.Status.PUBLISHED,
+    hours_ago=1,
+    tags=(),
+    **fields,
+):
+    """A story published `hours_ago` (None: no time), with a version per language.
+
+    Translated texts default to "<slug> <language> title" etc.; pass e.g. `title_en=...`.
+    """
+    number = next(_numbers)
+    slug = slug or f"story-{number}"
+    translated = {
+        key: fields.pop(key)
+        for key in list(fields)
+        if key.rsplit("_", 1)[-1] in {"en", "hans"} and "_" in key
+    }
+    story = Story(
+        slug=slug,
+        status=status,
+        published_at=None if hours_ago is None else timezone.now() - timedelta(hours=hours_ago),
+        **fields,
+    )
+    for code in languages:
+        suffix = code.replace("-", "_").replace("zh_hans", "zh_hans")
+        story.set_current_language(code)
+        story.title = translated.get(f"title_{suffix}", f"{slug} {code} title")
+        story.summary = translated.get(f"summary_{suffix}", f"{slug} {code} summary")
+        story.analysis = translated.get(f"analysis_{suffix}", f"{slug} {code} analysis")
+        story.tldr = translated.get(f"tldr_{suffix}", [f"{slug} {code} bullet"])
+        story.key_data = translated.get(f"key_data_{suffix}", [])
+        story.insights = translated.get(f"insights_{suffix}", [])
+        story.faq = translated.get(f"faq_{suffix}", [])
+    story.save()
+    if tags:
+        story.tags.set(tags)
+    return story
