@@ -1,0 +1,53 @@
+# Two commands do everything: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
+DEV_ENV := DJANGO_DEBUG=1
+TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
+
+.PHONY: setup run test lint format schema messages clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "Python 3.11 or newer is needed (found: $$($(PYTHON) --version 2>&1))."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: setup
+	@$(PY) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
+		r = s.connect_ex(("$(HOST)", $(PORT))); sys.exit(0 if r else 1)' || \
+		{ echo "Port $(PORT) on $(HOST) is already in use. Stop whatever serves it, or pick another: PORT=8001 make run"; exit 1; }
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	@$(DEV_ENV) $(PY) manage.py demo_account
+	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
+	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+schema: setup
+	$(DEV_ENV) $(PY) -m api.export_schema > schema.graphql
+
+messages: setup
+	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+	cd locale && msgfmt --check -o zh_Hans/LC_MESSAGES/django.mo zh_Hans/LC_MESSAGES/django.po
+
+clean:
+	rm -rf $(VENV) var .pytest_cache
