@@ -1,6 +1,7 @@
 """The story form editors and translators fill in, one language tab at a time."""
 
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.forms import TranslatableModelForm, TranslatedField
 
@@ -21,6 +22,13 @@ FAQ_COLUMNS = [
 ]
 
 
+def formfield(db_field, **kwargs):
+    """Model fields' form fields, with web addresses assumed to be https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class StoryForm(TranslatableModelForm):
     tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
     key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
@@ -35,3 +43,4 @@ class StoryForm(TranslatableModelForm):
     class Meta:
         model = Story
         fields = "__all__"
+        formfield_callback = formfield

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
@@ -29,6 +30,7 @@ class MissingLanguageFilter(admin.SimpleListFilter):
 @admin.register(Story)
 class StoryAdmin(TranslatableAdmin):
     form = StoryForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",
         "status",

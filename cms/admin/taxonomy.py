@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
@@ -10,6 +11,7 @@ class CountedAdmin(TranslatableAdmin):
     """A translated name with a slug, listed with how many stories use it."""
 
     list_display = ("name_column", "slug", "language_column", "story_total")
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ("slug", "translations__name")
 
     def get_prepopulated_fields(self, request, obj=None):

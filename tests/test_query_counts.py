@@ -1,0 +1,68 @@
+"""Contract documents cost the same SQL whatever the page size: no N+1."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_source, make_story, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many_stories():
+    tags = [make_tag(f"tag-{n}", en=f"Tag {n}", zh_hans=f"标签{n}") for n in range(3)]
+    source = make_source("semafor", en="Semafor", zh_hans="Semafor")
+    for number in range(110):
+        languages = ("en",) if number % 3 == 0 else ("en", "zh-hans")
+        make_story(
+            f"s{number}",
+            languages=languages,
+            hours_ago=number + 1,
+            tags=tags[: number % 3 + 1],
+            source=source,
+            source_url="https://www.semafor.com/a",
+        )
+
+
+def count_queries(gql, document, variables):
+    with CaptureQueriesContext(connection) as queries:
+        result = gql(document, variables)
+    assert "errors" not in result, result
+    return len(queries)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_front_page_query_count_does_not_grow_with_first(gql, contract, many_stories, language):
+    document = contract("front_page.graphql")
+    counts = {
+        first: count_queries(gql, document, {"language": language, "first": first})
+        for first in (1, 20, 100)
+    }
+    assert counts == {1: 5, 20: 5, 100: 5}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_search_query_count_does_not_grow_with_first(gql, contract, many_stories, language):
+    document = contract("search.graphql")
+    counts = {
+        first: count_queries(gql, document, {"language": language, "query": "s1", "first": first})
+        for first in (1, 20, 100)
+    }
+    assert counts == {1: 3, 20: 3, 100: 3}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_story_page_costs_a_fixed_number_of_queries(gql, contract, many_stories, language):
+    document = contract("story_page.graphql")
+    assert count_queries(gql, document, {"slug": "s1", "language": language}) == 5
+
+
+def test_translations_are_loaded_only_in_the_served_languages(gql, contract, many_stories):
+    with CaptureQueriesContext(connection) as queries:
+        gql(contract("front_page.graphql"), {"language": "en", "first": 5})
+    translation_queries = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "cms_story_translation"')
+    ]
+    assert len(translation_queries) == 1
+    assert "'zh-hans'" not in translation_queries[0]
