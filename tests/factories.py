@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cms.models import Source, Story, Tag
+from cms.models import Source, Story, Tag, set_tags
 
 _numbers = itertools.count(1)
 
@@ -66,5 +66,5 @@ def make_story(
         story.faq = translated.get(f"faq_{suffix}", [])
     story.save()
     if tags:
-        story.tags.set(tags)
+        set_tags(story, tags)
     return story

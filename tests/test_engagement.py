@@ -23,9 +23,7 @@ def test_record_share_counts_one_share_on_a_known_network(gql, contract):
     make_story("s")
     document = contract("engagement.graphql")
     for expected in (1, 2):
-        result = gql(
-            document, {"slug": "s", "network": "weibo"}, operation_name="RecordShare"
-        )
+        result = gql(document, {"slug": "s", "network": "weibo"}, operation_name="RecordShare")
         assert result == {"data": {"recordShare": {"shareCount": expected}}}
 
 

@@ -17,9 +17,7 @@ def newsroom():
         "s1": make_story("s1", hours_ago=1, hot=10, quality=50, impact=90, tags=[security]),
         "s2": make_story("s2", hours_ago=2, hot=90, quality=40, impact=10, languages=("en",)),
         "s3": make_story("s3", hours_ago=3, hot=50, quality=90, impact=50, tags=[policy]),
-        "s4": make_story(
-            "s4", hours_ago=4, hot=50, quality=10, impact=70, tags=[security, policy]
-        ),
+        "s4": make_story("s4", hours_ago=4, hot=50, quality=10, impact=70, tags=[security, policy]),
         "s5": make_story("s5", hours_ago=5, hot=70, quality=70, impact=30, languages=("zh-hans",)),
     }
     make_story("draft", status=Story.Status.DRAFT, hours_ago=None, hot=100, tags=[security])

@@ -6,7 +6,7 @@ from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
 
-QUERY = "query($l: String) { story(slug: \"s\", language: $l) { language title } }"
+QUERY = 'query($l: String) { story(slug: "s", language: $l) { language title } }'
 
 
 @pytest.fixture
@@ -58,9 +58,7 @@ def test_an_unsupported_language_is_a_clear_error_naming_the_supported_ones(gql,
 
 def test_a_story_missing_the_language_is_served_in_the_fallback(gql):
     make_story("s", languages=("en",))
-    result = gql(
-        "{ story(slug: \"s\", language: \"zh-hans\") { language availableLanguages title } }"
-    )
+    result = gql('{ story(slug: "s", language: "zh-hans") { language availableLanguages title } }')
     assert result == {
         "data": {"story": {"language": "en", "availableLanguages": ["en"], "title": "s en title"}}
     }
@@ -68,6 +66,6 @@ def test_a_story_missing_the_language_is_served_in_the_fallback(gql):
 
 def test_a_story_only_in_chinese_is_not_served_to_english_readers(gql):
     make_story("s", languages=("zh-hans",))
-    assert gql("{ story(slug: \"s\", language: \"en\") { slug } }") == {"data": {"story": None}}
-    result = gql("{ story(slug: \"s\", language: \"zh-hans\") { language availableLanguages } }")
+    assert gql('{ story(slug: "s", language: "en") { slug } }') == {"data": {"story": None}}
+    result = gql('{ story(slug: "s", language: "zh-hans") { language availableLanguages } }')
     assert result == {"data": {"story": {"language": "zh-hans", "availableLanguages": ["zh-hans"]}}}

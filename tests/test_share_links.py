@@ -41,7 +41,9 @@ def test_the_canonical_address_comes_from_settings(gql, story):
     assert links(gql, "en")[0] == "https://ai.example.org/en/chips-cloud.html"
 
 
-@pytest.mark.parametrize(("language", "title"), [("en", TITLE), ("zh-hans", "芯片与云:谁来买单?#AI")])
+@pytest.mark.parametrize(
+    ("language", "title"), [("en", TITLE), ("zh-hans", "芯片与云:谁来买单?#AI")]
+)
 def test_titles_and_tracked_addresses_survive_encoding(gql, story, language, title):
     canonical, by_network = links(gql, language)
     x = parse_qs(urlsplit(by_network["x"]["url"]).query)

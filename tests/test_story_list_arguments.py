@@ -9,8 +9,10 @@ from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db
 
-LIST = "query($first: Int, $after: String, $f: StoryFilter, $q: String) " \
+LIST = (
+    "query($first: Int, $after: String, $f: StoryFilter, $q: String) "
     "{ stories(first: $first, after: $after, filter: $f, search: $q) { edges { node { slug } } } }"
+)
 
 
 def slugs(result):
@@ -38,7 +40,15 @@ def test_page_size_100_is_allowed(gql):
 
 @pytest.mark.parametrize(
     "cursor",
-    ["garbage", "", "!!!", "WyJob3QiLDEsMl0", "WzEsMiwzXQ", "eyJhIjoxfQ", "WyJwdWJsaXNoZWQiLCJ4IiwxXQ"],
+    [
+        "garbage",
+        "",
+        "!!!",
+        "WyJob3QiLDEsMl0",
+        "WzEsMiwzXQ",
+        "eyJhIjoxfQ",
+        "WyJwdWJsaXNoZWQiLCJ4IiwxXQ",
+    ],
 )
 def test_a_cursor_that_is_not_ours_is_a_clear_error(gql, cursor):
     make_story()
@@ -51,7 +61,7 @@ def test_a_cursor_that_is_not_ours_is_a_clear_error(gql, cursor):
 def test_a_cursor_from_another_ordering_is_rejected(gql):
     make_story()
     make_story()
-    hot = gql('{ stories(first: 1, orderBy: HOT_DESC) { pageInfo { endCursor } } }')
+    hot = gql("{ stories(first: 1, orderBy: HOT_DESC) { pageInfo { endCursor } } }")
     cursor = hot["data"]["stories"]["pageInfo"]["endCursor"]
     assert error(gql(LIST, {"after": cursor}))[1] == "BAD_USER_INPUT"
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
 
 from cms import languages
-from cms.models import Source, Story, StoryTranslation, Tag
+from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 
 
 class StoryBatch:
@@ -52,14 +52,14 @@ class StoryBatch:
         """Story id to its tags, in the order the editor added them."""
         tag_batch = TagBatch(self.language)
         rows = (
-            Story.tags.through.objects.filter(story_id__in=self.ids)
+            StoryTag.objects.filter(story_id__in=self.ids)
             .annotate(
                 name=FilteredRelation(
                     "tag__translations",
                     condition=Q(tag__translations__language_code__in=self.chain),
                 )
             )
-            .order_by("id")
+            .order_by("position", "id")
             .values_list("story_id", "tag_id", "tag__slug", "name__language_code", "name__name")
         )
         found = defaultdict(dict)

@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
-from cms.models import Story
+from cms.models import Story, StoryTag
 
 from .forms import StoryForm
 
@@ -27,6 +27,13 @@ class MissingLanguageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StoryTagInline(admin.TabularInline):
+    model = StoryTag
+    fields = ("tag", "position")
+    autocomplete_fields = ("tag",)
+    extra = 1
+
+
 @admin.register(Story)
 class StoryAdmin(TranslatableAdmin):
     form = StoryForm
@@ -44,7 +51,7 @@ class StoryAdmin(TranslatableAdmin):
     list_filter = ("status", "tags", "source", MissingLanguageFilter, "ai_generated")
     search_fields = ("translations__title", "slug")
     date_hierarchy = "published_at"
-    filter_horizontal = ("tags",)
+    inlines = (StoryTagInline,)
     list_per_page = 50
     readonly_fields = (
         "updated_at",
@@ -70,7 +77,7 @@ class StoryAdmin(TranslatableAdmin):
         ),
         (_("Scores"), {"fields": ("hot", "quality", "impact")}),
         (_("Content"), {"fields": ("tldr", "key_data", "analysis", "insights", "faq")}),
-        (_("Source and tags"), {"fields": ("ai_generated", "source", "source_url", "tags")}),
+        (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
         (
             _("Statistics"),
             {

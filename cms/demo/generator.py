@@ -119,7 +119,11 @@ def translation(rng, story, code, topic, paragraphs):
     else:
         title = f"{company_zh}{action_zh}({version}.0)"
         summary = f"{company_zh}{action_zh}。{chosen[0][0].replace('**', '').replace('*', '')}"
-        tldr = [f"{company_zh}{action_zh}。", "定价与访问细节尚不明确。", "业内预计将引发连锁反应。"]
+        tldr = [
+            f"{company_zh}{action_zh}。",
+            "定价与访问细节尚不明确。",
+            "业内预计将引发连锁反应。",
+        ]
         insights = [{"title": "成本", "body": "全行业的推理成本持续下降。"}]
         faq = [{"question": f"{company_zh}宣布了什么?", "answer": f"{action_zh}。"}]
         key_data = []

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cms.models import Source, Story, Tag
+from cms.models import Source, Story, Tag, set_tags
 
 DEMO_FILE = Path(__file__).with_name("stories.json")
 TRANSLATED_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
@@ -68,6 +68,6 @@ def load(data=None, now=None):
             for field in TRANSLATED_FIELDS:
                 setattr(story, field, fields[field])
         story.save()
-        story.tags.set([tags[slug] for slug in item["tags"]])
+        set_tags(story, [tags[slug] for slug in item["tags"]])
         created += 1
     return created

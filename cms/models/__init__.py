@@ -1,5 +1,5 @@
 from .source import Source
-from .story import Story, StoryTranslation
+from .story import Story, StoryTag, StoryTranslation, set_tags
 from .tag import Tag
 
-__all__ = ["Source", "Story", "StoryTranslation", "Tag"]
+__all__ = ["Source", "Story", "StoryTag", "StoryTranslation", "Tag", "set_tags"]

@@ -80,7 +80,11 @@ class Story(TranslatableModel):
         help_text=_("The address of the article this story cites."),
     )
     tags = models.ManyToManyField(
-        "cms.Tag", verbose_name=_("tags"), blank=True, related_name="stories"
+        "cms.Tag",
+        verbose_name=_("tags"),
+        blank=True,
+        related_name="stories",
+        through="cms.StoryTag",
     )
 
     objects = StoryManager()
@@ -135,6 +139,35 @@ class Story(TranslatableModel):
         """Record a material edit: readers of a live story see a new "Updated" time."""
         if self.is_live(now):
             self.updated_at = now or timezone.now()
+
+
+class StoryTag(models.Model):
+    """A tag on a story, at the position the editor put it."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(
+        "cms.Tag", verbose_name=_("tag"), on_delete=models.CASCADE, related_name="story_links"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "tag"], name="story_tag_once"),
+        ]
+
+    def __str__(self):
+        return str(self.tag)
+
+
+def set_tags(story, tags):
+    """Replace the story's tags with `tags`, in that order."""
+    StoryTag.objects.filter(story=story).delete()
+    StoryTag.objects.bulk_create(
+        StoryTag(story=story, tag=tag, position=position) for position, tag in enumerate(tags)
+    )
 
 
 class StoryTranslation(TranslatedFieldsModel):

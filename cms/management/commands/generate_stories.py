@@ -8,7 +8,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from cms.demo import generator
-from cms.models import Story, StoryTranslation
+from cms.models import Story, StoryTag, StoryTranslation
 
 
 def positive(value):
@@ -74,14 +74,13 @@ class Command(BaseCommand):
             )
         Story.objects.bulk_create(stories)
         translations, links = [], []
-        through = Story.tags.through
         for story in stories:
             topic = generator.topic(rng)
             for code in generator.PARAGRAPHS:
-                translations.append(generator.translation(rng, story, code, topic, paragraphs[code]))
-            for tag in rng.sample(tags, rng.randint(1, 3)):
-                links.append(through(story_id=story.pk, tag_id=tag.pk))
+                translations.append(
+                    generator.translation(rng, story, code, topic, paragraphs[code])
+                )
+            for position, tag in enumerate(rng.sample(tags, rng.randint(1, 3))):
+                links.append(StoryTag(story_id=story.pk, tag_id=tag.pk, position=position))
         StoryTranslation.objects.bulk_create(translations)
-        through.objects.bulk_create(links)
-
-
+        StoryTag.objects.bulk_create(links)
