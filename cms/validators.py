@@ -5,18 +5,22 @@ from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
 
+# Codes are our own on purpose: a form field replaces the message of any error
+# whose code it knows (JSONField's "invalid" would become "Value must be valid JSON").
+
+
 @deconstructible
 class ListOfTexts:
     """Accept a list of non-empty strings."""
 
     def __call__(self, value):
         if not isinstance(value, list):
-            raise ValidationError(_("Expected a list."), code="invalid")
+            raise ValidationError(_("Expected a list."), code="not_a_list")
         for position, item in enumerate(value, start=1):
             if not isinstance(item, str) or not item.strip():
                 raise ValidationError(
                     _("Item %(position)s must be non-empty text."),
-                    code="invalid",
+                    code="bad_item",
                     params={"position": position},
                 )
 
@@ -33,7 +37,7 @@ class ListOfRows:
 
     def __call__(self, value):
         if not isinstance(value, list):
-            raise ValidationError(_("Expected a list."), code="invalid")
+            raise ValidationError(_("Expected a list."), code="not_a_list")
         for position, row in enumerate(value, start=1):
             if (
                 not isinstance(row, dict)
@@ -42,13 +46,13 @@ class ListOfRows:
             ):
                 raise ValidationError(
                     _("Row %(position)s must have the fields %(fields)s, each text."),
-                    code="invalid",
+                    code="bad_row",
                     params={"position": position, "fields": ", ".join(self.keys)},
                 )
             if not row[self.keys[0]].strip():
                 raise ValidationError(
-                    _("Row %(position)s needs a %(field)s."),
-                    code="invalid",
+                    _("Row %(position)s is missing its %(field)s."),
+                    code="missing_cell",
                     params={"position": position, "field": self.keys[0]},
                 )
 

@@ -116,6 +116,11 @@ class Story(TranslatableModel):
     def __str__(self):
         return self.safe_translation_getter("title", any_language=True) or self.slug
 
+    def clean(self):
+        # Before constraints are validated: publishing without a time means now.
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED:
             if self.published_at is None:
