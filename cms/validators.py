@@ -4,7 +4,6 @@ from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 
-
 # Codes are our own on purpose: a form field replaces the message of any error
 # whose code it knows (JSONField's "invalid" would become "Value must be valid JSON").
 
