@@ -1,0 +1,48 @@
+"""The /graphql endpoint over HTTP: GET, POST and the in-browser explorer."""
+
+import json
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queries_can_be_sent_as_get_requests(client):
+    make_story("s")
+    response = client.get(
+        "/graphql",
+        {"query": "query($s: String!) { story(slug: $s) { slug } }", "variables": '{"s": "s"}'},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"data": {"story": {"slug": "s"}}}
+
+
+def test_mutations_are_refused_over_get(client):
+    make_story("s")
+    response = client.get("/graphql", {"query": 'mutation { recordView(slug: "s") { viewCount } }'})
+    assert response.status_code == 405
+
+
+def test_a_browser_gets_graphiql(client):
+    response = client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert b"graphiql" in response.content.lower()
+
+
+def test_total_count_costs_a_query_only_when_asked_for(client):
+    make_story()
+
+    def queries(document):
+        with CaptureQueriesContext(connection) as captured:
+            client.post(
+                "/graphql", json.dumps({"query": document}), content_type="application/json"
+            )
+        return len(captured)
+
+    without = queries("{ stories { edges { node { slug } } } }")
+    with_count = queries("{ stories { totalCount edges { node { slug } } } }")
+    assert with_count == without + 1
