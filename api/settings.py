@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "parler",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,17 @@ CMS_STORY_URL = os.environ.get(
     "CMS_STORY_URL", "https://news.example.com/{language}/stories/{slug}"
 )
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
+# Caching of public reads: the response cache, and what HTTP caches are told.
+CMS_RESPONSE_CACHE_TIMEOUT = int(os.environ.get("CMS_RESPONSE_CACHE_TIMEOUT", "300"))
+CMS_HTTP_MAX_AGE = int(os.environ.get("CMS_HTTP_MAX_AGE", "30"))
+CMS_HTTP_SHARED_MAX_AGE = int(os.environ.get("CMS_HTTP_SHARED_MAX_AGE", "60"))
+CMS_HTTP_STALE_WHILE_REVALIDATE = int(os.environ.get("CMS_HTTP_STALE_WHILE_REVALIDATE", "30"))
+# Answers that show view or share counts are fresh for this long, everywhere.
+CMS_COUNTERS_MAX_AGE = int(os.environ.get("CMS_COUNTERS_MAX_AGE", "10"))
+# Persisted queries: folders of registered .graphql documents, and allow-list mode.
+GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
+GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
+
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}
 

@@ -41,3 +41,13 @@ def gql(client):
 @pytest.fixture
 def contract():
     return read_contract
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty shared cache, as a fresh deployment would."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

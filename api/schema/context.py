@@ -6,27 +6,35 @@ from django.conf import settings
 from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
-from strawberry.django.context import StrawberryDjangoContext
 
 from api.errors import BadUserInput
 from cms import languages
 
 
-class Context(StrawberryDjangoContext):
-    """The Django request and response, plus the caller's language."""
+def header_language(request):
+    """The best supported language of the request's Accept-Language, or the default."""
+    header = request.headers.get("Accept-Language", "")
+    for code, _quality in parse_accept_lang_header(header[:1000]):
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE
+
+
+class Context:
+    """The request, the caller's language, and what the answer depends on (for caching)."""
+
+    def __init__(self, request):
+        self.request = request
+        self.dependencies = set()
+        self.uses_counters = False
 
     @cached_property
     def header_language(self):
-        """The best supported language of the request's Accept-Language, or the default."""
-        header = self.request.headers.get("Accept-Language", "")
-        for code, _quality in parse_accept_lang_header(header[:1000]):
-            if code == "*":
-                break
-            try:
-                return get_supported_language_variant(code)
-            except LookupError:
-                continue
-        return settings.LANGUAGE_CODE
+        return header_language(self.request)
 
     def language(self, requested):
         """The language an answer is served in: the argument, else the header, else the default."""
@@ -39,3 +47,6 @@ class Context(StrawberryDjangoContext):
                 % {"code": requested, "supported": ", ".join(languages.codes())}
             )
         return code
+
+    def depends_on(self, *dependencies):
+        self.dependencies.update(dependencies)

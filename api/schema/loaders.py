@@ -17,9 +17,10 @@ from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 class StoryBatch:
     """The stories of one answer, served in `language` (or its fallbacks)."""
 
-    def __init__(self, stories, language):
+    def __init__(self, stories, language, context):
         self.stories = list(stories)
         self.language = language
+        self.context = context
         self.chain = languages.chain(language)
         self.ids = [story.pk for story in self.stories]
 
@@ -50,7 +51,7 @@ class StoryBatch:
     @cached_property
     def tags(self):
         """Story id to its tags, in the order the editor added them."""
-        tag_batch = TagBatch(self.language)
+        tag_batch = TagBatch(self.language, self.context)
         rows = (
             StoryTag.objects.filter(story_id__in=self.ids)
             .annotate(
@@ -63,6 +64,8 @@ class StoryBatch:
             .values_list("story_id", "tag_id", "tag__slug", "name__language_code", "name__name")
         )
         found = defaultdict(dict)
+        rows = list(rows)
+        self.context.depends_on(*{f"tag:{row[1]}" for row in rows})
         for story_id, tag_id, slug, code, name in rows:
             tag = found[story_id].get(tag_id) or tag_batch.add(tag_id, slug)
             tag.offer_name(code, name)
@@ -73,6 +76,7 @@ class StoryBatch:
     def source_names(self):
         """Source id to its name in the served language chain."""
         source_ids = {story.source_id for story in self.stories if story.source_id}
+        self.context.depends_on(*{f"source:{pk}" for pk in source_ids})
         found = defaultdict(list)
         for translation in Source.translations.field.model.objects.filter(
             master_id__in=source_ids, language_code__in=self.chain
@@ -114,8 +118,9 @@ class TagEntry:
 class TagBatch:
     """Tags served together in one language; their story counts load together too."""
 
-    def __init__(self, language):
+    def __init__(self, language, context):
         self.language = language
+        self.context = context
         self.chain = languages.chain(language)
         self.entries = {}
 
@@ -128,6 +133,7 @@ class TagBatch:
     @cached_property
     def story_counts(self):
         """Tag id to the number of stories readers see with it, in this language."""
+        self.context.depends_on("stories")
         rows = (
             Story.objects.published()
             .in_language(self.language)
@@ -140,9 +146,10 @@ class TagBatch:
         return dict(rows)
 
     @classmethod
-    def listed(cls, language):
+    def listed(cls, language, context):
         """Every tag readers see at least one story under, most used first."""
-        batch = cls(language)
+        context.depends_on("stories", "tags")
+        batch = cls(language, context)
         visible = (
             Story.objects.published()
             .in_language(language)

@@ -28,7 +28,11 @@ def load_stories(info, language, **lookups):
     code = info.context.language(language)
     visible = StoryModel.objects.published().in_language(code)
     stories = list(visible.select_related("source").filter(**lookups))
-    batch = StoryBatch(stories, code)
+    if stories:
+        info.context.depends_on(*(f"story:{story.pk}" for story in stories))
+    else:
+        info.context.depends_on("stories")
+    batch = StoryBatch(stories, code, info.context)
     return [Story(_story=story, _batch=batch) for story in stories]
 
 
@@ -175,7 +179,8 @@ class Query:
         stories = list(page[: first + 1])
         has_next = len(stories) > first
         stories = stories[:first]
-        batch = StoryBatch(stories, code)
+        info.context.depends_on("stories")
+        batch = StoryBatch(stories, code, info.context)
         edges = [
             StoryEdge(
                 cursor=pagination.encode_cursor(order_by, story),
@@ -202,6 +207,9 @@ class Query:
             str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
         ] = None,
     ) -> list[Tag]:
-        return [Tag(_entry=entry) for entry in TagBatch.listed(info.context.language(language))]
+        return [
+            Tag(_entry=entry)
+            for entry in TagBatch.listed(info.context.language(language), info.context)
+        ]
 
     node: relay.Node | None = relay.node(description="Any object by its global `id`.")

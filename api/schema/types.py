@@ -143,10 +143,12 @@ class Story(relay.Node):
 
     @strawberry.field(description="How many times readers opened the story.")
     def view_count(self) -> int:
+        self._batch.context.uses_counters = True
         return self._story.view_count
 
     @strawberry.field(description="How many times readers shared the story.")
     def share_count(self) -> int:
+        self._batch.context.uses_counters = True
         return self._story.share_count
 
     @strawberry.field(description="Hot, quality and impact scores, 0–100.")

@@ -14,6 +14,11 @@ class StoryQuerySet(TranslatableQuerySet):
         """Stories readers may see: published, and their publish time has come."""
         return self.filter(status="published", published_at__lte=now or timezone.now())
 
+    def next_publication(self, now=None):
+        """When the next scheduled story goes live, or None: lists change then by themselves."""
+        scheduled = self.filter(status="published", published_at__gt=now or timezone.now())
+        return scheduled.aggregate(models.Min("published_at"))["published_at__min"]
+
     def in_language(self, language):
         """Stories readable in `language` or one of its fallbacks.
 

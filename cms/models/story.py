@@ -170,9 +170,8 @@ class StoryTag(models.Model):
 def set_tags(story, tags):
     """Replace the story's tags with `tags`, in that order."""
     StoryTag.objects.filter(story=story).delete()
-    StoryTag.objects.bulk_create(
-        StoryTag(story=story, tag=tag, position=position) for position, tag in enumerate(tags)
-    )
+    for position, tag in enumerate(tags):
+        StoryTag.objects.create(story=story, tag=tag, position=position)
 
 
 class StoryTranslation(TranslatedFieldsModel):

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ApiConfig(AppConfig):
+    """The delivery layer: it holds no models, only listens to the newsroom's changes."""
+
+    name = "api"
+    verbose_name = "API"
+
+    def ready(self):
+        from . import invalidation
+
+        invalidation.connect()

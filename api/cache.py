@@ -1,0 +1,132 @@
+"""The response cache: encoded answers of public reads, invalidated by what they depend on.
+
+An answer records the dependencies its resolvers touched ("story:12", "tag:3", "stories"
+for any list) with their versions. Editing content bumps the versions of what it changes,
+in the shared cache, once its transaction commits; an answer is served only while every
+version it recorded is still current, so an edit through one process is seen by all.
+"""
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import orjson
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+
+GLOBAL = "v:global"
+STORIES = "stories"
+TAGS = "tags"
+NEXT_PUBLISH = "next-publish"
+
+
+def _version_key(dependency):
+    return f"v:{dependency}"
+
+
+@dataclass
+class Entry:
+    """A cached answer: body bytes, status, media type, ETag, dependencies and expiry."""
+
+    body: bytes
+    status: int
+    content_type: str
+    etag: str
+    dependencies: dict
+    expires_at: float
+    max_age: int
+    shared_max_age: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def response_key(document_hash, variables, operation_name, language, scope, content_type):
+    """The cache key of an answer: document, variables, operation, language, scope, media type."""
+    material = orjson.dumps(
+        [document_hash, variables, operation_name, language, scope, content_type],
+        option=orjson.OPT_SORT_KEYS,
+    )
+    return "gql:" + hashlib.sha256(material).hexdigest()
+
+
+def etag_for(body):
+    return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
+
+
+# Which dependency keys each cached answer needed last time, to fetch them along
+# with the entry in one round trip. Only a hint: a wrong guess costs a second read.
+_dependency_hints = {}
+_HINTS_MAX = 10000
+
+
+def lookup(key):
+    """The cached entry for `key` if every dependency it recorded is unchanged, else None."""
+    hinted = _dependency_hints.get(key, ())
+    found = cache.get_many([key, *(_version_key(d) for d in hinted)])
+    entry = found.get(key)
+    if entry is None:
+        return None
+    if entry.expires_at <= time.time():
+        return None
+    missing = [d for d in entry.dependencies if d not in hinted]
+    if missing:
+        found.update(cache.get_many([_version_key(d) for d in missing]))
+        _remember(key, entry.dependencies)
+    for dependency, version in entry.dependencies.items():
+        if found.get(_version_key(dependency)) != version:
+            return None
+    return entry
+
+
+def _remember(key, dependencies):
+    if len(_dependency_hints) >= _HINTS_MAX:
+        _dependency_hints.clear()
+    _dependency_hints[key] = tuple(dependencies)
+
+
+def generation():
+    """The current global change counter; read before executing an answer."""
+    value = cache.get(GLOBAL)
+    if value is None:
+        # Start from the clock so versions never repeat if the counter is evicted.
+        cache.add(GLOBAL, time.time_ns() // 1000, timeout=None)
+        value = cache.get(GLOBAL)
+    return value
+
+
+def store(key, entry, dependencies, started_at_generation):
+    """Cache `entry` unless something it depends on changed while it was being computed."""
+    keys = [_version_key(d) for d in dependencies]
+    versions = cache.get_many(keys)
+    for dependency, version_key in zip(dependencies, keys, strict=True):
+        if version_key not in versions:
+            cache.add(version_key, started_at_generation, timeout=None)
+            versions[version_key] = cache.get(version_key)
+    recorded = {d: versions[k] for d, k in zip(dependencies, keys, strict=True)}
+    if any(version is None or version > started_at_generation for version in recorded.values()):
+        return False
+    entry.dependencies = recorded
+    timeout = max(1, int(entry.expires_at - time.time()))
+    cache.set(key, entry, timeout=timeout)
+    _remember(key, recorded)
+    return True
+
+
+def bump(*dependencies):
+    """Mark `dependencies` changed for every process: now, and again once the change commits.
+
+    The second bump matters: a reader that cached what it read before our commit, but
+    after the first bump, would otherwise keep serving it.
+    """
+
+    def apply():
+        generation()
+        value = cache.incr(GLOBAL)
+        cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
+
+    apply()
+    transaction.on_commit(apply)
+
+
+def max_age_settings():
+    return settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE

@@ -1,0 +1,62 @@
+"""Which cached answers each content change invalidates."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from api.cache import STORIES, TAGS, bump
+from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
+
+
+def _story(sender, instance, **kwargs):
+    bump(f"story:{instance.pk}", STORIES)
+
+
+def _story_translation(sender, instance, **kwargs):
+    bump(f"story:{instance.master_id}", STORIES)
+
+
+def _story_tag(sender, instance, **kwargs):
+    bump(f"story:{instance.story_id}", STORIES, TAGS)
+
+
+def _story_tags_changed(sender, instance, action, pk_set=None, **kwargs):
+    if action.startswith("post_"):
+        if isinstance(instance, Story):
+            bump(f"story:{instance.pk}", STORIES, TAGS)
+        else:
+            bump(STORIES, TAGS, *(f"story:{pk}" for pk in pk_set or ()))
+
+
+def _tag(sender, instance, **kwargs):
+    bump(f"tag:{instance.pk}", TAGS)
+
+
+def _tag_translation(sender, instance, **kwargs):
+    bump(f"tag:{instance.master_id}", TAGS)
+
+
+def _source(sender, instance, **kwargs):
+    bump(f"source:{instance.pk}")
+
+
+def _source_translation(sender, instance, **kwargs):
+    bump(f"source:{instance.master_id}")
+
+
+HANDLERS = [
+    (Story, _story),
+    (StoryTranslation, _story_translation),
+    (StoryTag, _story_tag),
+    (Tag, _tag),
+    (Tag.translations.field.model, _tag_translation),
+    (Source, _source),
+    (Source.translations.field.model, _source_translation),
+]
+
+
+def connect():
+    for model, handler in HANDLERS:
+        post_save.connect(handler, sender=model, dispatch_uid=f"invalidate-{model.__name__}")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"invalidate-del-{model.__name__}")
+    m2m_changed.connect(
+        _story_tags_changed, sender=Story.tags.through, dispatch_uid="invalidate-story-tags"
+    )

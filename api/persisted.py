@@ -1,0 +1,79 @@
+"""Persisted queries, as Apollo Client's persisted-query link speaks them.
+
+A client sends `extensions.persistedQuery.sha256Hash` alone; an unknown hash answers
+PersistedQueryNotFound, and the client resends the document with its hash, which we
+check and remember in the shared cache. Optionally only registered documents may run.
+"""
+
+import hashlib
+from functools import cache as memoize
+from pathlib import Path
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from api.http import RequestError
+
+STORE_TIMEOUT = 60 * 60 * 24 * 30
+
+
+def sha256(document):
+    return hashlib.sha256(document.encode("utf-8")).hexdigest()
+
+
+def _key(digest):
+    return f"apq:{digest}"
+
+
+@memoize
+def registered():
+    """Documents from the configured folders, by hash: the allow-list."""
+    documents = {}
+    for folder in settings.GRAPHQL_DOCUMENT_DIRS:
+        for path in sorted(Path(folder).glob("*.graphql")):
+            text = path.read_text(encoding="utf-8")
+            documents[sha256(text)] = text
+    return documents
+
+
+def resolve(operation):
+    """Return (document, hash) for the operation, registering a sent document if it has a hash."""
+    persisted = operation.extensions.get("persistedQuery")
+    if persisted is None:
+        if operation.query is None:
+            raise RequestError(400, _("No GraphQL document in the request (`query`)."))
+        return operation.query, sha256(operation.query)
+    if not isinstance(persisted, dict) or persisted.get("version") != 1:
+        raise RequestError(
+            400, _("Only version 1 of persisted queries is supported."), "PERSISTED_QUERY_INVALID"
+        )
+    digest = persisted.get("sha256Hash")
+    if not isinstance(digest, str) or len(digest) != 64:
+        raise RequestError(
+            400, _("`sha256Hash` must be a SHA-256 hex digest."), "PERSISTED_QUERY_INVALID"
+        )
+    digest = digest.lower()
+    if operation.query is not None:
+        if sha256(operation.query) != digest:
+            raise RequestError(
+                400,
+                _("The document does not match its `sha256Hash`."),
+                "PERSISTED_QUERY_HASH_MISMATCH",
+            )
+        cache.set(_key(digest), operation.query, timeout=STORE_TIMEOUT)
+        return operation.query, digest
+    document = registered().get(digest) or cache.get(_key(digest))
+    if document is None:
+        raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+    return document, digest
+
+
+def check_allowed(digest):
+    """In allow-list mode, refuse documents that are not registered."""
+    if settings.GRAPHQL_PERSISTED_ONLY and digest not in registered():
+        raise RequestError(
+            403,
+            _("Only registered documents may run here; send a known `sha256Hash`."),
+            "PERSISTED_QUERY_REQUIRED",
+        )
