@@ -98,7 +98,7 @@ def store(key, entry, dependencies, started_at_generation):
     """Cache `entry` unless something it depends on changed while it was being computed."""
     keys = [_version_key(d) for d in dependencies]
     versions = cache.get_many(keys)
-    for dependency, version_key in zip(dependencies, keys, strict=True):
+    for version_key in keys:
         if version_key not in versions:
             cache.add(version_key, started_at_generation, timeout=None)
             versions[version_key] = cache.get(version_key)

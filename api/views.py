@@ -1,4 +1,4 @@
-"""The GraphQL endpoint: persisted queries, the response cache and HTTP caching around Strawberry."""
+"""The GraphQL endpoint: persisted queries, the response cache and HTTP caching."""
 
 import time
 
