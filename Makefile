@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run test lint format schema messages clean
+.PHONY: setup run serve test lint format schema messages bench clean
 
 setup: $(STAMP)
 
@@ -30,6 +30,14 @@ run: setup
 	@$(DEV_ENV) $(PY) manage.py demo_account
 	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
 	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+
+# Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
+WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
+serve: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		--access-logfile - --max-requests 20000 --max-requests-jitter 2000
 
 test: setup
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
