@@ -1,5 +1,6 @@
 """The GraphQL endpoint: persisted queries, the response cache and HTTP caching."""
 
+import math
 import time
 
 import orjson
@@ -139,7 +140,7 @@ class GraphQLView(View):
         )
 
     def from_entry(self, request, entry):
-        remaining = max(0, int(entry.expires_at - time.time()))
+        remaining = max(0, math.ceil(entry.expires_at - time.time()))
         max_age = min(entry.max_age, remaining)
         shared = min(entry.shared_max_age, remaining)
         if request.method == "GET" and entry.etag in if_none_match(request):

@@ -1,0 +1,78 @@
+"""Two server processes on one PostgreSQL and Redis: an edit through one is seen by the other."""
+
+import http.cookiejar
+import json
+import re
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from tests.factories import make_story
+from tests.servers import servers
+from tests.test_admin import story_form
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+PAGE = '{ story(slug: "robots-fold-laundry", language: "en") { title } }'
+
+
+@pytest.fixture
+def shared_services():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: server processes share the database")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.fail("Redis is not running at 127.0.0.1:6379")
+    return {"REDIS_URL": REDIS_URL, "DJANGO_CACHE_PREFIX": f"test-{uuid.uuid4().hex}"}
+
+
+def read_title(base):
+    url = f"{base}/graphql?" + urllib.parse.urlencode({"query": PAGE})
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)["data"]["story"]["title"], response.headers["Cache-Control"]
+
+
+def admin_session(base, password):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    login = opener.open(f"{base}/admin/login/").read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login).group(1)
+    opener.open(
+        f"{base}/admin/login/",
+        urllib.parse.urlencode(
+            {"csrfmiddlewaretoken": token, "username": "editor", "password": password,
+             "next": "/admin/"}
+        ).encode(),
+    )  # fmt: skip
+    return opener
+
+
+def test_an_edit_saved_through_one_process_is_served_by_the_other(shared_services):
+    password = uuid.uuid4().hex
+    get_user_model().objects.create_superuser("editor", "e@example.com", password)
+    story = make_story("robots-fold-laundry", languages=("en",), title_en="Before")
+    with servers(2, **shared_services) as (first, second):
+        assert read_title(second)[0] == "Before"
+        assert read_title(second)[0] == "Before"
+        editor = admin_session(first, password)
+        change = f"{first}/admin/cms/story/{story.pk}/change/?language=en"
+        page = editor.open(change).read().decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = story_form(
+            title="After",
+            status="published",
+            published_at_0=story.published_at.strftime("%Y-%m-%d"),
+            published_at_1=story.published_at.strftime("%H:%M:%S.%f"),
+            csrfmiddlewaretoken=token,
+        )
+        editor.open(change, urllib.parse.urlencode(form).encode()).read()
+        assert read_title(second)[0] == "After"
+        assert read_title(first)[0] == "After"
