@@ -161,6 +161,8 @@ CMS_COUNTERS_MAX_AGE = int(os.environ.get("CMS_COUNTERS_MAX_AGE", "10"))
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
 
+CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
+
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,3 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# The benchmark's yardstick views (bench/), only when a benchmark run asks for them.
+if settings.CMS_BENCH_VIEWS:
+    urlpatterns.append(path("bench/", include("bench.urls")))

@@ -77,9 +77,11 @@ class GraphQLView(View):
                 "public",
                 media_type,
             )
-            entry = cache.lookup(key)
-            if entry is not None:
-                return self.from_entry(request, entry)
+            # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
+            if "no-cache" not in request.headers.get("Cache-Control", ""):
+                entry = cache.lookup(key)
+                if entry is not None:
+                    return self.from_entry(request, entry)
         return self.execute(request, operation, document, media_type, key)
 
     def execute(self, request, operation, document, media_type, key):
@@ -110,8 +112,7 @@ class GraphQLView(View):
             body["extensions"] = result.extensions
         status = 400 if request_failed and media_type == http.GRAPHQL_RESPONSE else 200
         encoded = orjson.dumps(body)
-        is_query = self.is_query(document, operation.operation_name)
-        if key is None or result.errors or not is_query:
+        if key is None or result.errors or not self.is_query(document, operation.operation_name):
             response = self.respond(status, encoded, media_type)
             response["Cache-Control"] = "private, no-store" if key is None else "no-store"
             return response

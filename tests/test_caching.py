@@ -198,3 +198,11 @@ def test_freshness_comes_from_settings(client, story):
     assert get(client, LIST)["Cache-Control"] == (
         "public, max-age=5, s-maxage=120, stale-while-revalidate=30"
     )
+
+
+def test_a_client_asking_for_no_cache_gets_a_freshly_computed_answer(client, story):
+    get(client, PAGE, {"slug": "s"})
+    with CaptureQueriesContext(connection) as queries:
+        response = get(client, PAGE, {"slug": "s"}, cache_control="no-cache")
+    assert len(queries) > 0
+    assert response.json()["data"]["story"]["title"] == "Original title"

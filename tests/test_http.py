@@ -48,3 +48,25 @@ def test_total_count_costs_a_query_only_when_asked_for(client):
     without = queries("{ stories { edges { node { slug } } } }")
     with_count = queries("{ stories { totalCount edges { node { slug } } } }")
     assert with_count == without + 1
+
+
+@pytest.mark.parametrize("document", ["{", "{ 8f31403dfe404bccbb0e835f2629c6a7 }"])
+def test_a_document_that_does_not_parse_is_a_graphql_error_not_a_crash(client, document):
+    as_json = client.post(
+        "/graphql", json.dumps({"query": document}), content_type="application/json"
+    )
+    assert as_json.status_code == 200
+    assert as_json["Content-Type"] == "application/json"
+    body = as_json.json()
+    assert "data" not in body
+    assert body["errors"][0]["message"].startswith("Syntax Error")
+    strict = client.post(
+        "/graphql",
+        json.dumps({"query": document}),
+        content_type="application/json",
+        headers={"accept": "application/graphql-response+json"},
+    )
+    assert strict.status_code == 400
+    assert strict["Content-Type"] == "application/graphql-response+json"
+    assert "data" not in strict.json()
+    assert client.get("/graphql", {"query": document}).status_code == 200
