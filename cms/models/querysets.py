@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from parler.managers import TranslatableManager, TranslatableQuerySet
 
@@ -20,32 +20,42 @@ class StoryQuerySet(TranslatableQuerySet):
         return scheduled.aggregate(models.Min("published_at"))["published_at__min"]
 
     def in_language(self, language):
-        """Stories readable in `language` or one of its fallbacks.
-
-        Each carries `served_language`: the first language of that chain it exists in.
-        """
+        """Stories readable in `language` or one of its fallbacks (remembered for `search`)."""
+        chain = languages.chain(language)
         translations = self.model.translations.field.model.objects
-        whens = [
-            When(
-                Exists(translations.filter(master=OuterRef("pk"), language_code=code)),
-                then=Value(code),
-            )
-            for code in languages.chain(language)
-        ]
-        served = Case(*whens, default=None, output_field=models.CharField())
-        return self.annotate(served_language=served).filter(served_language__isnull=False)
+        readable = self.filter(
+            Exists(translations.filter(master=OuterRef("pk"), language_code__in=chain))
+        )
+        readable._language_chain = chain
+        return readable
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._language_chain = getattr(self, "_language_chain", None)
+        return clone
 
     def search(self, text):
-        """Stories whose served translation matches every word of `text` (after `in_language`)."""
+        """Stories whose served translation matches every word of `text` (after `in_language`).
+
+        The served translation is the first of the language chain the story has, so a
+        story shown in its fallback language is searched in that language's text.
+        """
+        chain = self._language_chain
+        if chain is None:
+            raise ValueError("search() needs in_language() first")
         translation_model = self.model.translations.field.model
         match = Q()
         for term in text.lower().split():
             match &= Q(search_document__contains=term)
         if connection.vendor == "postgresql":
             match |= full_text_match(text)
-        matching = translation_model.objects.filter(
-            match, master=OuterRef("pk"), language_code=OuterRef("served_language")
-        )
+        served = Q()
+        for position, code in enumerate(chain):
+            earlier = translation_model.objects.filter(
+                master=OuterRef(OuterRef("pk")), language_code__in=chain[:position]
+            )
+            served |= Q(language_code=code) & ~Q(Exists(earlier))
+        matching = translation_model.objects.filter(match & served, master=OuterRef("pk"))
         return self.filter(Exists(matching))
 
     def with_tag(self, slug):
