@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "api.security.AdminProtectionMiddleware",
 ]
 
 ROOT_URLCONF = "api.urls"
@@ -162,6 +163,21 @@ GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
 
 CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
+
+# Limits checked before a GraphQL document runs (README: "Limits").
+GRAPHQL_MAX_DOCUMENT_BYTES = int(os.environ.get("GRAPHQL_MAX_DOCUMENT_BYTES", "8192"))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "1000"))
+GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "8"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
+GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "10000"))
+CMS_MAX_BODY_BYTES = int(os.environ.get("CMS_MAX_BODY_BYTES", "65536"))
+# Requests per client address per window, for callers without a key; cache hits are free.
+CMS_RATE_LIMIT = int(os.environ.get("CMS_RATE_LIMIT", "300"))
+CMS_RATE_LIMIT_WINDOW = int(os.environ.get("CMS_RATE_LIMIT_WINDOW", "60"))
+# How many proxies in front of the app append to X-Forwarded-For (0: use the peer address).
+CMS_TRUSTED_PROXY_COUNT = int(os.environ.get("CMS_TRUSTED_PROXY_COUNT", "0"))
+CMS_LOGIN_FAILURE_LIMIT = int(os.environ.get("CMS_LOGIN_FAILURE_LIMIT", "5"))
+CMS_LOGIN_FAILURE_WINDOW = int(os.environ.get("CMS_LOGIN_FAILURE_WINDOW", "900"))
 
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}

@@ -1,47 +1,75 @@
-"""The GraphQL endpoint: persisted queries, the response cache and HTTP caching."""
+"""The GraphQL endpoint: limits, persisted queries, the response cache and HTTP caching."""
 
-import math
+import logging
 import time
+import uuid
 
 import orjson
 from django.conf import settings
 from django.core.cache import cache as shared_cache
-from django.http import HttpResponse, HttpResponseNotAllowed
-from django.utils.cache import patch_vary_headers
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponseNotAllowed
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from strawberry.http.ides import get_graphql_ide_html
+from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import cache, http, persisted
+from api import cache, http, limits, persisted, ratelimit, responses
+from api.errors import format_error, is_unavailable
 from api.schema import schema
 from api.schema.context import Context, header_language
+from api.security import graphiql_response
 from cms.models import Story
 
-VARY = ("Accept", "Accept-Language", "Authorization")
+logger = logging.getLogger("api.views")
 QUERY_ONLY = frozenset({OperationType.QUERY})
 ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
-
-
-def error_body(message, code):
-    return {"errors": [{"message": message, "extensions": {"code": code}}]}
 
 
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(View):
     """Answers GraphQL over HTTP; public reads are cached and carry HTTP caching headers."""
 
-    http_method_names = ["get", "post", "options"]
+    http_method_names = ["get", "post"]
+
+    def dispatch(self, request, *args, **kwargs):
+        request.request_id = uuid.uuid4().hex
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+        except (OperationalError, InterfaceError):
+            logger.warning("Database unavailable (request %s)", request.request_id)
+            response = unavailable(http.media_type(request) or http.JSON)
+        except Exception:
+            logger.exception("Unexpected error in request %s", request.request_id)
+            response = responses.error(
+                500,
+                _("Internal server error. Quote request id %(request_id)s when reporting it.")
+                % {"request_id": request.request_id},
+                "INTERNAL_SERVER_ERROR",
+                http.media_type(request) or http.JSON,
+                extensions={"requestId": request.request_id},
+            )
+        response["X-Request-ID"] = request.request_id
+        return response
 
     def get(self, request):
         if "text/html" in request.headers.get("Accept", "") and not request.GET:
-            return HttpResponse(get_graphql_ide_html("graphiql"))
+            return graphiql_response()
         return self.answer(request)
 
     def post(self, request):
+        length = request.META.get("CONTENT_LENGTH") or "0"
+        if not length.isdigit() or int(length) > settings.CMS_MAX_BODY_BYTES:
+            return responses.error(
+                413,
+                _("The request body is larger than %(max)s bytes.")
+                % {"max": settings.CMS_MAX_BODY_BYTES},
+                "PAYLOAD_TOO_LARGE",
+                http.media_type(request) or http.JSON,
+            )
         return self.answer(request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
@@ -50,12 +78,10 @@ class GraphQLView(View):
     def answer(self, request):
         media_type = http.media_type(request)
         if media_type is None:
-            return self.encode(
+            return responses.error(
                 406,
-                error_body(
-                    _("Accept application/json or application/graphql-response+json."),
-                    "NOT_ACCEPTABLE",
-                ),
+                _("Accept application/json or application/graphql-response+json."),
+                "NOT_ACCEPTABLE",
                 http.JSON,
             )
         try:
@@ -63,8 +89,8 @@ class GraphQLView(View):
             document, digest = persisted.resolve(operation)
             persisted.check_allowed(digest)
         except http.RequestError as error:
-            return self.encode(
-                error.status, error_body(error.message, error.code), media_type, error.headers
+            return responses.error(
+                error.status, error.message, error.code, media_type, error.headers
             )
         public = "Authorization" not in request.headers
         key = None
@@ -81,10 +107,37 @@ class GraphQLView(View):
             if "no-cache" not in request.headers.get("Cache-Control", ""):
                 entry = cache.lookup(key)
                 if entry is not None:
-                    return self.from_entry(request, entry)
-        return self.execute(request, operation, document, media_type, key)
+                    return responses.from_entry(request, entry)
+        allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
+        if allowance.exceeded:
+            return responses.error(
+                429,
+                _("Too many requests; try again in %(seconds)s seconds.")
+                % {"seconds": allowance.reset},
+                "RATE_LIMITED",
+                media_type,
+                allowance.headers(),
+            )
+        registered = digest in persisted.registered()
+        try:
+            analysis = limits.check(
+                document, operation.operation_name, operation.variables, registered
+            )
+        except GraphQLSyntaxError:
+            analysis = None  # Execution reports the syntax error, located.
+        except limits.LimitExceeded as error:
+            status = 413 if error.code == "QUERY_TOO_LARGE" else 400
+            if media_type == http.JSON and status == 400:
+                status = 200
+            return responses.error(status, error.message, error.code, media_type)
+        response = self.execute(request, operation, document, media_type, key, analysis)
+        for name, value in allowance.headers().items():
+            response[name] = value
+        return response
 
-    def execute(self, request, operation, document, media_type, key):
+    def execute(self, request, operation, document, media_type, key, analysis):
+        if analysis is not None and not analysis.is_query:
+            key = None
         started = cache.generation() if key else None
         context = Context(request)
         allowed = QUERY_ONLY if request.method == "GET" else ANY_OPERATION
@@ -97,93 +150,65 @@ class GraphQLView(View):
                 allowed_operation_types=allowed,
             )
         except InvalidOperationTypeError:
-            response = self.encode(
+            return responses.error(
                 405,
-                error_body(_("Mutations must be sent with POST."), "METHOD_NOT_ALLOWED"),
+                _("Mutations must be sent with POST."),
+                "METHOD_NOT_ALLOWED",
                 media_type,
+                {"Allow": "POST"},
             )
-            response["Allow"] = "POST"
-            return response
-        request_failed = result.data is None and all(e.path is None for e in result.errors or [])
+        errors = result.errors or []
+        if any(is_unavailable(error) for error in errors):
+            return unavailable(media_type)
+        request_failed = result.data is None and all(e.path is None for e in errors)
         body = {} if request_failed else {"data": result.data}
-        if result.errors:
-            body["errors"] = [error.formatted for error in result.errors]
-        if result.extensions:
-            body["extensions"] = result.extensions
+        if errors:
+            body["errors"] = [format_error(error, request.request_id) for error in errors]
+        if analysis is not None:
+            body["extensions"] = {
+                "cost": {"requested": analysis.cost, "maximum": settings.GRAPHQL_MAX_COST}
+            }
         status = 400 if request_failed and media_type == http.GRAPHQL_RESPONSE else 200
         encoded = orjson.dumps(body)
-        if key is None or result.errors or not self.is_query(document, operation.operation_name):
-            response = self.respond(status, encoded, media_type)
+        if key is None or errors or analysis is None:
+            response = responses.respond(status, encoded, media_type)
             response["Cache-Control"] = "private, no-store" if key is None else "no-store"
             return response
-        entry = self.make_entry(encoded, status, media_type, context)
+        entry = make_entry(encoded, status, media_type, context)
         cache.store(key, entry, sorted(context.dependencies), started)
-        return self.from_entry(request, entry)
-
-    def make_entry(self, encoded, status, media_type, context):
-        now = time.time()
-        max_age, shared_max_age = settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE
-        lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
-        if context.uses_counters:
-            max_age = shared_max_age = lifetime = settings.CMS_COUNTERS_MAX_AGE
-        next_publication = next_publication_at()
-        if next_publication is not None:
-            lifetime = min(lifetime, max(1, next_publication - now))
-        return cache.Entry(
-            body=encoded,
-            status=status,
-            content_type=media_type,
-            etag=cache.etag_for(encoded),
-            dependencies={},
-            expires_at=now + lifetime,
-            max_age=max_age,
-            shared_max_age=shared_max_age,
-        )
-
-    def from_entry(self, request, entry):
-        remaining = max(0, math.ceil(entry.expires_at - time.time()))
-        max_age = min(entry.max_age, remaining)
-        shared = min(entry.shared_max_age, remaining)
-        if request.method == "GET" and entry.etag in if_none_match(request):
-            response = HttpResponse(status=304)
-        else:
-            response = self.respond(entry.status, entry.body, entry.content_type)
-        response["ETag"] = entry.etag
-        response["Cache-Control"] = (
-            f"public, max-age={max_age}, s-maxage={shared}, "
-            f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}"
-        )
-        return response
-
-    def respond(self, status, encoded, media_type):
-        response = HttpResponse(encoded, status=status, content_type=media_type)
-        patch_vary_headers(response, VARY)
-        return response
-
-    def encode(self, status, body, media_type, headers=None):
-        response = self.respond(status, orjson.dumps(body), media_type)
-        response["Cache-Control"] = "no-store"
-        for name, value in (headers or {}).items():
-            response[name] = value
-        return response
-
-    @staticmethod
-    def is_query(document, operation_name):
-        """Whether the operation that ran is a query (only queries are cached)."""
-        from graphql import OperationDefinitionNode, OperationType, parse
-
-        for definition in parse(document).definitions:
-            if isinstance(definition, OperationDefinitionNode) and (
-                operation_name is None
-                or (definition.name and definition.name.value == operation_name)
-            ):
-                return definition.operation == OperationType.QUERY
-        return False
+        return responses.from_entry(request, entry)
 
 
-def if_none_match(request):
-    header = request.headers.get("If-None-Match", "")
-    return {tag.strip() for tag in header.split(",") if tag.strip()}
+def unavailable(media_type):
+    return responses.error(
+        503,
+        _("The service is briefly unavailable; try again shortly."),
+        "SERVICE_UNAVAILABLE",
+        media_type,
+        {"Retry-After": "5"},
+    )
+
+
+def make_entry(encoded, status, media_type, context):
+    """A cache entry for a computed answer, living no longer than its content stays right."""
+    now = time.time()
+    max_age, shared_max_age = settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE
+    lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
+    if context.uses_counters:
+        max_age = shared_max_age = lifetime = settings.CMS_COUNTERS_MAX_AGE
+    next_publication = next_publication_at()
+    if next_publication is not None:
+        lifetime = min(lifetime, max(1, next_publication - now))
+    return cache.Entry(
+        body=encoded,
+        status=status,
+        content_type=media_type,
+        etag=cache.etag_for(encoded),
+        dependencies={},
+        expires_at=now + lifetime,
+        max_age=max_age,
+        shared_max_age=shared_max_age,
+    )
 
 
 def next_publication_at():

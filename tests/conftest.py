@@ -16,6 +16,16 @@ def read_contract(name):
     return path.read_text(encoding="utf-8")
 
 
+def without_cost(body):
+    """The body without `extensions.cost`, after checking that every executed answer has it."""
+    extensions = body.pop("extensions", None)
+    if "data" in body:
+        cost = extensions["cost"]
+        assert isinstance(cost["requested"], int) and cost["requested"] >= 0
+        assert cost["maximum"] == 10000
+    return body
+
+
 class GraphQLClient:
     """Posts GraphQL documents to /graphql the way a frontend does."""
 
@@ -30,7 +40,7 @@ class GraphQLClient:
             "/graphql", data=json.dumps(body), content_type="application/json", headers=headers
         )
         assert response.status_code == 200, response.content
-        return response.json()
+        return without_cost(response.json())
 
 
 @pytest.fixture

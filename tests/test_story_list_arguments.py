@@ -25,7 +25,7 @@ def error(result):
     return only["message"], only["extensions"]["code"]
 
 
-@pytest.mark.parametrize("first", [0, -1, 101, 10000])
+@pytest.mark.parametrize("first", [0, -1, 101, 1000])
 def test_page_size_outside_1_to_100_is_an_error_not_a_silent_cap(gql, first):
     assert error(gql(LIST, {"first": first})) == (
         f"`first` must be between 1 and 100; it was {first}.",

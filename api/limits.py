@@ -1,0 +1,182 @@
+"""Limits checked before a document runs: size, tokens, depth, aliases and cost.
+
+Cost counts the items a query could return, multiplying through nested lists: a page of
+`first: 100` stories, each with up to 10 tags, costs about a thousand. Introspection fields
+are exempt from depth and cost: they are bounded by the schema, and tokens bound them.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLSyntaxError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+    OperationType,
+    get_named_type,
+    parse,
+    value_from_ast,
+)
+
+from api.schema import schema
+
+# How many items a list field may hold, where its size is not an argument.
+LIST_SIZES = {
+    ("Query", "tags"): 50,
+    ("StoryConnection", "edges"): 1,  # `first` on `stories` already counts them.
+    ("Story", "shareLinks"): 9,
+}
+DEFAULT_LIST_SIZE = 10
+DEFAULT_PAGE_SIZE = 20
+
+
+class LimitExceeded(Exception):
+    """A document over one of the limits; its message says which and by how much."""
+
+    def __init__(self, message, code="QUERY_TOO_COMPLEX"):
+        super().__init__(message)
+        self.message = str(message)
+        self.code = code
+
+
+@dataclass
+class Analysis:
+    depth: int = 0
+    aliases: int = 0
+    cost: int = 0
+    is_query: bool = True
+
+
+@lru_cache(maxsize=1024)
+def parse_document(document, max_tokens):
+    """Parse once per process and document; raises GraphQLSyntaxError."""
+    return parse(document, max_tokens=max_tokens, no_location=False)
+
+
+def check(document, operation_name, variables, registered=False):
+    """Parse and measure a document; raise LimitExceeded or GraphQLSyntaxError."""
+    if not registered and len(document.encode("utf-8")) > settings.GRAPHQL_MAX_DOCUMENT_BYTES:
+        raise LimitExceeded(
+            _("The document is larger than %(max)s bytes; register it as a persisted query.")
+            % {"max": settings.GRAPHQL_MAX_DOCUMENT_BYTES},
+            "QUERY_TOO_LARGE",
+        )
+    try:
+        ast = parse_document(document, settings.GRAPHQL_MAX_TOKENS)
+    except GraphQLSyntaxError as error:
+        if "tokens" in error.message and "Parsing aborted" in error.message:
+            raise LimitExceeded(
+                _("The document has more than %(max)s tokens.")
+                % {"max": settings.GRAPHQL_MAX_TOKENS}
+            ) from None
+        raise
+    analysis = measure(ast, operation_name, variables)
+    if analysis.depth > settings.GRAPHQL_MAX_DEPTH:
+        raise LimitExceeded(
+            _("The document nests %(depth)s levels deep; at most %(max)s are allowed.")
+            % {"depth": analysis.depth, "max": settings.GRAPHQL_MAX_DEPTH}
+        )
+    if analysis.aliases > settings.GRAPHQL_MAX_ALIASES:
+        raise LimitExceeded(
+            _("The document uses %(count)s aliases; at most %(max)s are allowed.")
+            % {"count": analysis.aliases, "max": settings.GRAPHQL_MAX_ALIASES}
+        )
+    if analysis.cost > settings.GRAPHQL_MAX_COST:
+        raise LimitExceeded(
+            _(
+                "The query could return %(cost)s items; at most %(max)s are allowed. "
+                "Ask for fewer items (`first`) or fewer nested lists."
+            )
+            % {"cost": analysis.cost, "max": settings.GRAPHQL_MAX_COST}
+        )
+    return analysis
+
+
+def measure(ast, operation_name, variables):
+    """Depth, aliases and cost of the operation that would run."""
+    fragments = {d.name.value: d for d in ast.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in ast.definitions if isinstance(d, OperationDefinitionNode)]
+    chosen = [
+        op
+        for op in operations
+        if operation_name is None or (op.name is not None and op.name.value == operation_name)
+    ]
+    analysis = Analysis()
+    if len(chosen) != 1:
+        return analysis  # Execution reports the missing or ambiguous operation.
+    operation = chosen[0]
+    analysis.is_query = operation.operation == OperationType.QUERY
+    graphql_schema = schema._schema
+    root = {
+        OperationType.QUERY: graphql_schema.query_type,
+        OperationType.MUTATION: graphql_schema.mutation_type,
+    }.get(operation.operation)
+    walker = _Walker(fragments, variables or {}, analysis)
+    analysis.cost = walker.selections(operation.selection_set, root, 1, frozenset())
+    return analysis
+
+
+class _Walker:
+    def __init__(self, fragments, variables, analysis):
+        self.fragments = fragments
+        self.variables = variables
+        self.analysis = analysis
+
+    def selections(self, selection_set, parent, depth, spread):
+        cost = 0
+        for selection in (selection_set.selections or ()) if selection_set else ():
+            if isinstance(selection, FieldNode):
+                cost += self.field(selection, parent, depth, spread)
+            elif isinstance(selection, InlineFragmentNode):
+                cost += self.selections(selection.selection_set, parent, depth, spread)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                fragment = self.fragments.get(name)
+                if fragment is not None and name not in spread:
+                    cost += self.selections(fragment.selection_set, parent, depth, spread | {name})
+        return cost
+
+    def field(self, node, parent, depth, spread):
+        if node.alias is not None:
+            self.analysis.aliases += 1
+        name = node.name.value
+        if name.startswith("__"):
+            return 0
+        self.analysis.depth = max(self.analysis.depth, depth)
+        definition = (
+            parent.fields.get(name) if parent is not None and hasattr(parent, "fields") else None
+        )
+        if definition is None:
+            return 1  # Validation will reject the unknown field.
+        field_type = definition.type
+        if isinstance(field_type, GraphQLNonNull):
+            field_type = field_type.of_type
+        named = get_named_type(field_type)
+        if node.selection_set is None:
+            return 1
+        multiplier = 1
+        if "first" in definition.args:
+            multiplier = self._first(node)
+        elif isinstance(field_type, GraphQLList):
+            multiplier = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
+        elif (parent.name, name) in LIST_SIZES:
+            multiplier = LIST_SIZES[(parent.name, name)]
+        children = self.selections(node.selection_set, named, depth + 1, spread)
+        return 1 + multiplier * children
+
+    def _first(self, node):
+        for argument in node.arguments or ():
+            if argument.name.value == "first":
+                value = value_from_ast(argument.value, GraphQLInt, self.variables)
+                if isinstance(value, int) and value > 0:
+                    return value
+                return DEFAULT_PAGE_SIZE
+        return DEFAULT_PAGE_SIZE

@@ -1,0 +1,58 @@
+"""Fixed-window rate limits per client address, counted in the shared cache."""
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_address(request):
+    """The caller's address: the peer, or the one the trusted proxies say they forwarded."""
+    proxies = settings.CMS_TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [
+            part.strip()
+            for part in request.headers.get("X-Forwarded-For", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+@dataclass
+class Allowance:
+    limit: int
+    remaining: int
+    reset: int
+
+    @property
+    def exceeded(self):
+        return self.remaining < 0
+
+    def headers(self):
+        headers = {
+            "RateLimit-Limit": str(self.limit),
+            "RateLimit-Remaining": str(max(self.remaining, 0)),
+            "RateLimit-Reset": str(self.reset),
+        }
+        if self.exceeded:
+            headers["Retry-After"] = str(self.reset)
+        return headers
+
+
+def take(subject, limit=None, window=None):
+    """Count one request for `subject`; say how many remain in the current window."""
+    limit = limit or settings.CMS_RATE_LIMIT
+    window = window or settings.CMS_RATE_LIMIT_WINDOW
+    now = time.time()
+    start = int(now // window) * window
+    key = f"rl:{subject}:{start}"
+    cache.add(key, 0, timeout=window + 1)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1  # The counter expired between add and incr: a new window.
+    reset = max(1, int(start + window - now))
+    return Allowance(limit=limit, remaining=limit - count, reset=reset)
