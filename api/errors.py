@@ -53,10 +53,8 @@ def classify(error):
         return "GRAPHQL_VALIDATION_FAILED"
     if is_unavailable(error):
         return "SERVICE_UNAVAILABLE"
-    if (
-        isinstance(original, GraphQLError)
-        or (isinstance(original, ValueError)
-        and not isinstance(original, DatabaseError))
+    if isinstance(original, GraphQLError) or (
+        isinstance(original, ValueError) and not isinstance(original, DatabaseError)
     ):
         # Input the schema could not coerce (a malformed global id, an out-of-range Int).
         return "BAD_USER_INPUT"

@@ -1,9 +1,7 @@
 """The public GraphQL schema."""
 
 import strawberry
-from graphql import GraphQLError
-
-from api.errors import ApiError
+from strawberry.extensions import ParserCache, ValidationCache
 
 from .mutation import Mutation
 from .query import Query
@@ -11,17 +9,15 @@ from .types import Story
 
 
 class Schema(strawberry.Schema):
-    """Strawberry's schema, logging only the errors that are ours to fix."""
+    """Strawberry's schema; errors are logged by the view, with the request id."""
 
     def process_errors(self, errors, execution_context=None):
-        unexpected = [error for error in errors if not _is_expected(error)]
-        super().process_errors(unexpected, execution_context)
+        pass
 
 
-def _is_expected(error):
-    # Caller mistakes (bad arguments, validation) are answered, not logged as failures.
-    original = error.original_error
-    return original is None or isinstance(original, (ApiError, GraphQLError))
-
-
-schema = Schema(query=Query, mutation=Mutation, types=[Story])
+schema = Schema(
+    query=Query,
+    mutation=Mutation,
+    types=[Story],
+    extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+)

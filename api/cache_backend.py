@@ -1,0 +1,76 @@
+"""Django's Redis cache, degraded to "no cache" while Redis cannot be reached."""
+
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("api.cache")
+_LOG_EVERY = 30.0
+
+
+class ResilientRedisCache(RedisCache):
+    """Every operation that fails on a Redis error answers as a miss and is logged.
+
+    The API then serves from the database: slower, never wrong, since nothing cached can
+    be read back either. Logging is limited to one line per 30 seconds.
+    """
+
+    _last_logged = 0.0
+
+    def _degrade(self, operation, error, default):
+        now = time.monotonic()
+        if now - ResilientRedisCache._last_logged > _LOG_EVERY:
+            ResilientRedisCache._last_logged = now
+            logger.warning(
+                "Redis unavailable (%s: %s); serving without the cache", operation, error
+            )
+        return default
+
+
+def _guard(name, default):
+    method = getattr(RedisCache, name)
+
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except RedisError as error:
+            return self._degrade(name, error, default() if callable(default) else default)
+
+    guarded.__name__ = name
+    guarded.__doc__ = method.__doc__
+    return guarded
+
+
+for _name, _default in {
+    "get_many": dict,
+    "set": None,
+    "set_many": list,
+    "add": False,
+    "delete": False,
+    "touch": False,
+    "has_key": False,
+    "clear": None,
+    "delete_many": None,
+}.items():
+    setattr(ResilientRedisCache, _name, _guard(_name, _default))
+
+
+def _get(self, key, default=None, version=None):
+    try:
+        return RedisCache.get(self, key, default, version)
+    except RedisError as error:
+        return self._degrade("get", error, default)
+
+
+def _incr(self, key, delta=1, version=None):
+    try:
+        return RedisCache.incr(self, key, delta, version)
+    except RedisError as error:
+        # Callers treat a missing counter as the start of a new one.
+        return self._degrade("incr", error, delta)
+
+
+ResilientRedisCache.get = _get
+ResilientRedisCache.incr = _incr
