@@ -53,6 +53,7 @@ class Analysis:
     aliases: int = 0
     cost: int = 0
     is_query: bool = True
+    chosen: int = 1
 
 
 @lru_cache(maxsize=1024)
@@ -79,6 +80,15 @@ def check(document, operation_name, variables, registered=False):
             ) from None
         raise
     analysis = measure(ast, operation_name, variables)
+    if analysis.chosen != 1:
+        if operation_name:
+            message = _("Unknown operation named “%(name)s”.") % {"name": operation_name}
+        else:
+            message = _(
+                "The document holds several operations (or none); "
+                "name the one to run in `operationName`."
+            )
+        raise LimitExceeded(message, "GRAPHQL_VALIDATION_FAILED")
     if analysis.depth > settings.GRAPHQL_MAX_DEPTH:
         raise LimitExceeded(
             _("The document nests %(depth)s levels deep; at most %(max)s are allowed.")
@@ -109,9 +119,9 @@ def measure(ast, operation_name, variables):
         for op in operations
         if operation_name is None or (op.name is not None and op.name.value == operation_name)
     ]
-    analysis = Analysis()
+    analysis = Analysis(chosen=len(chosen))
     if len(chosen) != 1:
-        return analysis  # Execution reports the missing or ambiguous operation.
+        return analysis
     operation = chosen[0]
     analysis.is_query = operation.operation == OperationType.QUERY
     graphql_schema = schema._schema
@@ -151,24 +161,23 @@ class _Walker:
         if name.startswith("__"):
             return 0
         self.analysis.depth = max(self.analysis.depth, depth)
-        definition = (
-            parent.fields.get(name) if parent is not None and hasattr(parent, "fields") else None
-        )
-        if definition is None:
-            return 1  # Validation will reject the unknown field.
-        field_type = definition.type
+        fields = getattr(parent, "fields", None) or {}
+        definition = fields.get(name)
+        field_type = definition.type if definition is not None else None
         if isinstance(field_type, GraphQLNonNull):
             field_type = field_type.of_type
-        named = get_named_type(field_type)
         if node.selection_set is None:
             return 1
+        # Unknown fields are still walked: depth must not hide behind a typo.
+        named = get_named_type(field_type) if field_type is not None else None
         multiplier = 1
-        if "first" in definition.args:
+        if definition is not None and "first" in definition.args:
             multiplier = self._first(node)
-        elif isinstance(field_type, GraphQLList):
+        elif (
+            isinstance(field_type, GraphQLList)
+            or (getattr(parent, "name", None), name) in LIST_SIZES
+        ):
             multiplier = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
-        elif (parent.name, name) in LIST_SIZES:
-            multiplier = LIST_SIZES[(parent.name, name)]
         children = self.selections(node.selection_set, named, depth + 1, spread)
         return 1 + multiplier * children
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from graphql import GraphQLSyntaxError
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
 from api import cache, http, limits, persisted, ratelimit, responses
@@ -149,6 +149,18 @@ class GraphQLView(View):
                 operation_name=operation.operation_name,
                 allowed_operation_types=allowed,
             )
+        except CannotGetOperationTypeError:
+            if operation.operation_name:
+                message = _("Unknown operation named “%(name)s”.") % {
+                    "name": operation.operation_name
+                }
+            else:
+                message = _(
+                    "The document holds several operations (or none); "
+                    "name the one to run in `operationName`."
+                )
+            status = 200 if media_type == http.JSON else 400
+            return responses.error(status, message, "GRAPHQL_VALIDATION_FAILED", media_type)
         except InvalidOperationTypeError:
             return responses.error(
                 405,

@@ -59,6 +59,10 @@ class StoryFilter:
     )
 
     def apply(self, queryset):
+        if self.tags is not None and len(self.tags) > pagination.MAX_PAGE_SIZE:
+            raise BadUserInput(
+                _("`tags` may list at most %(max)s tags.") % {"max": pagination.MAX_PAGE_SIZE}
+            )
         for slug in self.tags or []:
             queryset = queryset.with_tag(slug)
         if self.source is not None:
