@@ -85,7 +85,7 @@ class AdminProtectionMiddleware:
                     status=429,
                 )
                 response["Retry-After"] = str(settings.CMS_LOGIN_FAILURE_WINDOW)
-                return response
+                return response.render()
         response = self.get_response(request)
         if request.path.startswith("/admin/"):
             response.setdefault("Content-Security-Policy", ADMIN_POLICY)

@@ -21,21 +21,21 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def test_database_url():
+def database_url_for(port=None):
     """The URL of the database this test run uses (pytest-django's test database)."""
     db = connection.settings_dict
     host = db.get("HOST") or "127.0.0.1"
-    port = db.get("PORT") or 5432
+    port = port or db.get("PORT") or 5432
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
 
 
 @contextmanager
-def servers(count, **environment):
+def servers(count, log=None, database_url=None, **environment):
     """Start `count` gunicorn servers on the test database; yield their base URLs."""
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": database_url or database_url_for(),
         "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_CONN_MAX_AGE": "0",
@@ -50,7 +50,7 @@ def servers(count, **environment):
                 subprocess.Popen(
                     [sys.executable, "-m", "gunicorn", "api.wsgi", "--bind",
                      f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"],
-                    cwd=BASE, env=env,
+                    cwd=BASE, env=env, stderr=log, stdout=log,
                 )
             )  # fmt: skip
             urls.append(f"http://127.0.0.1:{port}")

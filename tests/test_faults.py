@@ -1,0 +1,85 @@
+"""PostgreSQL or Redis going away: clear 503s, cached answers still served, recovery
+without a restart."""
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_story
+from tests.proxy import Proxy
+from tests.servers import servers, database_url_for
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def postgres():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the fault is the database server going away")
+
+
+def fetch(base, query, fresh=False):
+    url = f"{base}/graphql?" + urllib.parse.urlencode({"query": query})
+    request = urllib.request.Request(url, headers={"Cache-Control": "no-cache"} if fresh else {})
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error), time.monotonic() - started
+
+
+def test_with_postgresql_down_requests_fail_fast_with_503_and_recover(postgres, tmp_path):
+    make_story("s", languages=("en",), title_en="Still here")
+    proxy = Proxy(int(connection.settings_dict.get("PORT") or 5432)).start()
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/15", "DJANGO_CACHE_PREFIX": uuid.uuid4().hex}
+    page = '{ story(slug: "s") { title } }'
+    try:
+        with servers(1, database_url=database_url_for(proxy.port), **env) as (base,):
+            assert fetch(base, page)[:2] == (200, {"data": {"story": {"title": "Still here"}},
+                                                   "extensions": {"cost": {"requested": 2, "maximum": 10000}}})  # fmt: skip
+            proxy.stop()
+            status, body, took = fetch(base, page, fresh=True)
+            assert status == 503
+            assert body["errors"][0]["extensions"] == {"code": "SERVICE_UNAVAILABLE"}
+            assert took < 2.5
+            cached_status, cached, _took = fetch(base, page)
+            assert cached_status == 200
+            assert cached["data"] == {"story": {"title": "Still here"}}
+            proxy.start()
+            status, body, _took = fetch(base, page, fresh=True)
+            assert status == 200
+            assert body["data"] == {"story": {"title": "Still here"}}
+    finally:
+        proxy.stop()
+
+
+def test_with_redis_down_the_api_serves_without_the_cache_and_logs_it(postgres, tmp_path):
+    make_story("s", languages=("en",), title_en="Served anyway")
+    proxy = Proxy(6379).start()
+    log = tmp_path / "server.log"
+    env = {
+        "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/15",
+        "DJANGO_CACHE_PREFIX": uuid.uuid4().hex,
+    }
+    page = '{ story(slug: "s") { title } }'
+    try:
+        with open(log, "w") as handle, servers(1, log=handle, **env) as (base,):
+            assert fetch(base, page)[0] == 200
+            proxy.stop()
+            for _ in range(3):
+                status, body, took = fetch(base, page)
+                assert status == 200
+                assert body["data"] == {"story": {"title": "Served anyway"}}
+                assert took < 3
+            proxy.start()
+            assert fetch(base, page)[0] == 200
+        assert "Redis unavailable" in log.read_text()
+    finally:
+        proxy.stop()
