@@ -1,5 +1,6 @@
 """A TCP proxy a test can cut and restore, to play a database or cache going away."""
 
+import contextlib
 import socket
 import threading
 
@@ -27,18 +28,14 @@ class Proxy:
         listener, self.listener = self.listener, None
         if listener is not None:
             # shutdown() wakes the thread blocked in accept(); close() alone would not.
-            try:
+            with contextlib.suppress(OSError):
                 listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             listener.close()
         with self.lock:
             connections, self.connections = self.connections, []
         for sock in connections:
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _accept(self, listener):
@@ -67,7 +64,5 @@ class Proxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
