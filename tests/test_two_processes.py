@@ -3,6 +3,7 @@
 import http.cookiejar
 import json
 import re
+import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
@@ -76,3 +77,20 @@ def test_an_edit_saved_through_one_process_is_served_by_the_other(shared_service
         editor.open(change, urllib.parse.urlencode(form).encode()).read()
         assert read_title(second)[0] == "After"
         assert read_title(first)[0] == "After"
+
+
+def test_rate_limits_are_counted_across_processes(shared_services):
+    make_story("robots-fold-laundry", languages=("en",), title_en="Counted")
+    statuses = []
+    with servers(2, CMS_RATE_LIMIT="4", **shared_services) as (first, second):
+        for base in (first, second, first, second, first):
+            request = urllib.request.Request(
+                f"{base}/graphql?" + urllib.parse.urlencode({"query": PAGE}),
+                headers={"Cache-Control": "no-cache"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+    assert statuses == [200, 200, 200, 200, 429]
