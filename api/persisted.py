@@ -37,41 +37,51 @@ def registered():
     return documents
 
 
-def resolve(operation):
-    """Return (document, hash) for the operation, registering a sent document if it has a hash."""
+def digest(operation):
+    """The SHA-256 of the operation's document: sent, or computed from the document."""
     persisted = operation.extensions.get("persistedQuery")
     if persisted is None:
         if operation.query is None:
             raise RequestError(400, _("No GraphQL document in the request (`query`)."))
-        return operation.query, sha256(operation.query)
+        return sha256(operation.query)
     if not isinstance(persisted, dict) or persisted.get("version") != 1:
         raise RequestError(
             400, _("Only version 1 of persisted queries is supported."), "PERSISTED_QUERY_INVALID"
         )
-    digest = persisted.get("sha256Hash")
-    if not isinstance(digest, str) or len(digest) != 64:
+    sent = persisted.get("sha256Hash")
+    if not isinstance(sent, str) or len(sent) != 64:
         raise RequestError(
             400, _("`sha256Hash` must be a SHA-256 hex digest."), "PERSISTED_QUERY_INVALID"
         )
-    digest = digest.lower()
+    sent = sent.lower()
+    if operation.query is not None and sha256(operation.query) != sent:
+        raise RequestError(
+            400,
+            _("The document does not match its `sha256Hash`."),
+            "PERSISTED_QUERY_HASH_MISMATCH",
+        )
+    return sent
+
+
+def resolve(operation, digest):
+    """The document to run: the one sent (remembered if it came with a hash), or the stored one."""
     if operation.query is not None:
-        if sha256(operation.query) != digest:
-            raise RequestError(
-                400,
-                _("The document does not match its `sha256Hash`."),
-                "PERSISTED_QUERY_HASH_MISMATCH",
-            )
-        cache.set(_key(digest), operation.query, timeout=STORE_TIMEOUT)
-        return operation.query, digest
+        if "persistedQuery" in operation.extensions:
+            cache.set(_key(digest), operation.query, timeout=STORE_TIMEOUT)
+        return operation.query
     document = registered().get(digest) or cache.get(_key(digest))
     if document is None:
         raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-    return document, digest
+    return document
+
+
+def allowed(digest):
+    return not settings.GRAPHQL_PERSISTED_ONLY or digest in registered()
 
 
 def check_allowed(digest):
     """In allow-list mode, refuse documents that are not registered."""
-    if settings.GRAPHQL_PERSISTED_ONLY and digest not in registered():
+    if not allowed(digest):
         raise RequestError(
             403,
             _("Only registered documents may run here; send a known `sha256Hash`."),

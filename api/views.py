@@ -86,8 +86,7 @@ class GraphQLView(View):
             )
         try:
             operation = http.parse(request)
-            document, digest = persisted.resolve(operation)
-            persisted.check_allowed(digest)
+            digest = persisted.digest(operation)
         except http.RequestError as error:
             return responses.error(
                 error.status, error.message, error.code, media_type, error.headers
@@ -106,8 +105,15 @@ class GraphQLView(View):
             # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
             if "no-cache" not in request.headers.get("Cache-Control", ""):
                 entry = cache.lookup(key)
-                if entry is not None:
+                if entry is not None and persisted.allowed(digest):
                     return responses.from_entry(request, entry)
+        try:
+            document = persisted.resolve(operation, digest)
+            persisted.check_allowed(digest)
+        except http.RequestError as error:
+            return responses.error(
+                error.status, error.message, error.code, media_type, error.headers
+            )
         allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
         if allowance.exceeded:
             return responses.error(

@@ -1,4 +1,4 @@
-"""WSGI entry point."""
+"""WSGI entry point: response-cache hits first, then Django."""
 
 import os
 
@@ -6,4 +6,8 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from api.fastpath import FastPath  # noqa: E402  (needs Django set up)
+
+application = FastPath(django_application)

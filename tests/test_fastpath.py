@@ -1,0 +1,70 @@
+"""Response-cache hits served before Django answer exactly as Django would."""
+
+import pytest
+from django.db import connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from api.fastpath import FastPath
+from api.wsgi import application
+from tests.factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+QUERY = {"query": '{ story(slug: "s") { title } }'}
+VOLATILE = {"X-Request-ID", "Content-Length"}
+
+
+def via_fast_path(headers=None, query=QUERY, django_may_answer=False):
+    environ = RequestFactory().get("/graphql", query, headers=headers or {}).environ
+    captured = {}
+    if not django_may_answer:
+        # The fast path must answer by itself: Django is not reachable from here.
+        def django(environ, start_response):
+            raise AssertionError("fell through to Django")
+
+        app = FastPath(django)
+    else:
+        app = application
+
+    def start_response(status, response_headers):
+        captured["status"] = status
+        captured["headers"] = dict(response_headers)
+
+    with CaptureQueriesContext(connection) as queries:
+        body = b"".join(app(environ, start_response))
+    return captured["status"], captured["headers"], body, len(queries)
+
+
+@pytest.mark.parametrize("headers", [{}, {"accept-language": "zh-CN"}])
+def test_a_hit_has_the_same_bytes_and_headers_as_the_full_stack(client, headers):
+    make_story("s")
+    django = client.get("/graphql", QUERY, headers=headers)
+    django_again = client.get("/graphql", QUERY, headers=headers)
+    status, fast_headers, body, queries = via_fast_path(headers)
+    assert status == "200 OK"
+    assert body == django_again.content == django.content
+    assert queries == 0
+    expected = {k: v for k, v in django_again.items() if k not in VOLATILE}
+    assert {k: v for k, v in fast_headers.items() if k not in VOLATILE} == expected
+    assert fast_headers["Content-Length"] == str(len(body))
+
+
+def test_revalidation_is_answered_with_304(client):
+    make_story("s")
+    etag = client.get("/graphql", QUERY)["ETag"]
+    status, headers, body, _queries = via_fast_path({"if-none-match": etag})
+    assert (status, body, headers["ETag"]) == ("304 Not Modified", b"", etag)
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"authorization": "Bearer x"}, {"cache-control": "no-cache"}, {"host": "evil.example"}],
+)
+def test_private_fresh_or_foreign_requests_go_to_django(client, headers):
+    make_story("s")
+    client.get("/graphql", QUERY)
+    with pytest.raises(AssertionError, match="fell through to Django"):
+        via_fast_path(headers)
+    status, _headers, _body, _queries = via_fast_path(headers, django_may_answer=True)
+    assert status.startswith(("200", "400"))
