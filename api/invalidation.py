@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.cache import STORIES, TAGS, bump
-from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
 
 
 def _story(sender, instance, **kwargs):
@@ -34,6 +34,15 @@ def _tag_translation(sender, instance, **kwargs):
     bump(f"tag:{instance.master_id}", TAGS)
 
 
+def _api_key(sender, instance, **kwargs):
+    bump(f"apikey:{instance.pk}")
+
+
+def _api_key_tags(sender, instance, action, **kwargs):
+    if action.startswith("post_") and isinstance(instance, ApiKey):
+        bump(f"apikey:{instance.pk}")
+
+
 def _source(sender, instance, **kwargs):
     bump(f"source:{instance.pk}")
 
@@ -49,6 +58,7 @@ HANDLERS = [
     (Tag, _tag),
     (Tag.translations.field.model, _tag_translation),
     (Source, _source),
+    (ApiKey, _api_key),
     (Source.translations.field.model, _source_translation),
 ]
 
@@ -60,3 +70,4 @@ def connect():
     m2m_changed.connect(
         _story_tags_changed, sender=Story.tags.through, dispatch_uid="invalidate-story-tags"
     )
+    m2m_changed.connect(_api_key_tags, sender=ApiKey.tags.through, dispatch_uid="invalidate-key")

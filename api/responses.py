@@ -32,8 +32,11 @@ def if_none_match(request):
     return {tag.strip() for tag in header.split(",") if tag.strip()}
 
 
-def from_entry(request, entry):
-    """The response for a cached entry: 304 when the client has it, else the bytes."""
+def from_entry(request, entry, private=False):
+    """The response for a cached entry: 304 when the client has it, else the bytes.
+
+    Answers to a partner's key are cached here, per key, but never by browsers or CDNs.
+    """
     remaining = max(0, math.ceil(entry.expires_at - time.time()))
     max_age = min(entry.max_age, remaining)
     shared = min(entry.shared_max_age, remaining)
@@ -43,6 +46,9 @@ def from_entry(request, entry):
     else:
         response = respond(entry.status, entry.body, entry.content_type)
     response["ETag"] = entry.etag
+    if private:
+        response["Cache-Control"] = "private, no-store"
+        return response
     response["Cache-Control"] = (
         f"public, max-age={max_age}, s-maxage={shared}, "
         f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}"

@@ -17,7 +17,7 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import cache, http, limits, persisted, ratelimit, responses
+from api import auth, cache, http, limits, persisted, ratelimit, responses
 from api.errors import format_error, is_unavailable
 from api.schema import schema
 from api.schema.context import Context, header_language
@@ -91,22 +91,30 @@ class GraphQLView(View):
             return responses.error(
                 error.status, error.message, error.code, media_type, error.headers
             )
-        public = "Authorization" not in request.headers
-        key = None
-        if public:
-            key = cache.response_key(
-                digest,
-                operation.variables,
-                operation.operation_name,
-                header_language(request),
-                "public",
-                media_type,
-            )
-            # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
-            if "no-cache" not in request.headers.get("Cache-Control", ""):
-                entry = cache.lookup(key)
-                if entry is not None and persisted.allowed(digest):
-                    return responses.from_entry(request, entry)
+        api_key, allowance = None, None
+        if "Authorization" in request.headers:
+            try:
+                api_key = auth.authenticate(request)
+                allowance = auth.take_quota(api_key)
+            except http.RequestError as error:
+                return responses.error(
+                    error.status, error.message, error.code, media_type, error.headers
+                )
+        scope = "public" if api_key is None else f"key:{api_key.pk}"
+        key = cache.response_key(
+            digest,
+            operation.variables,
+            operation.operation_name,
+            header_language(request),
+            scope,
+            media_type,
+        )
+        # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
+        if "no-cache" not in request.headers.get("Cache-Control", ""):
+            entry = cache.lookup(key)
+            if entry is not None and persisted.allowed(digest):
+                response = responses.from_entry(request, entry, private=api_key is not None)
+                return with_headers(response, allowance)
         try:
             document = persisted.resolve(operation, digest)
             persisted.check_allowed(digest)
@@ -114,7 +122,8 @@ class GraphQLView(View):
             return responses.error(
                 error.status, error.message, error.code, media_type, error.headers
             )
-        allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
+        if api_key is None:
+            allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
         if allowance.exceeded:
             return responses.error(
                 429,
@@ -136,16 +145,14 @@ class GraphQLView(View):
             if media_type == http.JSON and status == 400:
                 status = 200
             return responses.error(status, error.message, error.code, media_type)
-        response = self.execute(request, operation, document, media_type, key, analysis)
-        for name, value in allowance.headers().items():
-            response[name] = value
-        return response
+        response = self.execute(request, operation, document, media_type, key, analysis, api_key)
+        return with_headers(response, allowance)
 
-    def execute(self, request, operation, document, media_type, key, analysis):
+    def execute(self, request, operation, document, media_type, key, analysis, api_key):
         if analysis is not None and not analysis.is_query:
             key = None
         started = cache.generation() if key else None
-        context = Context(request)
+        context = Context(request, api_key)
         allowed = QUERY_ONLY if request.method == "GET" else ANY_OPERATION
         try:
             result = schema.execute_sync(
@@ -190,11 +197,18 @@ class GraphQLView(View):
         encoded = orjson.dumps(body)
         if key is None or errors or analysis is None:
             response = responses.respond(status, encoded, media_type)
-            response["Cache-Control"] = "private, no-store" if key is None else "no-store"
+            response["Cache-Control"] = "private, no-store" if api_key or key is None else "no-store"
             return response
         entry = make_entry(encoded, status, media_type, context)
         cache.store(key, entry, sorted(context.dependencies), started)
-        return responses.from_entry(request, entry)
+        return responses.from_entry(request, entry, private=api_key is not None)
+
+
+def with_headers(response, allowance):
+    """Add the rate-limit headers of a counted request."""
+    for name, value in (allowance.headers() if allowance else {}).items():
+        response[name] = value
+    return response
 
 
 def unavailable(media_type):

@@ -145,9 +145,13 @@ def wrk(path, script=None, seconds=DURATION, clients=CLIENTS):
     output = subprocess.run(
         [*command, URL + path], capture_output=True, text=True, check=True
     ).stdout
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p50 = _milliseconds(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _milliseconds(re.search(r"99%\s+(\S+)", output).group(1))
+    try:
+        rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        distribution = output.split("Latency Distribution", 1)[1]
+        p50 = _milliseconds(re.search(r"^\s*50%\s+(\S+)", distribution, re.M).group(1))
+        p99 = _milliseconds(re.search(r"^\s*99%\s+(\S+)", distribution, re.M).group(1))
+    except (AttributeError, IndexError):
+        raise SystemExit(f"could not read wrk's output:\n{output}") from None
     errors = 0
     if match := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         errors += int(match.group(1))

@@ -20,11 +20,11 @@ def normalize(code):
     return None
 
 
-def chain(code):
-    """The requested language followed by its fallbacks, without repeats."""
+def chain(code, allowed=None):
+    """The requested language followed by its fallbacks, without repeats (only `allowed` ones)."""
     result = []
     for candidate in appsettings.PARLER_LANGUAGES.get_active_choices(code):
-        if candidate not in result:
+        if candidate not in result and (allowed is None or candidate in allowed):
             result.append(candidate)
     return result
 

@@ -9,6 +9,7 @@ from django.utils.translation.trans_real import parse_accept_lang_header
 
 from api.errors import BadUserInput
 from cms import languages
+from cms.models import Story
 
 
 def header_language(request):
@@ -27,10 +28,25 @@ def header_language(request):
 class Context:
     """The request, the caller's language, and what the answer depends on (for caching)."""
 
-    def __init__(self, request):
+    def __init__(self, request, key=None):
         self.request = request
-        self.dependencies = set()
+        self.key = key
+        # A key's answers change when its restrictions do.
+        self.dependencies = {f"apikey:{key.pk}"} if key is not None else set()
         self.uses_counters = False
+
+    def stories(self, language):
+        """The stories this caller may read in `language`."""
+        return Story.objects.readable(language, self.key)
+
+    def chain(self, language):
+        """The languages this caller may be served, in order, for a request in `language`."""
+        allowed = self.key.languages if self.key is not None and self.key.languages else None
+        return languages.chain(language, allowed)
+
+    def may(self, scope):
+        """Whether the caller holds `scope` (anonymous readers read everything public)."""
+        return self.key is None or self.key.has_scope(scope)
 
     @cached_property
     def header_language(self):

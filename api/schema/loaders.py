@@ -21,7 +21,7 @@ class StoryBatch:
         self.stories = list(stories)
         self.language = language
         self.context = context
-        self.chain = languages.chain(language)
+        self.chain = context.chain(language)
         self.ids = [story.pk for story in self.stories]
 
     @cached_property
@@ -121,7 +121,7 @@ class TagBatch:
     def __init__(self, language, context):
         self.language = language
         self.context = context
-        self.chain = languages.chain(language)
+        self.chain = context.chain(language)
         self.entries = {}
 
     def add(self, pk, slug, story_count=None):
@@ -134,7 +134,7 @@ class TagBatch:
     def story_counts(self):
         """Tag id to the number of stories readers see with it, in this language."""
         self.context.depends_on("stories")
-        visible = Story.objects.published().in_language(self.language)
+        visible = self.context.stories(self.language)
         rows = (
             StoryTag.objects.filter(story__in=visible, tag_id__in=list(self.entries))
             .values_list("tag_id")
@@ -148,7 +148,7 @@ class TagBatch:
         """Every tag readers see at least one story under, most used first."""
         context.depends_on("stories", "tags")
         batch = cls(language, context)
-        visible = Story.objects.published().in_language(language)
+        visible = context.stories(language)
         # Counting and naming in one statement would make PostgreSQL look the name up
         # once per tagged story; two statements cost a fraction of that.
         counts = (

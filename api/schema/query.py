@@ -1,4 +1,4 @@
-"""Root query fields: every one starts from `Story.objects.published()`."""
+"""Root query fields: every one starts from `Story.objects.readable()`, via the context."""
 
 from datetime import datetime
 from typing import Annotated
@@ -15,6 +15,7 @@ from . import pagination
 from .loaders import StoryBatch, TagBatch
 from .pagination import PageInfo, StoryOrder
 from .types import Story, Tag
+from .viewer import Viewer
 
 MAX_SEARCH_LENGTH = 200
 LANGUAGE_DESCRIPTION = (
@@ -26,7 +27,7 @@ LANGUAGE_DESCRIPTION = (
 def load_stories(info, language, **lookups):
     """Published stories matching `lookups`, served in the caller's language, as `Story` objects."""
     code = info.context.language(language)
-    visible = StoryModel.objects.published().in_language(code)
+    visible = info.context.stories(code)
     stories = list(visible.select_related("source").filter(**lookups))
     if stories:
         info.context.depends_on(*(f"story:{story.pk}" for story in stories))
@@ -160,7 +161,7 @@ class Query:
     ) -> StoryConnection:
         pagination.check_page_size(first)
         code = info.context.language(language)
-        matching = StoryModel.objects.published().in_language(code)
+        matching = info.context.stories(code)
         if tag is not None:
             matching = matching.with_tag(tag)
         if search is not None:
@@ -217,3 +218,11 @@ class Query:
         ]
 
     node: relay.Node | None = relay.node(description="Any object by its global `id`.")
+
+    @strawberry.field(description="The partner calling with an API key; null without one.")
+    def viewer(self, info: Info) -> Viewer | None:
+        key = info.context.key
+        if key is None:
+            return None
+        info.context.depends_on(f"apikey:{key.pk}")
+        return Viewer(_key=key)

@@ -164,8 +164,12 @@ class Story(relay.Node):
     def key_data(self) -> list[KeyDataRow]:
         return [KeyDataRow(**row) for row in self._translation.key_data]
 
-    @strawberry.field(description="The deep analysis.")
-    def analysis(self) -> RichText:
+    @strawberry.field(
+        description="The deep analysis; null for partner keys without the full_text scope."
+    )
+    def analysis(self) -> RichText | None:
+        if not self._batch.context.may("full_text"):
+            return None
         translation_ = self._translation
         return RichText(html=translation_.analysis_html, text=translation_.analysis_text)
 

@@ -1,3 +1,3 @@
-from . import story, taxonomy
+from . import partners, story, taxonomy
 
-__all__ = ["story", "taxonomy"]
+__all__ = ["partners", "story", "taxonomy"]

@@ -1,5 +1,11 @@
+from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
 from .story import Story, StoryTag, StoryTranslation, set_tags
 from .tag import Tag
 
-__all__ = ["Source", "Story", "StoryTag", "StoryTranslation", "Tag", "set_tags"]
+__all__ = [
+    "ApiKey",
+    "ApiKeyUsage",
+    "Partner",
+    "Scope",
+    "Source", "Story", "StoryTag", "StoryTranslation", "Tag", "set_tags"]

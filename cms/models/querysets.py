@@ -19,9 +19,29 @@ class StoryQuerySet(TranslatableQuerySet):
         scheduled = self.filter(status="published", published_at__gt=now or timezone.now())
         return scheduled.aggregate(models.Min("published_at"))["published_at__min"]
 
-    def in_language(self, language):
-        """Stories readable in `language` or one of its fallbacks (remembered for `search`)."""
-        chain = languages.chain(language)
+    def readable(self, language, key=None):
+        """What a reader (or a partner's `key`) sees in `language`: the one visibility rule."""
+        allowed = key.languages if key is not None and key.languages else None
+        stories = self.published().in_language(language, allowed)
+        if key is not None:
+            tag_ids = [tag.pk for tag in key.tags.all()]
+            if tag_ids:
+                links = self.model.tags.through.objects.filter(
+                    story=OuterRef("pk"), tag_id__in=tag_ids
+                )
+                stories = stories.filter(Exists(links))
+        return stories
+
+    def in_language(self, language, allowed=None):
+        """Stories readable in `language` or one of its fallbacks (remembered for `search`).
+
+        `allowed` narrows the languages that may be served at all.
+        """
+        chain = languages.chain(language, allowed)
+        if not chain:
+            nothing = self.none()
+            nothing._language_chain = chain
+            return nothing
         translations = self.model.translations.field.model.objects
         readable = self.filter(
             Exists(translations.filter(master=OuterRef("pk"), language_code__in=chain))

@@ -1,0 +1,50 @@
+"""Partner keys on API requests: `Authorization: Bearer <key>`, scopes and quotas."""
+
+from django.utils.translation import gettext as _
+
+from api import ratelimit
+from api.http import RequestError
+from cms.models import ApiKey, ApiKeyUsage, Scope
+
+DAY = 24 * 60 * 60
+
+
+def authenticate(request):
+    """The usable key the request presents; RequestError (401, 403) otherwise."""
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise RequestError(
+            401,
+            _("Send your API key as `Authorization: Bearer <key>`."),
+            "UNAUTHENTICATED",
+            {"WWW-Authenticate": 'Bearer realm="api"'},
+        )
+    key = ApiKey.authenticate(secret.strip())
+    if key is None:
+        raise RequestError(
+            401,
+            _("This API key is not valid: it is mistyped, expired or revoked."),
+            "UNAUTHENTICATED",
+            {"WWW-Authenticate": 'Bearer realm="api", error="invalid_token"'},
+        )
+    if not key.has_scope(Scope.READ):
+        raise RequestError(403, _("This API key may not read stories."), "FORBIDDEN")
+    return key
+
+
+def take_quota(key):
+    """Count one request against the key's quotas (shared across processes) and its usage."""
+    minute = ratelimit.take(f"key:{key.pk}:minute", key.per_minute, 60)
+    day = ratelimit.take(f"key:{key.pk}:day", key.per_day, DAY)
+    tightest = minute if minute.remaining <= day.remaining else day
+    if tightest.exceeded:
+        raise RequestError(
+            429,
+            _("This API key is over its quota; try again in %(seconds)s seconds.")
+            % {"seconds": tightest.reset},
+            "RATE_LIMITED",
+            tightest.headers(),
+        )
+    ApiKeyUsage.record(key)
+    return tightest
