@@ -9,10 +9,10 @@ from cms.models import ApiKey, ApiKeyUsage, Scope
 DAY = 24 * 60 * 60
 
 
-def authenticate(request):
-    """The usable key the request presents; RequestError (401, 403) otherwise."""
+def authenticate(request, secret=None):
+    """The usable key the request presents (or `secret`); RequestError (401, 403) otherwise."""
     header = request.headers.get("Authorization", "")
-    scheme, _sep, secret = header.partition(" ")
+    scheme, _sep, secret = ("bearer", " ", secret) if secret else header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise RequestError(
             401,

@@ -161,6 +161,9 @@ PARLER_ENABLE_CACHING = False
 CMS_STORY_URL = os.environ.get(
     "CMS_STORY_URL", "https://news.example.com/{language}/stories/{slug}"
 )
+CMS_PUBLISHER_NAME = os.environ.get("CMS_PUBLISHER_NAME", "AI News")
+CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
 # Caching of public reads: the response cache, and what HTTP caches are told.
 CMS_RESPONSE_CACHE_TIMEOUT = int(os.environ.get("CMS_RESPONSE_CACHE_TIMEOUT", "300"))

@@ -6,6 +6,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
+def home_url(language):
+    """The reader site's front page in `language`."""
+    return settings.CMS_SITE_URL.format(language=quote(language))
+
+
 def canonical_url(slug, language):
     """The story's address on the reader site."""
     return settings.CMS_STORY_URL.format(language=quote(language), slug=quote(slug))

@@ -2,10 +2,14 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from api import feeds
 from api.views import graphql_view
 
 urlpatterns = [
     path("graphql", graphql_view, name="graphql"),
+    path("feeds/<str:language>/rss.xml", feeds.rss, name="feed-rss"),
+    path("feeds/<str:language>/atom.xml", feeds.atom, name="feed-atom"),
+    path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

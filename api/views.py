@@ -197,7 +197,9 @@ class GraphQLView(View):
         encoded = orjson.dumps(body)
         if key is None or errors or analysis is None:
             response = responses.respond(status, encoded, media_type)
-            response["Cache-Control"] = "private, no-store" if api_key or key is None else "no-store"
+            response["Cache-Control"] = (
+                "private, no-store" if api_key or key is None else "no-store"
+            )
             return response
         entry = make_entry(encoded, status, media_type, context)
         cache.store(key, entry, sorted(context.dependencies), started)

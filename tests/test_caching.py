@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from cms.models import Story
+from cms.models import ApiKey, Partner, Story
 from tests.conftest import without_cost
 from tests.factories import make_source, make_story, make_tag
 
@@ -87,7 +87,10 @@ def test_counting_a_view_does_not_invalidate_story_content(client, story):
 
 
 def test_authenticated_mutation_and_error_answers_are_not_stored(client, story):
-    private = post(client, PAGE, {"slug": "s"}, authorization="Bearer something")
+    _key, secret = ApiKey.issue(
+        partner=Partner.objects.create(name="Partner"), name="k", scopes=["read"]
+    )
+    private = post(client, PAGE, {"slug": "s"}, authorization=f"Bearer {secret}")
     assert private["Cache-Control"] == "private, no-store"
     mutation = post(client, 'mutation { recordView(slug: "s") { viewCount } }')
     assert mutation["Cache-Control"] == "private, no-store"

@@ -11,7 +11,7 @@ from functools import cached_property
 from django.db.models import Count, FilteredRelation, Q
 
 from cms import languages
-from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import Source, StoryTag, StoryTranslation, Tag
 
 
 class StoryBatch:

@@ -9,7 +9,6 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.errors import BadUserInput
-from cms.models import Story as StoryModel
 
 from . import pagination
 from .loaders import StoryBatch, TagBatch

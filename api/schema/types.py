@@ -3,11 +3,14 @@
 from datetime import datetime
 
 import strawberry
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 from strawberry import relay
+from strawberry.scalars import JSON
 
 from api import sharing
+from api.schema import seo
 from cms.models import Story as StoryModel
 
 from .loaders import StoryBatch, TagEntry
@@ -213,6 +216,48 @@ class Story(relay.Node):
     @strawberry.field(description="The story's tags, in the order editors gave them.")
     def tags(self) -> list[Tag]:
         return [Tag(_entry=entry) for entry in self._batch.tags.get(self._story.pk, [])]
+
+    @strawberry.field(
+        description="schema.org JSON-LD for the page: a NewsArticle, and a FAQPage when the "
+        "story has an FAQ. Render each object in a script of type application/ld+json."
+    )
+    def structured_data(self) -> list[JSON]:
+        story = self._story
+        return seo.json_ld(
+            story,
+            self._translation,
+            [entry.name for entry in self._batch.tags.get(story.pk, [])],
+            self._batch.source_names.get(story.source_id, "") if story.source_id else "",
+            self._batch.available_languages.get(story.pk, []),
+        )
+
+    @strawberry.field(description="Open Graph properties for share cards.")
+    def open_graph(self) -> seo.OpenGraph:
+        story, translation_ = self._story, self._translation
+        served = translation_.language_code
+        return seo.OpenGraph(
+            title=translation_.title,
+            description=translation_.summary,
+            url=sharing.canonical_url(story.slug, served),
+            type="article",
+            site_name=settings.CMS_PUBLISHER_NAME,
+            locale=seo.og_locale(served),
+            locale_alternates=[
+                seo.og_locale(code)
+                for code in self._batch.available_languages.get(story.pk, [])
+                if code != served
+            ],
+            published_time=story.published_at.isoformat(),
+            modified_time=(story.updated_at or story.published_at).isoformat(),
+            tags=[entry.name for entry in self._batch.tags.get(story.pk, [])],
+        )
+
+    @strawberry.field(description="Twitter card properties.")
+    def twitter_card(self) -> seo.TwitterCard:
+        translation_ = self._translation
+        return seo.TwitterCard(
+            card="summary", title=translation_.title, description=translation_.summary
+        )
 
     @strawberry.field(description="A share link for each network, labels in the served language.")
     def share_links(self) -> list[ShareLink]:

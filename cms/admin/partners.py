@@ -8,7 +8,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from cms.models import ApiKey, ApiKeyUsage, Partner, Scope
-from cms.models.partner import digest
 
 USAGE_DAYS = 30
 
@@ -30,7 +29,16 @@ class ApiKeyForm(forms.ModelForm):
 
     class Meta:
         model = ApiKey
-        fields = ["partner", "name", "scopes", "languages", "tags", "per_minute", "per_day", "expires_at"]
+        fields = [
+            "partner",
+            "name",
+            "scopes",
+            "languages",
+            "tags",
+            "per_minute",
+            "per_day",
+            "expires_at",
+        ]
 
 
 class ApiKeyInline(admin.TabularInline):
@@ -91,25 +99,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
             "",
             '<tr><td>{}</td><td><span style="display:inline-block;background:#417690;'
             'height:0.8em;width:{}px"></span> {}</td></tr>',
-            ((row.day.isoformat(), max(1, 200 * row.requests // peak), row.requests) for row in rows),
+            (
+                (row.day.isoformat(), max(1, 200 * row.requests // peak), row.requests)
+                for row in rows
+            ),
         )
         return format_html("<table>{}</table>", bars)
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            secret_key, secret = ApiKey.issue.__func__(ApiKey, **_fields_of(obj))
-            obj.pk = secret_key.pk
-            obj.prefix = secret_key.prefix
-            obj.hashed_secret = secret_key.hashed_secret
-            obj._state.adding = False
-            obj.created_at = secret_key.created_at
+        secret = None if change else obj.set_new_secret()
+        super().save_model(request, obj, form, change)
+        if secret:
             self.message_user(
                 request,
                 _("Copy this key now; it will not be shown again: %(secret)s") % {"secret": secret},
                 messages.WARNING,
             )
-            return
-        super().save_model(request, obj, form, change)
 
     @admin.action(description=_("Revoke selected keys (at once)"))
     def revoke(self, request, queryset):
@@ -127,18 +132,3 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 % {"name": new.name, "secret": secret},
                 messages.WARNING,
             )
-
-
-def _fields_of(obj):
-    return {
-        "partner": obj.partner,
-        "name": obj.name,
-        "scopes": obj.scopes,
-        "languages": obj.languages,
-        "per_minute": obj.per_minute,
-        "per_day": obj.per_day,
-        "expires_at": obj.expires_at,
-    }
-
-
-__all__ = ["ApiKeyAdmin", "PartnerAdmin", "digest"]

@@ -5,66 +5,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0002_search_indexes'),
+        ("cms", "0002_search_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Partner',
+            name="Partner",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('contact_name', models.CharField(blank=True, max_length=200, verbose_name='contact name')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact email')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "contact_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="contact name"),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact email"),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
             ],
             options={
-                'verbose_name': 'partner',
-                'verbose_name_plural': 'partners',
-                'ordering': ['name'],
+                "verbose_name": "partner",
+                "verbose_name_plural": "partners",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ApiKey',
+            name="ApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='What the key is for.', max_length=100, verbose_name='name')),
-                ('prefix', models.CharField(editable=False, max_length=24, unique=True, verbose_name='prefix')),
-                ('hashed_secret', models.CharField(editable=False, max_length=64)),
-                ('scopes', models.JSONField(default=list, verbose_name='scopes')),
-                ('languages', models.JSONField(blank=True, default=list, help_text='Empty: every language.', verbose_name='languages')),
-                ('per_minute', models.PositiveIntegerField(default=120, verbose_name='requests per minute')),
-                ('per_day', models.PositiveIntegerField(default=50000, verbose_name='requests per day')),
-                ('expires_at', models.DateTimeField(blank=True, null=True, verbose_name='expires')),
-                ('revoked_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='revoked')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used')),
-                ('tags', models.ManyToManyField(blank=True, help_text='Empty: every tag.', to='cms.tag', verbose_name='tags')),
-                ('partner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keys', to='cms.partner', verbose_name='partner')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What the key is for.", max_length=100, verbose_name="name"
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        editable=False, max_length=24, unique=True, verbose_name="prefix"
+                    ),
+                ),
+                ("hashed_secret", models.CharField(editable=False, max_length=64)),
+                ("scopes", models.JSONField(default=list, verbose_name="scopes")),
+                (
+                    "languages",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Empty: every language.",
+                        verbose_name="languages",
+                    ),
+                ),
+                (
+                    "per_minute",
+                    models.PositiveIntegerField(default=120, verbose_name="requests per minute"),
+                ),
+                (
+                    "per_day",
+                    models.PositiveIntegerField(default=50000, verbose_name="requests per day"),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True, verbose_name="expires")),
+                (
+                    "revoked_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="revoked"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                (
+                    "last_used_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="last used"
+                    ),
+                ),
+                (
+                    "tags",
+                    models.ManyToManyField(
+                        blank=True, help_text="Empty: every tag.", to="cms.tag", verbose_name="tags"
+                    ),
+                ),
+                (
+                    "partner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keys",
+                        to="cms.partner",
+                        verbose_name="partner",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key',
-                'verbose_name_plural': 'API keys',
-                'ordering': ['-created_at'],
+                "verbose_name": "API key",
+                "verbose_name_plural": "API keys",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ApiKeyUsage',
+            name="ApiKeyUsage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField(verbose_name='day')),
-                ('requests', models.PositiveIntegerField(default=0, verbose_name='requests')),
-                ('key', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='usage', to='cms.apikey')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField(verbose_name="day")),
+                ("requests", models.PositiveIntegerField(default=0, verbose_name="requests")),
+                (
+                    "key",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="usage",
+                        to="cms.apikey",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'API key usage',
-                'verbose_name_plural': 'API key usage',
-                'ordering': ['-day'],
-                'constraints': [models.UniqueConstraint(fields=('key', 'day'), name='usage_once_a_day')],
+                "verbose_name": "API key usage",
+                "verbose_name_plural": "API key usage",
+                "ordering": ["-day"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("key", "day"), name="usage_once_a_day")
+                ],
             },
         ),
     ]

@@ -8,4 +8,10 @@ __all__ = [
     "ApiKeyUsage",
     "Partner",
     "Scope",
-    "Source", "Story", "StoryTag", "StoryTranslation", "Tag", "set_tags"]
+    "Source",
+    "Story",
+    "StoryTag",
+    "StoryTranslation",
+    "Tag",
+    "set_tags",
+]

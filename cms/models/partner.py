@@ -83,12 +83,18 @@ class ApiKey(models.Model):
     def __str__(self):
         return f"{self.name} ({self.prefix}…)"
 
+    def set_new_secret(self):
+        """Give the key a fresh secret and return it: only its hash is kept."""
+        self.prefix = f"{KEY_PREFIX}_{secrets.token_hex(4)}"
+        secret = f"{self.prefix}_{secrets.token_urlsafe(32)}"
+        self.hashed_secret = digest(secret)
+        return secret
+
     @classmethod
     def issue(cls, **fields):
         """Create a key; return it with its secret, which is never stored and never shown again."""
-        prefix = f"{KEY_PREFIX}_{secrets.token_hex(4)}"
-        secret = f"{prefix}_{secrets.token_urlsafe(32)}"
-        key = cls(prefix=prefix, hashed_secret=digest(secret), **fields)
+        key = cls(**fields)
+        secret = key.set_new_secret()
         key.save()
         return key, secret
 
@@ -145,6 +151,9 @@ class ApiKeyUsage(models.Model):
         verbose_name_plural = _("API key usage")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["key", "day"], name="usage_once_a_day")]
+
+    def __str__(self):
+        return f"{self.key} {self.day}: {self.requests}"
 
     @classmethod
     def record(cls, key, day=None):
