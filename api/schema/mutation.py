@@ -9,6 +9,8 @@ from api import sharing
 from api.errors import BadUserInput, NotFound
 from cms.models import Story as StoryModel
 
+from .ingest import UpsertStoryPayload, upsert_story
+
 
 @strawberry.type(description="The story's view count after this view.")
 class RecordViewPayload:
@@ -37,6 +39,11 @@ def increment(slug, counter):
 
 @strawberry.type
 class Mutation:
+    upsert_story: UpsertStoryPayload = strawberry.mutation(
+        resolver=upsert_story,
+        description="Create or update a story from the pipeline (API keys with `ingest`).",
+    )
+
     @strawberry.mutation(description="Count one view of a published story.")
     def record_view(self, slug: str) -> RecordViewPayload:
         return RecordViewPayload(slug=slug, view_count=increment(slug, "view_count"))

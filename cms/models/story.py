@@ -79,6 +79,15 @@ class Story(TranslatableModel):
         blank=True,
         help_text=_("The address of the article this story cites."),
     )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The story pipeline's id for this story; ingestion updates by it."),
+    )
     tags = models.ManyToManyField(
         "cms.Tag",
         verbose_name=_("tags"),

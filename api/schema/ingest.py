@@ -1,0 +1,149 @@
+"""`upsertStory`: the story pipeline writes stories, with every language, as partners."""
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from django.utils.translation import gettext as _
+from strawberry.types import Info
+
+from api.errors import ApiError
+from cms import ingest
+from cms.models import Scope
+
+
+class Forbidden(ApiError):
+    code = "FORBIDDEN"
+
+
+@strawberry.input(description="One row of a Key Data table.")
+class KeyDataInput:
+    entity: str
+    detail: str = ""
+    metric: str = ""
+
+
+@strawberry.input(description="One industry insight.")
+class InsightInput:
+    title: str
+    body: str = ""
+
+
+@strawberry.input(description="One question and its answer.")
+class FaqInput:
+    question: str
+    answer: str = ""
+
+
+@strawberry.input(description="A story's version in one language.")
+class StoryTranslationInput:
+    language: str = strawberry.field(description="Language code, e.g. `en` or `zh-hans`.")
+    title: str
+    summary: str = ""
+    tldr: list[str] = strawberry.field(default_factory=list)
+    key_data: list[KeyDataInput] = strawberry.field(default_factory=list)
+    analysis: str = strawberry.field(default="", description="Markdown.")
+    insights: list[InsightInput] = strawberry.field(default_factory=list)
+    faq: list[FaqInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.input(description="A story from the pipeline; fields left out keep their value.")
+class StoryInput:
+    external_id: str = strawberry.field(description="The pipeline's id: the same id updates.")
+    translations: list[StoryTranslationInput]
+    slug: str | None = strawberry.field(default=None, description="Generated when left out.")
+    publish: bool | None = strawberry.field(
+        default=None, description="Publish (needs the publish scope) or keep as a draft."
+    )
+    published_at: datetime | None = None
+    hot: int | None = None
+    quality: int | None = None
+    impact: int | None = None
+    ai_generated: bool | None = None
+    source: str | None = strawberry.field(default=None, description="A source slug.")
+    source_url: str | None = None
+    tags: list[str] | None = strawberry.field(default=None, description="Tag slugs, in order.")
+
+    def as_data(self):
+        data = {"external_id": self.external_id, "translations": {}}
+        for field in ("slug", "publish", "published_at", "hot", "quality", "impact",
+                      "ai_generated", "source", "source_url", "tags"):  # fmt: skip
+            value = getattr(self, field)
+            if value is not None:
+                data[field] = value
+        for version in self.translations:
+            data["translations"][version.language] = {
+                "title": version.title,
+                "summary": version.summary,
+                "tldr": list(version.tldr),
+                "key_data": [vars(row) for row in version.key_data],
+                "analysis": version.analysis,
+                "insights": [vars(row) for row in version.insights],
+                "faq": [vars(row) for row in version.faq],
+            }
+        return data
+
+
+@strawberry.type(description="A problem with one field of the input.")
+class FieldError:
+    field: str = strawberry.field(description="Where, e.g. `translations.zh-hans.title`.")
+    message: str
+
+
+@strawberry.type(description="The story as written by the pipeline (it may be a draft).")
+class IngestedStory:
+    external_id: str
+    slug: str
+    status: str = strawberry.field(description="`draft` or `published`.")
+    languages: list[str]
+
+
+@strawberry.type(description="What `upsertStory` did.")
+class UpsertStoryPayload:
+    story: IngestedStory | None = strawberry.field(description="Null when nothing was written.")
+    created: bool = strawberry.field(description="Whether the story is new.")
+    errors: list[FieldError] = strawberry.field(description="Empty when the story was written.")
+
+
+def camel_path(path):
+    """`translations.zh-hans.key_data` as the input spells it: `translations.zh-hans.keyData`."""
+    parts = path.split(".")
+    return ".".join(
+        part if index == 1 and parts[0] == "translations" else _camel(part)
+        for index, part in enumerate(parts)
+    )
+
+
+def _camel(name):
+    head, *rest = name.split("_")
+    return head + "".join(word.title() for word in rest)
+
+
+def upsert_story(
+    info: Info,
+    input: Annotated[StoryInput, strawberry.argument(description="The story.")],
+) -> UpsertStoryPayload:
+    key = info.context.key
+    if key is None or not key.has_scope(Scope.INGEST):
+        raise Forbidden(_("Only API keys with the ingest scope may write stories."))
+    try:
+        story, created = ingest.upsert(input.as_data(), may_publish=key.has_scope(Scope.PUBLISH))
+    except ingest.IngestError as error:
+        return UpsertStoryPayload(
+            story=None,
+            created=False,
+            errors=[
+                FieldError(field=camel_path(field), message=str(message))
+                for field, message in error.errors
+            ],
+        )
+    return UpsertStoryPayload(
+        story=IngestedStory(
+            external_id=story.external_id,
+            slug=story.slug,
+            status=story.status,
+            languages=sorted(story.translations.values_list("language_code", flat=True)),
+        ),
+        created=created,
+        errors=[],
+    )

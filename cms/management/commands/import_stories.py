@@ -1,0 +1,54 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from cms import ingest
+
+
+class Command(BaseCommand):
+    help = (
+        "Import stories from a JSON Lines file, one story per line (the shape of "
+        "`upsertStory`'s input, in snake_case, with `translations` keyed by language). "
+        "Good lines are imported; each bad line is reported and leaves nothing behind."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to a .jsonl file.")
+        parser.add_argument(
+            "--publish", action="store_true", help="Allow lines that ask to be published."
+        )
+
+    def handle(self, *args, **options):
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise CommandError(f"{path} is not UTF-8 text.") from None
+        created = updated = 0
+        failures = []
+        for number, line in enumerate(
+            tqdm(lines, unit="line", disable=options["verbosity"] == 0), start=1
+        ):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as error:
+                failures.append((number, f"not valid JSON ({error.msg}, column {error.colno})"))
+                continue
+            try:
+                _story, was_created = ingest.upsert(data, may_publish=options["publish"])
+            except ingest.IngestError as error:
+                failures.append((number, str(error)))
+                continue
+            created += was_created
+            updated += not was_created
+        for number, reason in failures:
+            self.stderr.write(f"line {number}: {reason}")
+        self.stdout.write(f"{created} created, {updated} updated, {len(failures)} refused.")
+        if failures:
+            raise CommandError(f"{len(failures)} line(s) were not imported; see above.")

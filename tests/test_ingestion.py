@@ -1,0 +1,192 @@
+"""The story pipeline writes stories: `upsertStory` and `manage.py import_stories`."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cms.models import ApiKey, Partner, Story
+from tests.conftest import without_cost
+from tests.factories import make_source, make_tag
+
+pytestmark = pytest.mark.django_db
+
+UPSERT = """mutation($input: StoryInput!) { upsertStory(input: $input) {
+  created errors { field message } story { externalId slug status languages } } }"""
+
+
+def story_input(**overrides):
+    data = {
+        "externalId": "pipeline-42",
+        "hot": 60,
+        "quality": 70,
+        "impact": 80,
+        "tags": ["security"],
+        "source": "semafor",
+        "translations": [
+            {
+                "language": "en",
+                "title": "Robots fold laundry",
+                "summary": "A lab demo.",
+                "tldr": ["One", "Two"],
+                "keyData": [{"entity": "Lab", "detail": "Towels", "metric": "12/h"}],
+                "analysis": "It **works**.",
+                "faq": [{"question": "Shirts?", "answer": "Not yet."}],
+            },
+            {"language": "zh-hans", "title": "机器人叠衣服", "tldr": ["只有一条"]},
+        ],
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def pipeline():
+    make_tag("security", en="Security")
+    make_source("semafor")
+    partner = Partner.objects.create(name="Pipeline")
+    _key, ingest = ApiKey.issue(partner=partner, name="pipeline", scopes=["read", "ingest"])
+    _key, publisher = ApiKey.issue(
+        partner=partner, name="publisher", scopes=["read", "ingest", "publish"]
+    )
+    return {"ingest": ingest, "publish": publisher}
+
+
+def upsert(client, secret, data):
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": UPSERT, "variables": {"input": data}}),
+        content_type="application/json",
+        headers={"authorization": f"Bearer {secret}"} if secret else {},
+    )
+    return without_cost(response.json())
+
+
+def test_a_new_story_is_created_as_a_draft_with_every_language(client, pipeline):
+    result = upsert(client, pipeline["ingest"], story_input())
+    assert result == {
+        "data": {
+            "upsertStory": {
+                "created": True,
+                "errors": [],
+                "story": {
+                    "externalId": "pipeline-42",
+                    "slug": "robots-fold-laundry",
+                    "status": "draft",
+                    "languages": ["en", "zh-hans"],
+                },
+            }
+        }
+    }
+    story = Story.objects.get(external_id="pipeline-42")
+    story.set_current_language("zh-hans")
+    assert story.tldr == ["只有一条"]
+    story.set_current_language("en")
+    assert story.key_data == [{"entity": "Lab", "detail": "Towels", "metric": "12/h"}]
+    assert [link.tag.slug for link in story.tag_links.all()] == ["security"]
+    assert not Story.objects.published().exists()
+
+
+def test_sending_the_same_story_again_updates_it(client, pipeline):
+    upsert(client, pipeline["ingest"], story_input())
+    again = story_input(hot=99)
+    again["translations"][0]["title"] = "Robots fold laundry, faster"
+    result = upsert(client, pipeline["ingest"], again)["data"]["upsertStory"]
+    assert (result["created"], result["errors"]) == (False, [])
+    assert Story.objects.count() == 1
+    story = Story.objects.get()
+    story.set_current_language("en")
+    assert (story.hot, story.title, story.slug) == (
+        99,
+        "Robots fold laundry, faster",
+        "robots-fold-laundry",
+    )
+
+
+def test_only_keys_that_may_publish_can_publish(client, pipeline):
+    refused = upsert(client, pipeline["ingest"], story_input(publish=True))["data"]["upsertStory"]
+    assert refused["errors"] == [
+        {"field": "publish", "message": "This caller may not publish; leave `publish` false."}
+    ]
+    assert not Story.objects.exists()
+    published = upsert(client, pipeline["publish"], story_input(publish=True))["data"][
+        "upsertStory"
+    ]
+    assert published["story"]["status"] == "published"
+    assert Story.objects.published().count() == 1
+    change = upsert(client, pipeline["ingest"], story_input(hot=1))["data"]["upsertStory"]
+    assert change["errors"] == [
+        {
+            "field": "externalId",
+            "message": "This story is published; only a caller that may publish may change it.",
+        }
+    ]
+    assert Story.objects.get().hot == 60
+
+
+def test_field_errors_say_where_and_write_nothing(client, pipeline):
+    bad = story_input(hot=101, tags=["nope"])
+    bad["translations"][1]["title"] = ""
+    result = upsert(client, pipeline["ingest"], bad)["data"]["upsertStory"]
+    assert result["story"] is None
+    assert {"field": "tags", "message": "Unknown slug “nope”."} in result["errors"]
+    assert not Story.objects.exists()
+    bad = story_input(hot=101)
+    bad["translations"][1]["title"] = ""
+    fields = {
+        e["field"] for e in upsert(client, pipeline["ingest"], bad)["data"]["upsertStory"]["errors"]
+    }
+    assert fields == {"hot"}
+    bad = story_input()
+    bad["translations"][1]["title"] = ""
+    errors = upsert(client, pipeline["ingest"], bad)["data"]["upsertStory"]["errors"]
+    assert errors == [
+        {"field": "translations.zh-hans.title", "message": "This field cannot be blank."}
+    ]
+    assert not Story.objects.exists()
+
+
+def test_without_the_ingest_scope_writing_is_forbidden(client, pipeline):
+    partner = Partner.objects.get()
+    _key, reader = ApiKey.issue(partner=partner, name="reader", scopes=["read"])
+    for secret in (reader, None):
+        result = upsert(client, secret, story_input())
+        assert result["data"] is None
+        assert result["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert not Story.objects.exists()
+
+
+def snake(data):
+    return {
+        "external_id": data["externalId"],
+        "hot": data["hot"],
+        "tags": data["tags"],
+        "translations": {
+            t["language"]: {"title": t["title"], "tldr": t.get("tldr", [])}
+            for t in data["translations"]
+        },
+    }
+
+
+def test_import_stories_imports_good_lines_and_reports_bad_ones(tmp_path, pipeline, capsys):
+    good = snake(story_input())
+    second = snake(story_input(externalId="pipeline-43"))
+    second["translations"]["en"]["title"] = "Another story"
+    bad_score = snake(story_input(externalId="pipeline-44", hot=500))
+    lines = [json.dumps(good), "{not json", json.dumps(bad_score), "", json.dumps(second)]
+    path = tmp_path / "stories.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(CommandError, match="2 line"):
+        call_command("import_stories", str(path), verbosity=0)
+    err = capsys.readouterr().err
+    assert "line 2: not valid JSON" in err
+    assert "line 3: hot:" in err
+    assert sorted(Story.objects.values_list("external_id", flat=True)) == [
+        "pipeline-42",
+        "pipeline-43",
+    ]
+
+
+def test_import_stories_refuses_a_missing_file(tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("import_stories", str(tmp_path / "missing.jsonl"), verbosity=0)
