@@ -29,14 +29,18 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@$(DEV_ENV) $(PY) manage.py demo_account
 	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
-	$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
+	@# The task worker (webhook deliveries) runs beside the server and stops with it.
+	$(DEV_ENV) $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
 serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(VENV)/bin/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --max-requests 20000 --max-requests-jitter 2000
 
 test: setup

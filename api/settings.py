@@ -49,8 +49,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "parler",
+    "django_tasks",
+    "django_tasks_db",
     "api",
 ]
+
+# Background work (webhook deliveries) runs on the database task queue: `manage.py db_worker`.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

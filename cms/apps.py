@@ -7,3 +7,6 @@ class CmsConfig(AppConfig):
 
     name = "cms"
     verbose_name = _("Newsroom")
+
+    def ready(self):
+        from . import webhooks  # noqa: F401  (connects the story signals)

@@ -1,3 +1,3 @@
-from . import partners, story, taxonomy
+from . import partners, story, taxonomy, webhooks
 
-__all__ = ["partners", "story", "taxonomy"]
+__all__ = ["partners", "story", "taxonomy", "webhooks"]

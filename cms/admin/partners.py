@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -55,6 +56,7 @@ class ApiKeyInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "contact_name", "contact_email", "website", "key_count")
     search_fields = ("name", "contact_name", "contact_email")
     inlines = (ApiKeyInline,)

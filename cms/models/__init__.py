@@ -2,6 +2,7 @@ from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
 from .story import Story, StoryTag, StoryTranslation, set_tags
 from .tag import Tag
+from .webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
@@ -13,5 +14,7 @@ __all__ = [
     "StoryTag",
     "StoryTranslation",
     "Tag",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "set_tags",
 ]

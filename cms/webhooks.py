@@ -1,0 +1,148 @@
+"""Story events for partners' webhooks: recorded with the change, delivered by a worker.
+
+A delivery row and its task are written in the same transaction as the story change, so
+a rolled-back change sends nothing and a process dying after commit loses nothing. The
+worker (`manage.py db_worker`) signs each request the Standard Webhooks way and retries
+failures with exponential backoff for about a day. Nothing here touches the network
+during an editor's save.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import urllib.error
+import urllib.request
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import receiver
+from django.utils import timezone
+from django_tasks import task
+
+from cms.models import Story, WebhookDelivery, WebhookEndpoint
+from cms.models.webhook import Event
+
+# Seconds to wait before each retry: about 23 hours in all.
+BACKOFF = [10, 60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+TIMEOUT = 10
+USER_AGENT = "ainews-cms-webhooks/1"
+
+
+def sign(secret, message_id, timestamp, body):
+    """The `webhook-signature` header value for a body (Standard Webhooks, v1)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+@receiver(pre_save, sender=Story, dispatch_uid="webhooks-remember-state")
+def _remember_state(sender, instance, **kwargs):
+    previous = Story.objects.filter(pk=instance.pk).values("status", "updated_at").first()
+    instance._webhook_previous = previous
+
+
+@receiver(post_save, sender=Story, dispatch_uid="webhooks-record-event")
+def _record_event(sender, instance, created, **kwargs):
+    previous = getattr(instance, "_webhook_previous", None)
+    was_published = previous is not None and previous["status"] == Story.Status.PUBLISHED
+    is_published = instance.status == Story.Status.PUBLISHED
+    if is_published and not was_published:
+        event = Event.PUBLISHED
+    elif was_published and not is_published:
+        event = Event.UNPUBLISHED
+    elif is_published and previous["updated_at"] != instance.updated_at:
+        event = Event.UPDATED
+    else:
+        return
+    enqueue(event, instance)
+
+
+def enqueue(event, story):
+    """Record a delivery (and its task) for every endpoint that wants this event."""
+    story_languages = list(story.translations.values_list("language_code", flat=True))
+    tag_ids = list(story.tag_links.values_list("tag_id", flat=True))
+    payload = {
+        "type": event,
+        "timestamp": timezone.now().isoformat(),
+        "data": {
+            "id": story.pk,
+            "slug": story.slug,
+            "status": story.status,
+            "publishedAt": story.published_at.isoformat() if story.published_at else None,
+            "updatedAt": story.updated_at.isoformat() if story.updated_at else None,
+            "languages": sorted(story_languages),
+        },
+    }
+    endpoints = WebhookEndpoint.objects.filter(active=True).prefetch_related("tags")
+    with transaction.atomic():
+        for endpoint in endpoints:
+            if endpoint.wants(event, story_languages, tag_ids):
+                delivery = WebhookDelivery.objects.create(
+                    endpoint=endpoint,
+                    message_id=f"msg_{uuid.uuid4().hex}",
+                    event=event,
+                    payload=payload,
+                    next_attempt_at=timezone.now(),
+                )
+                deliver.enqueue(delivery.pk)
+
+
+def schedule(delivery):
+    """Queue the next attempt of a delivery (also used to redeliver by hand)."""
+    run_after = delivery.next_attempt_at or timezone.now()
+    deliver.using(run_after=run_after).enqueue(delivery.pk)
+
+
+@task()
+def deliver(delivery_id):
+    """Send one delivery; on failure, schedule the next attempt or give up."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(
+        delivery.endpoint.url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "webhook-id": delivery.message_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": sign(
+                delivery.endpoint.secret, delivery.message_id, timestamp, body
+            ),
+        },
+    )
+    delivery.attempts += 1
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            delivery.last_status_code = response.status
+            delivery.last_error = ""
+    except urllib.error.HTTPError as error:
+        delivery.last_status_code = error.code
+        delivery.last_error = f"HTTP {error.code}"
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        delivery.last_status_code = None
+        delivery.last_error = str(getattr(error, "reason", error))[:500]
+    if delivery.last_status_code is not None and 200 <= delivery.last_status_code < 300:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+        delivery.save()
+        return
+    if delivery.attempts > len(BACKOFF):
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+        delivery.save()
+        return
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+    with transaction.atomic():
+        delivery.save()
+        schedule(delivery)
