@@ -1,7 +1,8 @@
 """Response-cache hits served before Django answer exactly as Django would."""
 
 import pytest
-from django.db import connection
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
@@ -31,8 +32,15 @@ def via_fast_path(headers=None, query=QUERY, django_may_answer=False):
         captured["status"] = status
         captured["headers"] = dict(response_headers)
 
-    with CaptureQueriesContext(connection) as queries:
-        body = b"".join(app(environ, start_response))
+    # As Django's test client does: the handler must not close the test's connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            body = b"".join(app(environ, start_response))
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     return captured["status"], captured["headers"], body, len(queries)
 
 

@@ -94,3 +94,25 @@ def test_rate_limits_are_counted_across_processes(shared_services):
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)
     assert statuses == [200, 200, 200, 200, 429]
+
+
+def test_key_quotas_are_counted_across_processes(shared_services):
+    from cms.models import ApiKey, Partner
+
+    make_story("robots-fold-laundry", languages=("en",), title_en="Counted")
+    _key, secret = ApiKey.issue(
+        partner=Partner.objects.create(name="P"), name="k", scopes=["read"], per_minute=3
+    )
+    statuses = []
+    with servers(2, **shared_services) as (first, second):
+        for base in (first, second, first, second):
+            request = urllib.request.Request(
+                f"{base}/graphql?" + urllib.parse.urlencode({"query": PAGE}),
+                headers={"Authorization": f"Bearer {secret}"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as error:
+                statuses.append(error.code)
+    assert statuses == [200, 200, 200, 429]
