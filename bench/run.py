@@ -18,6 +18,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 BASE = Path(__file__).resolve().parent.parent
@@ -94,6 +95,16 @@ def start_server():
             time.sleep(0.2)
     process.terminate()
     raise SystemExit("the server did not start")
+
+
+@contextmanager
+def running_server():
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.terminate()
+        server.wait()
 
 
 def worker_peak_memory_mb(master):
@@ -400,15 +411,10 @@ def main():
         "variables": {"language": "en", "query": "model"},
     }
     generate(1000)
-    server = start_server()
-    try:
+    with running_server():
         search_growth[1000] = latency_of("/graphql", search_body)
-    finally:
-        server.terminate()
-        server.wait()
     generate(9000)
-    server = start_server()
-    try:
+    with running_server() as server:
         import psycopg
 
         with psycopg.connect(DATABASE) as connection:
@@ -423,17 +429,10 @@ def main():
             }
             growth[first] = latency_of("/graphql", body)
         search_growth[10000] = latency_of("/graphql", search_body)
-    finally:
-        server.terminate()
-        server.wait()
     sql = sql_counts({name: list(value) for name, value in scenarios.items()})
     generate(90000)
-    server = start_server()
-    try:
+    with running_server():
         search_growth[100000] = latency_of("/graphql", search_body)
-    finally:
-        server.terminate()
-        server.wait()
     write_report(
         machine_description(), results, sql, memory, growth, search_growth,
         time.monotonic() - started,

@@ -17,7 +17,9 @@ from django_tasks_db.models import DBTaskResult
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
 from tests.factories import make_story, make_tag
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connection after tasks, as a real worker would: these
+# tests commit for real instead of running inside one rolled-back transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 class Receiver:

@@ -1,6 +1,7 @@
 """The story form editors and translators fill in, one language tab at a time."""
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.forms import TranslatableModelForm, TranslatedField
@@ -27,6 +28,17 @@ def formfield(db_field, **kwargs):
     if isinstance(db_field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return db_field.formfield(**kwargs)
+
+
+def language_choices_field():
+    """Pick languages by ticking boxes; none ticked means every language."""
+    return forms.MultipleChoiceField(
+        label=_("languages"),
+        choices=settings.LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Empty: every language."),
+    )
 
 
 class StoryForm(TranslatableModelForm):

@@ -1,13 +1,13 @@
 from datetime import timedelta
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from cms.admin.forms import language_choices_field
 from cms.models import ApiKey, ApiKeyUsage, Partner, Scope
 
 USAGE_DAYS = 30
@@ -20,13 +20,7 @@ class ApiKeyForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         initial=[Scope.READ],
     )
-    languages = forms.MultipleChoiceField(
-        label=_("languages"),
-        choices=settings.LANGUAGES,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Empty: every language."),
-    )
+    languages = language_choices_field()
 
     class Meta:
         model = ApiKey

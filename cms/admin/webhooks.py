@@ -1,11 +1,10 @@
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.admin.forms import formfield
+from cms.admin.forms import formfield, language_choices_field
 from cms.models import WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 
@@ -18,13 +17,7 @@ class WebhookEndpointForm(forms.ModelForm):
         required=False,
         help_text=_("Empty: every event."),
     )
-    languages = forms.MultipleChoiceField(
-        label=_("languages"),
-        choices=settings.LANGUAGES,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Empty: every language."),
-    )
+    languages = language_choices_field()
 
     class Meta:
         model = WebhookEndpoint
