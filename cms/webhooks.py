@@ -63,9 +63,16 @@ def _record_event(sender, instance, created, **kwargs):
 
 
 def enqueue(event, story):
-    """Record a delivery (and its task) for every endpoint that wants this event."""
+    """Record a delivery (and its task) for every endpoint that wants this event.
+
+    Tags are checked when the delivery is sent, not now: an editor's tags are saved after
+    the story itself. A story published for later is announced at its publish time.
+    """
     story_languages = list(story.translations.values_list("language_code", flat=True))
-    tag_ids = list(story.tag_links.values_list("tag_id", flat=True))
+    now = timezone.now()
+    send_at = now
+    if event == Event.PUBLISHED and story.published_at and story.published_at > now:
+        send_at = story.published_at
     payload = {
         "type": event,
         "timestamp": timezone.now().isoformat(),
@@ -78,18 +85,18 @@ def enqueue(event, story):
             "languages": sorted(story_languages),
         },
     }
-    endpoints = WebhookEndpoint.objects.filter(active=True).prefetch_related("tags")
+    endpoints = WebhookEndpoint.objects.filter(active=True)
     with transaction.atomic():
         for endpoint in endpoints:
-            if endpoint.wants(event, story_languages, tag_ids):
+            if endpoint.wants(event, story_languages):
                 delivery = WebhookDelivery.objects.create(
                     endpoint=endpoint,
                     message_id=f"msg_{uuid.uuid4().hex}",
                     event=event,
                     payload=payload,
-                    next_attempt_at=timezone.now(),
+                    next_attempt_at=send_at,
                 )
-                deliver.enqueue(delivery.pk)
+                schedule(delivery)
 
 
 def schedule(delivery):
@@ -98,11 +105,31 @@ def schedule(delivery):
     deliver.using(run_after=run_after).enqueue(delivery.pk)
 
 
+def no_longer_applies(delivery):
+    """Why a delivery should not be sent after all, or "" to send it."""
+    story = Story.objects.filter(pk=delivery.payload["data"]["id"]).first()
+    if story is None:
+        return "" if delivery.event == Event.UNPUBLISHED else "the story was deleted"
+    tag_ids = story.tag_links.values_list("tag_id", flat=True)
+    if not delivery.endpoint.wants_tags(tag_ids):
+        return "the story does not carry the endpoint's tags"
+    if delivery.event == Event.PUBLISHED and not story.is_live():
+        return "the story is not published (any more)"
+    return ""
+
+
 @task()
 def deliver(delivery_id):
     """Send one delivery; on failure, schedule the next attempt or give up."""
     delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
     if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return
+    reason = no_longer_applies(delivery)
+    if reason:
+        delivery.status = WebhookDelivery.Status.CANCELLED
+        delivery.last_error = reason
+        delivery.next_attempt_at = None
+        delivery.save()
         return
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))

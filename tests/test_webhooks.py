@@ -108,8 +108,10 @@ def test_publishing_sends_a_signed_event_the_receiver_can_verify(receiver):
 def test_updates_and_unpublishing_are_events_too(receiver):
     endpoint_for(receiver.url)
     story = make_story("s", hours_ago=2)
+    work()
     story.updated_at = timezone.now()
     story.save()
+    work()
     story.status = Story.Status.DRAFT
     story.save()
     work()
@@ -172,10 +174,58 @@ def test_endpoints_filter_by_event_language_and_tag(receiver):
     tagged.tags.set([security])
     english = make_story("english", languages=("en",), status=Story.Status.DRAFT, hours_ago=None)
     publish(english)
-    assert WebhookDelivery.objects.count() == 0
     both = make_story("both", status=Story.Status.DRAFT, hours_ago=None, tags=[security])
     publish(both)
-    assert WebhookDelivery.objects.count() == 2
+    work()
+    sent = sorted(
+        (json.loads(body)["data"]["slug"], h["webhook-id"]) for h, body in receiver.requests
+    )
+    assert [slug for slug, _id in sent] == ["both", "both"]
+    statuses = sorted(WebhookDelivery.objects.values_list("status", flat=True))
+    assert statuses == ["cancelled", "succeeded", "succeeded"]
+
+
+def test_a_publication_undone_before_it_was_sent_is_not_announced(receiver):
+    endpoint_for(receiver.url)
+    story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
+    publish(story)
+    story.status = Story.Status.DRAFT
+    story.save()
+    work()
+    assert [json.loads(body)["type"] for _h, body in receiver.requests] == ["story.unpublished"]
+    cancelled = WebhookDelivery.objects.get(event="story.published")
+    assert (cancelled.status, cancelled.last_error) == (
+        "cancelled",
+        "the story is not published (any more)",
+    )
+
+
+def test_a_story_published_for_later_is_announced_when_it_goes_live(receiver):
+    endpoint_for(receiver.url)
+    story = make_story("later", status=Story.Status.DRAFT, hours_ago=None)
+    story.status = Story.Status.PUBLISHED
+    story.published_at = timezone.now() + timedelta(hours=2)
+    story.save()
+    work()
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.next_attempt_at == story.published_at
+    Story.objects.filter(pk=story.pk).update(published_at=timezone.now() - timedelta(seconds=1))
+    DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
+    work()
+    assert [json.loads(body)["type"] for _h, body in receiver.requests] == ["story.published"]
+
+
+def test_tags_saved_after_the_story_still_count(receiver):
+    security = make_tag("security", en="Security")
+    endpoint = endpoint_for(receiver.url)
+    endpoint.tags.set([security])
+    with transaction.atomic():
+        story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
+        publish(story)
+        story.tags.add(security)  # As the admin does: tags after the story.
+    work()
+    assert len(receiver.requests) == 1
 
 
 def test_the_admin_logs_deliveries_and_redelivers(admin_client, receiver):

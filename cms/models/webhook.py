@@ -49,14 +49,16 @@ class WebhookEndpoint(models.Model):
     def __str__(self):
         return self.url
 
-    def wants(self, event, story_languages, story_tag_ids):
-        """Whether this endpoint subscribes to `event` for a story in these languages and tags."""
+    def wants(self, event, story_languages):
+        """Whether this endpoint subscribes to `event` for a story in these languages."""
         if not self.active or (self.events and event not in self.events):
             return False
-        if self.languages and not set(self.languages) & set(story_languages):
-            return False
-        wanted_tags = {tag.pk for tag in self.tags.all()}
-        return not wanted_tags or bool(wanted_tags & set(story_tag_ids))
+        return not self.languages or bool(set(self.languages) & set(story_languages))
+
+    def wants_tags(self, story_tag_ids):
+        """Whether the story's tags are among those this endpoint follows (none: all)."""
+        wanted = {tag.pk for tag in self.tags.all()}
+        return not wanted or bool(wanted & set(story_tag_ids))
 
 
 class WebhookDelivery(models.Model):
@@ -66,6 +68,7 @@ class WebhookDelivery(models.Model):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Delivered")
         FAILED = "failed", _("Failed for good")
+        CANCELLED = "cancelled", _("Not sent: no longer applies")
 
     endpoint = models.ForeignKey(
         WebhookEndpoint,
