@@ -46,7 +46,7 @@ serve: setup
 test: setup
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
-# The read-path benchmark (PostgreSQL and Redis on this machine; about ten minutes).
+# The read-path benchmark (PostgreSQL and Redis on this machine; about six minutes).
 bench: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"

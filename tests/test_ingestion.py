@@ -4,6 +4,8 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cms.models import ApiKey, Partner, Story
 from tests.conftest import without_cost
@@ -45,9 +47,12 @@ def pipeline():
     make_tag("security", en="Security")
     make_source("semafor")
     partner = Partner.objects.create(name="Pipeline")
-    _key, ingest = ApiKey.issue(partner=partner, name="pipeline", scopes=["read", "ingest"])
+    quotas = {"per_minute": 10**6, "per_day": 10**7}
+    _key, ingest = ApiKey.issue(
+        partner=partner, name="pipeline", scopes=["read", "ingest"], **quotas
+    )
     _key, publisher = ApiKey.issue(
-        partner=partner, name="publisher", scopes=["read", "ingest", "publish"]
+        partner=partner, name="publisher", scopes=["read", "ingest", "publish"], **quotas
     )
     return {"ingest": ingest, "publish": publisher}
 
@@ -190,3 +195,59 @@ def test_import_stories_imports_good_lines_and_reports_bad_ones(tmp_path, pipeli
 def test_import_stories_refuses_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_stories", str(tmp_path / "missing.jsonl"), verbosity=0)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.fixed_dictionaries(
+        {"externalId": st.text(max_size=210)},
+        optional={
+            "slug": st.text(max_size=60),
+            "hot": st.integers(-1000, 1000),
+            "publishedAt": st.text(max_size=30),
+            "tags": st.lists(st.text(max_size=10), max_size=3),
+            "source": st.text(max_size=10),
+            "sourceUrl": st.text(max_size=40),
+            "translations": st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "language": st.sampled_from(["en", "zh-hans", "EN", "fr", ""]),
+                        "title": st.text(max_size=40),
+                    },
+                    optional={
+                        "tldr": st.lists(st.text(max_size=20), max_size=3),
+                        "keyData": st.lists(
+                            st.fixed_dictionaries({"entity": st.text(max_size=10)}), max_size=2
+                        ),
+                        "analysis": st.text(max_size=80),
+                    },
+                ),
+                max_size=3,
+            ),
+        },
+    )
+)
+def test_arbitrary_pipeline_input_is_written_whole_or_refused_clearly(client, pipeline, data):
+    data.setdefault("translations", [])
+    before = Story.objects.count()
+    result = upsert(client, pipeline["ingest"], data)
+    if "errors" in result:  # Refused by the schema itself: a GraphQL input error.
+        assert result["errors"][0]["extensions"]["code"] in {
+            "BAD_USER_INPUT",
+            "GRAPHQL_VALIDATION_FAILED",
+        }
+        assert Story.objects.count() == before
+        return
+    payload = result["data"]["upsertStory"]
+    if payload["errors"]:
+        assert payload["story"] is None
+        assert all(error["field"] is not None and error["message"] for error in payload["errors"])
+        assert Story.objects.count() == before
+    else:
+        story = Story.objects.get(external_id=data["externalId"])
+        assert story.status == "draft"
+        assert sorted(story.get_available_languages()) == payload["story"]["languages"]

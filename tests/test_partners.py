@@ -225,3 +225,85 @@ def test_the_admin_shows_a_new_key_once_and_can_revoke_and_rotate(admin_client, 
     key.refresh_from_db()
     assert key.revoked_at is not None
     assert ApiKey.objects.filter(name="app", revoked_at__isnull=True).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"scopes": []}, "scopes"),
+        ({"scopes": ["everything"]}, "scopes"),
+        ({"languages": ["fr"]}, "languages"),
+        ({"per_minute": "-1"}, "per_minute"),
+        ({"per_day": "lots"}, "per_day"),
+        ({"name": ""}, "name"),
+        ({"expires_at_0": "someday", "expires_at_1": "10:00"}, "expires_at"),
+    ],
+)
+def test_the_key_form_refuses_bad_input_clearly_and_saves_nothing(
+    admin_client, partner, fields, field
+):
+    data = {
+        "partner": partner.pk,
+        "name": "app",
+        "scopes": ["read"],
+        "per_minute": 60,
+        "per_day": 1000,
+    }
+    data.update(fields)
+    response = admin_client.post("/admin/cms/apikey/add/", data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not ApiKey.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"url": "not a url"}, "url"),
+        ({"url": "javascript:alert(1)"}, "url"),
+        ({"events": ["story.exploded"]}, "events"),
+        ({"languages": ["xx"]}, "languages"),
+    ],
+)
+def test_the_webhook_form_refuses_bad_input_clearly(admin_client, partner, fields, field):
+    from cms.models import WebhookEndpoint
+
+    data = {"partner": partner.pk, "url": "https://partner.example/hooks", "active": "on"}
+    data.update(fields)
+    response = admin_client.post("/admin/cms/webhookendpoint/add/", data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    assert not WebhookEndpoint.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_revoked_key_is_refused_by_every_process_at_once(partner):
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    from django.db import connection
+
+    from tests.servers import servers
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: server processes share the database")
+    make_story("s")
+    key, secret = issue(partner)
+    env = {"REDIS_URL": "redis://127.0.0.1:6379/15", "DJANGO_CACHE_PREFIX": uuid.uuid4().hex}
+
+    def status(base):
+        request = urllib.request.Request(
+            f"{base}/graphql?query=%7B__typename%7D", headers={"Authorization": f"Bearer {secret}"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    with servers(2, **env) as (first, second):
+        assert (status(first), status(second)) == (200, 200)
+        key.revoke()
+        assert (status(first), status(second)) == (401, 401)

@@ -1,15 +1,21 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms.admin.forms import formfield, language_choices_field
+from cms.admin.forms import language_choices_field
 from cms.models import WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"size": 60}),
+    )
     events = forms.MultipleChoiceField(
         label=_("events"),
         choices=Event.choices,
@@ -22,13 +28,12 @@ class WebhookEndpointForm(forms.ModelForm):
     class Meta:
         model = WebhookEndpoint
         fields = ["partner", "url", "events", "languages", "tags", "active"]
-        formfield_callback = formfield
-        widgets = {"url": forms.URLInput(attrs={"size": 60})}
 
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
     form = WebhookEndpointForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("url", "partner", "active", "created_at")
     list_filter = ("active", "partner")
     readonly_fields = ("secret", "created_at")
