@@ -8,7 +8,7 @@ import logging
 import re
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 from graphql import GraphQLError, GraphQLSyntaxError
 
@@ -53,6 +53,8 @@ def classify(error):
         return "GRAPHQL_VALIDATION_FAILED"
     if is_unavailable(error):
         return "SERVICE_UNAVAILABLE"
+    if isinstance(original, DataError):
+        return "BAD_USER_INPUT"  # A value the database cannot hold, e.g. a NUL character.
     if isinstance(original, GraphQLError) or (
         isinstance(original, ValueError) and not isinstance(original, DatabaseError)
     ):
@@ -75,6 +77,10 @@ def format_error(error, request_id):
         formatted["message"] = _(
             "Internal server error. Quote request id %(request_id)s when reporting it."
         ) % {"request_id": request_id}
+    elif code == "BAD_USER_INPUT" and isinstance(error.original_error, DataError):
+        formatted["message"] = _(
+            "A value in the request cannot be stored or compared (it may hold a NUL character)."
+        )
     elif code == "SERVICE_UNAVAILABLE":
         formatted["message"] = _("The service is briefly unavailable; try again shortly.")
     elif not settings.DEBUG:

@@ -63,6 +63,17 @@ def parse(request):
     return _operation(payload)
 
 
+def contains_nul(value):
+    """Whether any text in a JSON value holds a NUL character (no database stores those)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(contains_nul(item) for item in value)
+    return False
+
+
 def _operation(payload):
     checks = (
         ("query", str, _("`query` must be a string.")),
@@ -74,6 +85,8 @@ def _operation(payload):
         value = payload.get(key)
         if value is not None and not isinstance(value, kind):
             raise RequestError(400, message)
+    if contains_nul(payload.get("variables")) or contains_nul(payload.get("operationName")):
+        raise RequestError(400, _("Text in `variables` may not contain NUL characters."))
     return Operation(
         payload.get("query"),
         payload.get("variables"),

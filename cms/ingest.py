@@ -32,6 +32,9 @@ def upsert(data, may_publish=False):
     errors = []
     if not isinstance(data, dict):
         raise IngestError([("", _("Expected an object."))])
+    nul = _nul_path(data)
+    if nul is not None:
+        raise IngestError([(nul, _("Text may not contain NUL characters."))])
     external_id = data.get("external_id")
     if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
         errors.append(("external_id", _("Give the pipeline's id: text of 1 to 200 characters.")))
@@ -79,6 +82,24 @@ def upsert(data, may_publish=False):
         if "tags" in data:
             set_tags(story, tags)
     return story, created
+
+
+def _nul_path(value, path=""):
+    """The path of the first text holding a NUL character, or None."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items = (
+        value.items()
+        if isinstance(value, dict)
+        else enumerate(value)
+        if isinstance(value, list)
+        else ()
+    )
+    for key, item in items:
+        found = _nul_path(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
 
 
 def _existing(model, slugs, field, errors):

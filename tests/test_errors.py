@@ -77,3 +77,15 @@ def test_messages_are_in_chinese_for_chinese_readers(client):
         client, "{ stories(first: 0) { totalCount } }", accept_language="zh-Hans"
     )
     assert body["errors"][0]["message"] == "`first` 必须在 1 到 100 之间;当前为 0。"
+
+
+def test_a_nul_character_in_a_document_literal_is_bad_input_not_a_crash(client):
+    from django.db import connection
+
+    make_story("s")
+    _response, body = post(client, '{ story(slug: "a\\u0000b") { slug } }')
+    if connection.vendor == "postgresql":
+        assert body["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT"}
+        assert "NUL" in body["errors"][0]["message"]
+    else:  # SQLite compares such text without complaint: there is simply no such story.
+        assert body["data"] == {"story": None}

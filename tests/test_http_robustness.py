@@ -57,6 +57,21 @@ def test_nul_bytes_are_a_parse_error_not_a_crash(client):
     assert code_of(response) == "GRAPHQL_PARSE_FAILED"
 
 
+@pytest.mark.parametrize(
+    "variables", [{"slug": "a\u0000b"}, {"f": {"tags": ["\u0000"]}}, {"\u0000": 1}]
+)
+def test_nul_bytes_in_variables_are_refused_before_reaching_the_database(client, variables):
+    body = json.dumps(
+        {"query": "query($slug: String) { story(slug: $slug) { slug } }", "variables": variables}
+    )
+    response = client.post("/graphql", body, content_type="application/json")
+    assert response.status_code == 400
+    assert (
+        response.json()["errors"][0]["message"]
+        == "Text in `variables` may not contain NUL characters."
+    )
+
+
 def test_a_huge_body_is_refused_with_413_before_it_is_read(client):
     body = json.dumps({"query": "{ __typename }", "variables": {"x": "a" * 70000}})
     response = client.post("/graphql", body, content_type="application/json")
