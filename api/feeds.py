@@ -103,8 +103,10 @@ class StoryFeed(Feed):
     feed_type = RssWithAlternates
 
     def __call__(self, request, *args, **kwargs):
+        # get_object() switches to the feed's language; give the request's back afterwards.
         try:
-            return super().__call__(request, *args, **kwargs)
+            with translation.override(translation.get_language()):
+                return super().__call__(request, *args, **kwargs)
         except http.RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():
