@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "parler",
+    "reversion",
     "django_tasks",
     "django_tasks_db",
     "api",

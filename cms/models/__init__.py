@@ -1,20 +1,25 @@
+from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
-from .story import Story, StoryTag, StoryTranslation, set_tags
+from .story import Origin, State, Story, StoryTag, StoryTranslation, set_tags
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiKey",
     "ApiKeyUsage",
+    "LanguageAssignment",
+    "Origin",
     "Partner",
     "Scope",
     "Source",
+    "State",
     "Story",
     "StoryTag",
     "StoryTranslation",
     "Tag",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "assigned_languages",
     "set_tags",
 ]

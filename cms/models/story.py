@@ -1,3 +1,7 @@
+import hashlib
+import json
+
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -21,12 +25,25 @@ def score_field(name, help_text):
     )
 
 
+class State(models.TextChoices):
+    """Where a story is in the workflow, as editors see it (scheduled is derived)."""
+
+    DRAFT = "draft", _("Draft")
+    REVIEW = "review", _("In review")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    ARCHIVED = "archived", _("Archived")
+
+
 class Story(TranslatableModel):
     """A news story: one slug, scores and counters, and a version per language."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        # A published story whose publish time is still ahead is "scheduled" (see `state`).
         PUBLISHED = "published", _("Published")
+        ARCHIVED = "archived", _("Archived")
 
     slug = models.SlugField(
         _("slug"),
@@ -79,6 +96,22 @@ class Story(TranslatableModel):
         blank=True,
         help_text=_("The address of the article this story cites."),
     )
+    original_language = models.CharField(
+        _("original language"),
+        max_length=15,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "The language the story is written in. Other languages' versions are "
+            "marked outdated when this one changes after them."
+        ),
+    )
+    edit_version = models.PositiveIntegerField(
+        _("edit version"),
+        default=0,
+        editable=False,
+        help_text=_("Counts saves, so that a save based on an older version is refused."),
+    )
     external_id = models.CharField(
         _("external id"),
         max_length=200,
@@ -102,6 +135,11 @@ class Story(TranslatableModel):
         verbose_name = _("story")
         verbose_name_plural = _("stories")
         ordering = ["-published_at", "-pk"]
+        permissions = [
+            ("review_story", _("Can review stories: send back, archive, edit live stories")),
+            ("publish_story", _("Can publish, schedule and unpublish stories")),
+            ("translate_story", _("Can translate stories into assigned languages")),
+        ]
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="story_published_idx"),
             models.Index(fields=["status", "-updated_at", "-id"], name="story_updated_idx"),
@@ -149,6 +187,13 @@ class Story(TranslatableModel):
             and self.published_at <= (now or timezone.now())
         )
 
+    @property
+    def state(self):
+        """The workflow state: a published story whose time is still ahead is scheduled."""
+        if self.status == self.Status.PUBLISHED and not self.is_live():
+            return State.SCHEDULED
+        return State(self.status)
+
     def mark_updated(self, now=None):
         """Record a material edit: readers of a live story see a new "Updated" time."""
         if self.is_live(now):
@@ -181,6 +226,19 @@ def set_tags(story, tags):
     StoryTag.objects.filter(story=story).delete()
     for position, tag in enumerate(tags):
         StoryTag.objects.create(story=story, tag=tag, position=position)
+
+
+class Origin(models.TextChoices):
+    """Who wrote a language version."""
+
+    HUMAN = "human", _("A person")
+    MACHINE = "machine", _("Machine translation")
+
+
+# What a language version says: a change to any of these is a change of its content.
+CONTENT_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
+# A version is complete when it has all of these.
+REQUIRED_FIELDS = ("title", "summary", "tldr", "analysis")
 
 
 class StoryTranslation(TranslatedFieldsModel):
@@ -225,6 +283,30 @@ class StoryTranslation(TranslatedFieldsModel):
         help_text=_("Questions and answers, in reading order."),
     )
     search_document = models.TextField(editable=False, blank=True)
+    origin = models.CharField(
+        _("translated by"),
+        max_length=10,
+        choices=Origin.choices,
+        default=Origin.HUMAN,
+        help_text=_("Whether a person or a machine wrote this language's version."),
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_changed_at = models.DateTimeField(_("content last changed"), null=True, editable=False)
+    content_hash = models.CharField(max_length=64, editable=False, blank=True)
+    complete = models.BooleanField(
+        _("complete"),
+        default=False,
+        editable=False,
+        help_text=_("Has a title, a summary, TL;DR bullets and an analysis."),
+    )
 
     class Meta:
         verbose_name = _("story translation")
@@ -244,6 +326,24 @@ class StoryTranslation(TranslatedFieldsModel):
             part for part in (self.title, self.summary, self.analysis_text) if part
         ).lower()
 
+    def content_fingerprint(self):
+        """A hash of what this version says, to notice when its content really changes."""
+        content = {name: getattr(self, name) for name in CONTENT_FIELDS}
+        raw = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    def refresh_state(self, now=None):
+        """Recompute completeness, and the content time when the content changed."""
+        self.complete = all(
+            (getattr(self, name) or "") if name != "tldr" else any(self.tldr or [])
+            for name in REQUIRED_FIELDS
+        )
+        fingerprint = self.content_fingerprint()
+        if fingerprint != self.content_hash:
+            self.content_hash = fingerprint
+            self.content_changed_at = now or timezone.now()
+
     def save(self, *args, **kwargs):
         self.refresh_derived()
+        self.refresh_state()
         super().save(*args, **kwargs)

@@ -1,0 +1,23 @@
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from cms.roles import install_roles
+
+
+def forwards(apps, schema_editor):
+    # Permissions are normally created after all migrations; the groups need them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    install_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("cms", "0007_newsroom"),
+    ]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
