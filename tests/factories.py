@@ -68,3 +68,19 @@ def make_story(
     if tags:
         set_tags(story, tags)
     return story
+
+
+def make_user(username, *roles, languages=(), superuser=False):
+    """A staff user in the given role groups (Writer, Translator, Editor, Publisher)."""
+    from django.contrib.auth.models import Group, User
+
+    from cms.models import LanguageAssignment
+
+    if superuser:
+        user = User.objects.create_superuser(username, f"{username}@example.com", "pw")
+    else:
+        user = User.objects.create_user(username, f"{username}@example.com", "pw", is_staff=True)
+    user.groups.set([Group.objects.get(name=role) for role in roles])
+    for code in languages:
+        LanguageAssignment.objects.create(user=user, language=code)
+    return user

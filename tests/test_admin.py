@@ -23,7 +23,8 @@ def story_form(**overrides):
         "title": "Robots learn to fold laundry",
         "slug": "robots-fold-laundry",
         "summary": "A lab shows a robot folding towels.",
-        "status": "draft",
+        "original_language": "en",
+        "origin": "human",
         "published_at_0": "",
         "published_at_1": "",
         "hot": "10",
@@ -73,7 +74,7 @@ def test_an_editor_writes_a_story_in_english_then_adds_the_chinese_tab(editor, g
     response = editor.post(
         "/admin/cms/story/add/?language=en",
         story_form(
-            status="published",
+            _workflow="publish",
             **{
                 "tag_links-TOTAL_FORMS": "1",
                 "tag_links-0-tag": str(security.pk),
@@ -94,7 +95,6 @@ def test_an_editor_writes_a_story_in_english_then_adds_the_chinese_tab(editor, g
         story_form(
             title="机器人学会叠衣服",
             summary="实验室展示机器人叠毛巾。",
-            status="published",
             published_at_0=story.published_at.strftime("%Y-%m-%d"),
             published_at_1=story.published_at.strftime("%H:%M:%S"),
             **{
@@ -187,7 +187,7 @@ def test_filters_find_stories_missing_a_language_and_by_status_and_tag(editor):
     make_story("draft", status="draft", hours_ago=None, title_en="A draft")
     missing = editor.get("/admin/cms/story/?missing=zh-hans").content.decode()
     assert "English only" in missing and "Both languages" not in missing
-    drafts = editor.get("/admin/cms/story/?status__exact=draft").content.decode()
+    drafts = editor.get("/admin/cms/story/?state=draft").content.decode()
     assert "A draft" in drafts and "English only" not in drafts
     tagged = editor.get(f"/admin/cms/story/?tags__id__exact={tag.pk}").content.decode()
     assert "Both languages" in tagged and "English only" not in tagged
@@ -227,7 +227,6 @@ def test_a_material_edit_of_a_live_story_moves_its_updated_time(editor):
     story = make_story("robots-fold-laundry", languages=("en",), hours_ago=5)
     before = story.updated_at
     form = story_form(
-        status="published",
         published_at_0=story.published_at.strftime("%Y-%m-%d"),
         published_at_1=story.published_at.strftime("%H:%M:%S.%f"),
         summary="A corrected summary.",
@@ -243,7 +242,6 @@ def test_a_minor_edit_does_not_move_the_updated_time(editor):
     story = make_story("robots-fold-laundry", languages=("en",), hours_ago=5)
     before = story.updated_at
     form = story_form(
-        status="published",
         published_at_0=story.published_at.strftime("%Y-%m-%d"),
         published_at_1=story.published_at.strftime("%H:%M:%S.%f"),
         summary="A typo fixed.",

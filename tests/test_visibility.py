@@ -28,7 +28,9 @@ def hidden_and_visible():
     draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None, tags=[tag], **texts)
     dated_draft = make_story("dated-draft", status=Story.Status.DRAFT, tags=[tag], **texts)
     future = make_story("future", hours_ago=-5, tags=[tag], **texts)
-    return live, [draft, dated_draft, future]
+    review = make_story("in-review", status=Story.Status.REVIEW, tags=[tag], **texts)
+    archived = make_story("archived", status=Story.Status.ARCHIVED, tags=[tag], **texts)
+    return live, [draft, dated_draft, future, review, archived]
 
 
 def global_id(story):

@@ -9,6 +9,7 @@ from parler.forms import TranslatableModelForm, TranslatedField
 from cms.models import Story
 
 from .widgets import Column, RowsField
+from .workflow import WorkflowFormMixin
 
 TLDR_COLUMNS = [Column("text", _("Bullet"), multiline=True)]
 KEY_DATA_COLUMNS = [
@@ -41,7 +42,7 @@ def language_choices_field():
     )
 
 
-class StoryForm(TranslatableModelForm):
+class StoryForm(WorkflowFormMixin, TranslatableModelForm):
     tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
     key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
     insights = TranslatedField(form_class=RowsField, columns=INSIGHT_COLUMNS)

@@ -1,30 +1,57 @@
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
-from cms.models import Story, StoryTag
+from cms import translation_state, workflow
+from cms.models import State, Story, StoryTag, StoryTranslation, assigned_languages
 
+from .filters import (
+    MissingLanguageFilter,
+    NeedsTranslationFilter,
+    OutdatedTranslationFilter,
+    StateFilter,
+)
 from .forms import StoryForm
+from .preview import PreviewMixin
+from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
 NOT_MATERIAL = {"minor_edit", "status", "published_at"}
-
-
-class MissingLanguageFilter(admin.SimpleListFilter):
-    """Stories that still lack a version in one language."""
-
-    title = _("missing a language")
-    parameter_name = "missing"
-
-    def lookups(self, request, model_admin):
-        return settings.LANGUAGES
-
-    def queryset(self, request, queryset):
-        if self.value():
-            return queryset.exclude(translations__language_code=self.value())
-        return queryset
+# What a translator may change: one language's version, nothing shared.
+TRANSLATED_FIELDS = (
+    "title",
+    "summary",
+    "tldr",
+    "key_data",
+    "analysis",
+    "insights",
+    "faq",
+    "origin",
+)
+ALWAYS_READ_ONLY = (
+    "state",
+    "translation_status",
+    "updated_at",
+    "first_published_at",
+    "view_count",
+    "share_count",
+    "created_at",
+    "modified_at",
+)
+SHARED_FIELDS = (
+    "slug",
+    "original_language",
+    "published_at",
+    "hot",
+    "quality",
+    "impact",
+    "ai_generated",
+    "source",
+    "source_url",
+)
 
 
 class StoryTagInline(admin.TabularInline):
@@ -35,12 +62,12 @@ class StoryTagInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(TranslatableAdmin):
+class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
     form = StoryForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",
-        "status",
+        "state",
         "published_at",
         "hot",
         "quality",
@@ -48,26 +75,26 @@ class StoryAdmin(TranslatableAdmin):
         "language_column",
         "tag_list",
     )
-    list_filter = ("status", "tags", "source", MissingLanguageFilter, "ai_generated")
+    list_filter = (
+        StateFilter,
+        "tags",
+        "source",
+        MissingLanguageFilter,
+        NeedsTranslationFilter,
+        OutdatedTranslationFilter,
+        "ai_generated",
+    )
     search_fields = ("translations__title", "slug")
     date_hierarchy = "published_at"
     inlines = (StoryTagInline,)
     list_per_page = 50
-    readonly_fields = (
-        "updated_at",
-        "first_published_at",
-        "view_count",
-        "share_count",
-        "created_at",
-        "modified_at",
-    )
     fieldsets = (
-        (None, {"fields": ("title", "slug", "summary")}),
+        (None, {"fields": ("title", "slug", "summary", "original_language")}),
         (
             _("Publishing"),
             {
                 "fields": (
-                    "status",
+                    "state",
                     "published_at",
                     "minor_edit",
                     "updated_at",
@@ -77,6 +104,7 @@ class StoryAdmin(TranslatableAdmin):
         ),
         (_("Scores"), {"fields": ("hot", "quality", "impact")}),
         (_("Content"), {"fields": ("tldr", "key_data", "analysis", "insights", "faq")}),
+        (_("Translation"), {"fields": ("origin", "translation_status")}),
         (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
         (
             _("Statistics"),
@@ -88,18 +116,82 @@ class StoryAdmin(TranslatableAdmin):
     )
 
     def get_prepopulated_fields(self, request, obj=None):
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
         return {"slug": ("title",)}
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags__translations")
 
+    # Who may change what: writers their unpublished stories, editors and publishers
+    # everything, translators only their languages' versions.
+
+    def is_translator_only(self, request):
+        user = request.user
+        return not user.has_perm(workflow.CHANGE) and user.has_perm("cms.translate_story")
+
+    def has_change_permission(self, request, obj=None):
+        user = request.user
+        if user.has_perm(workflow.CHANGE):
+            if obj is None or obj.state in (State.DRAFT, State.REVIEW):
+                return True
+            return user.has_perm(workflow.REVIEW) or user.has_perm(workflow.PUBLISH)
+        if obj is not None and user.has_perm("cms.translate_story"):
+            return self.get_form_language(request, obj) in assigned_languages(user)
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(ALWAYS_READ_ONLY)
+        if self.is_translator_only(request):
+            readonly += SHARED_FIELDS
+        elif not request.user.has_perm(workflow.PUBLISH):
+            # The publish time is the schedule: only publishers set it.
+            readonly.append("published_at")
+        return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self.is_translator_only(request):
+            # A translator's save must not touch what other languages share.
+            hidden = {"minor_edit"}
+            fieldsets = [
+                (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
+                for name, options in fieldsets
+            ]
+        return fieldsets
+
+    def get_inlines(self, request, obj):
+        return () if self.is_translator_only(request) else self.inlines
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(self.workflow_context(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
     @admin.display(description=_("title"))
     def title_column(self, obj):
         return obj.safe_translation_getter("title", any_language=True) or obj.slug
 
+    @admin.display(description=_("state"))
+    def state(self, obj):
+        return obj.state.label
+
     @admin.display(description=_("tags"))
     def tag_list(self, obj):
         return ", ".join(str(tag) for tag in obj.tags.all())
+
+    @admin.display(description=_("languages"))
+    def translation_status(self, obj):
+        if obj is None or obj.pk is None:
+            return "–"
+        names = dict(settings.LANGUAGES)
+        return format_html_join(
+            "",
+            "<div>{}: {}</div>",
+            (
+            (names.get(s.language, s.language), describe(s))
+            for s in translation_state.story_states(obj)
+        ),
+        )
 
     def save_model(self, request, obj, form, change):
         material = set(form.changed_data) - NOT_MATERIAL
@@ -108,3 +200,18 @@ class StoryAdmin(TranslatableAdmin):
             if before.is_live():
                 obj.mark_updated()
         super().save_model(request, obj, form, change)
+        if set(form.changed_data) & set(TRANSLATED_FIELDS):
+            StoryTranslation.objects.filter(
+                master=obj, language_code=self.get_form_language(request, obj)
+            ).update(edited_by=request.user)
+
+
+def describe(state):
+    """One language's state in words, for the change form."""
+    if not state.available:
+        return _("not written yet")
+    parts = [_("complete") if state.complete else _("incomplete")]
+    if state.outdated:
+        parts.append(_("outdated: the original changed since"))
+    parts.append(_("machine translation") if state.origin == "machine" else _("by a person"))
+    return ", ".join(str(part) for part in parts)

@@ -89,6 +89,9 @@ class RowsField(forms.Field):
     def __init__(self, columns, *, encoder=None, decoder=None, **kwargs):
         self.columns = columns
         kwargs.setdefault("required", False)
+        # The list's default is callable, which would add a hidden "initial" copy of the
+        # rows that this widget cannot read back; changes are found from the instance.
+        kwargs["show_hidden_initial"] = False
         super().__init__(widget=RowsWidget(columns), **kwargs)
 
     @property

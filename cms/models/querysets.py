@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import connection, models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from parler.managers import TranslatableManager, TranslatableQuerySet
 
@@ -34,6 +34,20 @@ class StoryQuerySet(TranslatableQuerySet):
                 )
                 stories = stories.filter(Exists(links))
         return stories
+
+    def previewable(self, story_id, language, key=None):
+        """What a one-story lookup with a preview token for `story_id` may return.
+
+        The readable stories, and that story in any workflow state: the token stands in
+        for the publish rule and a key's tags, but a key's languages still apply. Lists,
+        counts, search and feeds use `readable` alone, so they never show the preview.
+        """
+        allowed = key.languages if key is not None and key.languages else None
+        previewed = self.filter(pk=story_id).in_language(language, allowed)
+        return self.filter(
+            Q(pk__in=self.readable(language, key).values("pk"))
+            | Q(pk__in=previewed.values("pk"))
+        )
 
     def in_language(self, language, allowed=None):
         """Stories readable in `language` or one of its fallbacks (remembered for `search`).
@@ -93,6 +107,31 @@ class StoryQuerySet(TranslatableQuerySet):
         if len(candidates) <= SEARCH_PREFETCH:
             return self.filter(served, pk__in=candidates)
         return self.filter(served)
+
+    def needing_translation(self, language=None):
+        """Stories without a complete version in `language` (or in some language)."""
+        translations = self.model.translations.field.model.objects
+        codes = [language] if language else languages.codes()
+        condition = Q()
+        for code in codes:
+            done = translations.filter(master=OuterRef("pk"), language_code=code, complete=True)
+            condition |= ~Exists(done)
+        return self.filter(condition)
+
+    def with_outdated_translation(self, language=None):
+        """Stories with a version (in `language`) older than the last change of their original."""
+        translations = self.model.translations.field.model.objects
+        original_changed = translations.filter(
+            master=OuterRef("master"), language_code=OuterRef("master__original_language")
+        ).values("content_changed_at")[:1]
+        outdated = (
+            translations.filter(master=OuterRef("pk"))
+            .exclude(language_code=OuterRef("master__original_language"))
+            .filter(content_changed_at__lt=Subquery(original_changed))
+        )
+        if language:
+            outdated = outdated.filter(language_code=language)
+        return self.filter(Exists(outdated))
 
     def with_tag(self, slug):
         """Stories carrying the tag `slug`."""

@@ -1,0 +1,120 @@
+"""Workflow steps in the admin: buttons on the change form and actions on the list."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from cms import workflow
+
+STEP_FIELD = "_workflow"
+
+
+def requested_step(request):
+    """The workflow button the editor pressed, if any."""
+    if request.method != "POST":
+        return None
+    return request.POST.get(STEP_FIELD) or None
+
+
+class WorkflowFormMixin:
+    """Refuses a workflow button the editor may not press, before anything is saved."""
+
+    request = None  # Set by WorkflowMixin.get_form.
+
+    def clean(self):
+        cleaned = super().clean()
+        step = requested_step(self.request) if self.request else None
+        if step:
+            publish_at = cleaned.get("published_at", self.instance.published_at)
+            try:
+                workflow.check(step, self.instance, self.request.user, publish_at=publish_at)
+            except workflow.TransitionError as error:
+                raise ValidationError(str(error)) from None
+        return cleaned
+
+
+def _step_action(name):
+    transition = workflow.TRANSITIONS[name]
+
+    def action(modeladmin, request, queryset):
+        done, refused = 0, []
+        for story in queryset:
+            try:
+                workflow.take(name, story, request.user)
+            except workflow.TransitionError as error:
+                refused.append(f"{story}: {error}")
+            else:
+                done += 1
+        if done:
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "“%(step)s”: %(count)d story done.",
+                    "“%(step)s”: %(count)d stories done.",
+                    done,
+                )
+                % {"step": transition.label, "count": done},
+                messages.SUCCESS,
+            )
+        for line in refused:
+            modeladmin.message_user(request, line, messages.WARNING)
+
+    permission = workflow.PERMISSIONS[name].split(".")[1].removesuffix("_story")
+    action.__name__ = f"{name}_stories"
+    return admin.action(description=transition.label, permissions=[permission])(action)
+
+
+class WorkflowMixin:
+    """Workflow buttons under the story form and the same steps as list actions."""
+
+    actions = [_step_action(name) for name in workflow.TRANSITIONS]
+
+    def has_review_permission(self, request):
+        return request.user.has_perm(workflow.REVIEW)
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm(workflow.PUBLISH)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"request": request})
+
+    def workflow_context(self, request, obj):
+        """The state and the buttons the editor may press, for the change form."""
+        from cms.models import Story
+
+        story = obj or Story()
+        if obj is not None and not self.has_change_permission(request, obj):
+            return {}
+        return {
+            "workflow_state": story.state.label,
+            "workflow_buttons": workflow.available(story, request.user),
+        }
+
+    def save_model(self, request, obj, form, change):
+        step = requested_step(request)
+        if step:
+            workflow.apply(step, obj, publish_at=obj.published_at)
+        super().save_model(request, obj, form, change)
+        if step:
+            self.message_user(
+                request,
+                _("“%(step)s”: done. The story is now “%(state)s”.")
+                % {"step": workflow.TRANSITIONS[step].label, "state": obj.state.label},
+                messages.SUCCESS,
+            )
+
+    def _stay_after_step(self, request):
+        # After a workflow button the editor stays on the story, as with "Save and continue".
+        if requested_step(request) and "_continue" not in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["_continue"] = "1"
+
+    def response_add(self, request, obj, post_url_continue=None):
+        self._stay_after_step(request)
+        return super().response_add(request, obj, post_url_continue)
+
+    def response_change(self, request, obj):
+        self._stay_after_step(request)
+        return super().response_change(request, obj)
