@@ -9,6 +9,7 @@ from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -74,6 +75,7 @@ def upsert(data, may_publish=False):
         if errors:
             raise IngestError(errors)
         story.save()
+        story.content_time = timezone.now()
         for code, fields in translations.items():
             _translation(story, languages.normalize(code), fields, errors)
         if errors:

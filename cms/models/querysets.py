@@ -126,7 +126,7 @@ class StoryQuerySet(TranslatableQuerySet):
         ).values("content_changed_at")[:1]
         outdated = (
             translations.filter(master=OuterRef("pk"))
-            .exclude(language_code=OuterRef("master__original_language"))
+            .exclude(language_code=OuterRef("original_language"))
             .filter(content_changed_at__lt=Subquery(original_changed))
         )
         if language:

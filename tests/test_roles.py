@@ -1,0 +1,139 @@
+"""Writers, translators, editors and publishers: each may do exactly their part."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from cms.models import State, Story
+from cms.roles import ROLES
+from tests.adminforms import open_form
+from tests.factories import make_story, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(story, language="en"):
+    return f"/admin/cms/story/{story.pk}/change/?language={language}"
+
+
+@pytest.fixture
+def login(client):
+    def as_user(user):
+        client.force_login(user)
+        return client
+
+    return as_user
+
+
+def translation(story, language):
+    return Story.objects.get(pk=story.pk).translations.get(language_code=language)
+
+
+def test_the_four_roles_are_installed_with_exactly_their_permissions():
+    installed = {
+        group.name: sorted(group.permissions.values_list("codename", flat=True))
+        for group in Group.objects.all()
+    }
+    assert installed == {name: sorted(codenames) for name, codenames in ROLES.items()}
+    assert "publish_story" in installed["Publisher"]
+    assert "publish_story" not in installed["Editor"] + installed["Writer"]
+
+
+def test_install_roles_repairs_a_group_that_was_changed_by_hand(capsys):
+    writer = Group.objects.get(name="Writer")
+    writer.permissions.clear()
+    Group.objects.get(name="Translator").delete()
+    call_command("install_roles")
+    assert capsys.readouterr().out == "Roles installed: Writer, Translator, Editor, Publisher.\n"
+    assert writer.permissions.count() == len(ROLES["Writer"])
+    assert Group.objects.get(name="Translator").permissions.count() == len(ROLES["Translator"])
+
+
+def test_a_writer_writes_drafts_but_a_live_story_is_read_only_for_them(login):
+    writer = login(make_user("writer", "Writer"))
+    assert writer.get("/admin/cms/story/add/?language=en").status_code == 200
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    data = open_form(writer, change_url(draft))
+    assert "published_at_0" not in data
+    data["title"] = "Better title"
+    assert writer.post(change_url(draft), data).status_code == 302
+    assert translation(draft, "en").title == "Better title"
+
+    live = make_story("live")
+    page = writer.get(change_url(live)).content.decode()
+    assert 'name="title"' not in page
+    assert writer.post(change_url(live), {"title": "Hijacked"}).status_code == 403
+    assert translation(live, "en").title == "live en title"
+
+
+def test_a_writer_may_not_delete_stories(login):
+    writer = login(make_user("writer", "Writer"))
+    story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    assert writer.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Story.objects.filter(pk=story.pk).exists()
+
+
+def test_a_translator_edits_only_their_language_and_nothing_shared(login):
+    translator = login(make_user("translator", "Translator", languages=["zh-hans"]))
+    story = make_story("live", quality=40)
+    data = open_form(translator, change_url(story, "zh-hans"))
+    assert {"slug", "quality", "published_at_0", "source"}.isdisjoint(data)
+    assert not any(key.startswith("tag_links") for key in data)
+    data.update({"title": "新标题", "quality": "99", "slug": "hijacked"})
+    response = translator.post(change_url(story, "zh-hans"), data)
+    assert response.status_code == 302
+    story = Story.objects.get(pk=story.pk)
+    assert translation(story, "zh-hans").title == "新标题"
+    assert translation(story, "zh-hans").edited_by.username == "translator"
+    assert (story.slug, story.quality, story.state) == ("live", 40, State.PUBLISHED)
+
+    english = translator.get(change_url(story, "en")).content.decode()
+    assert 'name="title"' not in english
+    assert translator.post(change_url(story, "en"), {"title": "Hijacked"}).status_code == 403
+    assert translation(story, "en").title == "live en title"
+
+
+def test_a_translator_may_add_their_language_but_not_write_stories(login):
+    translator = login(make_user("translator", "Translator", languages=["zh-hans"]))
+    story = make_story("english-only", languages=("en",))
+    data = open_form(translator, change_url(story, "zh-hans"))
+    data.update({"title": "只有英文", "summary": "摘要"})
+    assert translator.post(change_url(story, "zh-hans"), data).status_code == 302
+    assert translation(story, "zh-hans").title == "只有英文"
+    assert translator.get("/admin/cms/story/add/").status_code == 403
+    response = translator.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+
+
+def test_a_translator_without_assigned_languages_edits_nothing(login):
+    translator = login(make_user("translator", "Translator"))
+    story = make_story("live")
+    for language in ("en", "zh-hans"):
+        assert translator.get(change_url(story, language)).status_code == 200
+        assert translator.post(change_url(story, language), {"title": "x"}).status_code == 403
+
+
+def test_an_editor_corrects_a_live_story_but_cannot_publish_or_unpublish(login):
+    editor = login(make_user("editor", "Editor"))
+    story = make_story("live")
+    data = open_form(editor, change_url(story))
+    data["title"] = "Corrected"
+    assert editor.post(change_url(story), data).status_code == 302
+    assert translation(story, "en").title == "Corrected"
+    data["_workflow"] = "unpublish"
+    assert editor.post(change_url(story), data).status_code == 200
+    assert Story.objects.get(pk=story.pk).state == State.PUBLISHED
+
+
+def test_only_a_publisher_sets_the_publish_time(login):
+    story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    for role, shown in [("Writer", False), ("Editor", False), ("Publisher", True)]:
+        client = login(make_user(role.lower(), role))
+        assert ("published_at_0" in open_form(client, change_url(story))) is shown
+
+
+def test_staff_without_a_role_see_no_stories(login):
+    nobody = login(make_user("nobody"))
+    story = make_story("live")
+    assert nobody.get("/admin/cms/story/").status_code == 403
+    assert nobody.get(change_url(story)).status_code == 403
