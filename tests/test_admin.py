@@ -27,7 +27,7 @@ def story_form(**overrides):
         "origin": "human",
         "published_at_0": "",
         "published_at_1": "",
-        "hot": "10",
+        "hot_override": "",
         "quality": "20",
         "impact": "30",
         "analysis": "It **works**.",
@@ -149,7 +149,7 @@ def test_the_change_form_shows_both_language_tabs_and_the_tab_s_own_lists(editor
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"hot": "101"}, "Ensure this value is less than or equal to 100."),
+        ({"hot_override": "101"}, "Ensure this value is less than or equal to 100."),
         ({"impact": "-5"}, "Ensure this value is greater than or equal to 0."),
         ({"title": ""}, "This field is required."),
         ({"tldr-0-order": "first"}, "“first” is not a number; use numbers to order the rows."),

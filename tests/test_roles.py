@@ -137,3 +137,46 @@ def test_staff_without_a_role_see_no_stories(login):
     story = make_story("live")
     assert nobody.get("/admin/cms/story/").status_code == 403
     assert nobody.get(change_url(story)).status_code == 403
+
+
+def test_an_administrator_assigns_a_translator_s_languages_on_the_user_page(admin_client):
+    translator = make_user("translator", "Translator")
+    url = f"/admin/auth/user/{translator.pk}/change/"
+    data = open_form(admin_client, url, form_id="user_form")
+    data.update({"language_assignments-0-language": "zh-hans"})
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    assert list(translator.language_assignments.values_list("language", flat=True)) == ["zh-hans"]
+    listing = admin_client.get("/admin/auth/user/").content.decode()
+    assert '<td class="field-role_list">Translator</td>' in listing
+
+
+def test_the_demo_newsroom_has_one_colleague_per_role(settings, tmp_path, capsys):
+    from django.contrib.auth import get_user_model
+
+    settings.VAR_DIR = tmp_path
+    call_command("demo_account")
+    call_command("demo_account")
+    out = capsys.readouterr().out
+    password = (tmp_path / "demo-admin-password.txt").read_text().strip()
+    assert out.count(f"Demo admin login: user 'admin', password '{password}'") == 2
+    assert (
+        out.count(
+            "Newsroom demo users (same password): writer (Writer), translator (Translator), "
+            "editor (Editor), publisher (Publisher)."
+        )
+        == 2
+    )
+    users = get_user_model().objects
+    assert {
+        u.username: [g.name for g in u.groups.all()] for u in users.exclude(username="admin")
+    } == {
+        "writer": ["Writer"],
+        "translator": ["Translator"],
+        "editor": ["Editor"],
+        "publisher": ["Publisher"],
+    }
+    assert all(u.check_password(password) and u.is_staff for u in users.all())
+    assert list(
+        users.get(username="translator").language_assignments.values_list("language", flat=True)
+    ) == ["zh-hans"]

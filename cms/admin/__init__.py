@@ -1,3 +1,3 @@
-from . import partners, story, taxonomy, webhooks
+from . import partners, people, story, taxonomy, webhooks
 
-__all__ = ["partners", "story", "taxonomy", "webhooks"]
+__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
