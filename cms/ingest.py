@@ -139,8 +139,10 @@ def _apply(story, data, source, publish, created, errors):
             )
         else:
             story.published_at = value
-    if "publish" in data:
-        story.status = Story.Status.PUBLISHED if publish else Story.Status.DRAFT
+    if publish:
+        story.status = Story.Status.PUBLISHED
+    elif "publish" in data and story.status == Story.Status.PUBLISHED:
+        story.status = Story.Status.DRAFT
     elif created:
         story.status = Story.Status.DRAFT
     if created or data.get("slug"):

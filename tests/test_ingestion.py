@@ -252,3 +252,15 @@ def test_arbitrary_pipeline_input_is_written_whole_or_refused_clearly(client, pi
         story = Story.objects.get(external_id=data["externalId"])
         assert story.status == "draft"
         assert sorted(story.get_available_languages()) == payload["story"]["languages"]
+
+
+def test_the_pipeline_leaves_a_story_in_review_or_archived_where_editors_put_it(client, pipeline):
+    upsert(client, pipeline["ingest"], story_input())
+    for status in (Story.Status.REVIEW, Story.Status.ARCHIVED):
+        Story.objects.update(status=status)
+        result = upsert(client, pipeline["publish"], story_input(publish=False))
+        assert result["data"]["upsertStory"]["story"]["status"] == status
+    result = upsert(client, pipeline["publish"], story_input(publish=True))
+    assert result["data"]["upsertStory"]["story"]["status"] == "published"
+    result = upsert(client, pipeline["publish"], story_input(publish=False))
+    assert result["data"]["upsertStory"]["story"]["status"] == "draft"

@@ -94,7 +94,7 @@ class FieldError:
 class IngestedStory:
     external_id: str
     slug: str
-    status: str = strawberry.field(description="`draft` or `published`.")
+    status: str = strawberry.field(description="`draft`, `review`, `published` or `archived`.")
     languages: list[str]
 
 
