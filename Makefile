@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test lint format schema messages bench clean
+.PHONY: setup run serve test screenshots lint format schema messages bench clean
 
 setup: $(STAMP)
 
@@ -29,9 +29,11 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@$(DEV_ENV) $(PY) manage.py demo_account
 	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
-	@# The task worker (webhook deliveries) runs beside the server and stops with it.
+	@# The task worker (webhook deliveries) and the hot ranking (every five minutes) run
+	@# beside the server and stop with it.
 	$(DEV_ENV) $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(DEV_ENV) $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
+		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \
 		$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
@@ -39,12 +41,17 @@ WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
 serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py db_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(PY) manage.py db_worker & worker=$$!; $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
+		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --max-requests 20000 --max-requests-jitter 2000
 
 test: setup
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Retake the editor's guide's screenshots (docs/editors-guide/) with the browser test.
+screenshots: setup
+	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/test_browser.py -p no:cacheprovider
 
 # The read-path benchmark (PostgreSQL and Redis on this machine; about six minutes).
 bench: setup

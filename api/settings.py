@@ -178,6 +178,15 @@ CMS_HTTP_SHARED_MAX_AGE = int(os.environ.get("CMS_HTTP_SHARED_MAX_AGE", "60"))
 CMS_HTTP_STALE_WHILE_REVALIDATE = int(os.environ.get("CMS_HTTP_STALE_WHILE_REVALIDATE", "30"))
 # Answers that show view or share counts are fresh for this long, everywhere.
 CMS_COUNTERS_MAX_AGE = int(os.environ.get("CMS_COUNTERS_MAX_AGE", "10"))
+# Preview tokens (cms/preview.py) show one unpublished story for this many seconds.
+CMS_PREVIEW_MAX_AGE = int(os.environ.get("CMS_PREVIEW_MAX_AGE", "3600"))
+# Hot ranking (cms/ranking.py, README): how fast attention and stories fade, how much a
+# share weighs against a view, the weighted engagement that scores 50, the days counted.
+CMS_HOT_HALF_LIFE_HOURS = float(os.environ.get("CMS_HOT_HALF_LIFE_HOURS", "24"))
+CMS_HOT_AGE_HALF_LIFE_HOURS = float(os.environ.get("CMS_HOT_AGE_HALF_LIFE_HOURS", "72"))
+CMS_HOT_SHARE_WEIGHT = float(os.environ.get("CMS_HOT_SHARE_WEIGHT", "5"))
+CMS_HOT_SATURATION = float(os.environ.get("CMS_HOT_SATURATION", "200"))
+CMS_HOT_WINDOW_DAYS = int(os.environ.get("CMS_HOT_WINDOW_DAYS", "7"))
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")

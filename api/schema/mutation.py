@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from api import sharing
 from api.errors import BadUserInput, NotFound
 from cms.models import Story as StoryModel
+from cms.models import StoryActivity
 
 from .ingest import UpsertStoryPayload, upsert_story
 
@@ -25,8 +26,12 @@ class RecordSharePayload:
     share_count: int = strawberry.field(description="Shares counted so far, this one included.")
 
 
+# The day's activity (for the hot ranking and the dashboard) counted with each counter.
+ACTIVITY = {"view_count": "views", "share_count": "shares"}
+
+
 def increment(slug, counter):
-    """Add one to a published story's counter and return the new value."""
+    """Add one to a published story's counter and to today's activity; return the new count."""
     with transaction.atomic():
         updated = (
             StoryModel.objects.published().filter(slug=slug).update(**{counter: F(counter) + 1})
@@ -34,7 +39,9 @@ def increment(slug, counter):
         if not updated:
             raise NotFound(_("No published story has the slug “%(slug)s”.") % {"slug": slug})
         # The row stays locked by our update until commit, so this reads our own increment.
-        return StoryModel.objects.filter(slug=slug).values_list(counter, flat=True).get()
+        story_id, value = StoryModel.objects.filter(slug=slug).values_list("pk", counter).get()
+        StoryActivity.record(story_id, **{ACTIVITY[counter]: 1})
+        return value
 
 
 @strawberry.type

@@ -19,7 +19,9 @@ MAX_PAGE_SIZE = 100
 class StoryOrder(Enum):
     PUBLISHED_DESC = "published"
     UPDATED_DESC = "updated"
-    HOT_DESC = "hot"
+    HOT_DESC = strawberry.enum_value(
+        "hot", description="Pinned stories first, then by hot score (views and shares, fading)."
+    )
     QUALITY_DESC = "quality"
     IMPACT_DESC = "impact"
 
@@ -28,10 +30,13 @@ class StoryOrder(Enum):
 ORDER_FIELDS = {
     StoryOrder.PUBLISHED_DESC: ("published_at", "id"),
     StoryOrder.UPDATED_DESC: ("updated_at", "id"),
-    StoryOrder.HOT_DESC: ("hot", "published_at", "id"),
+    # Pinned stories lead the hot list (cms/ranking.py).
+    StoryOrder.HOT_DESC: ("pinned", "hot", "published_at", "id"),
     StoryOrder.QUALITY_DESC: ("quality", "published_at", "id"),
     StoryOrder.IMPACT_DESC: ("impact", "published_at", "id"),
 }
+# Ordering fields holding booleans (true sorts first); the rest are ints or *_at times.
+BOOLEAN_FIELDS = frozenset({"pinned"})
 
 
 @strawberry.type(description="Where a page sits in the whole list.")
@@ -88,6 +93,9 @@ def decode_cursor(order, cursor):
             except (TypeError, ValueError):
                 raise invalid from None
             if value.tzinfo is None:
+                raise invalid
+        elif field in BOOLEAN_FIELDS:
+            if not isinstance(value, bool):
                 raise invalid
         elif not isinstance(value, int) or isinstance(value, bool):
             raise invalid

@@ -1,3 +1,4 @@
+from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
@@ -15,6 +16,7 @@ __all__ = [
     "Source",
     "State",
     "Story",
+    "StoryActivity",
     "StoryTag",
     "StoryTranslation",
     "Tag",

@@ -75,6 +75,29 @@ class Story(TranslatableModel):
     hot = score_field(_("hot"), _("How much attention the story gets, 0–100."))
     quality = score_field(_("quality"), _("How solid the reporting is, 0–100."))
     impact = score_field(_("impact"), _("How much it matters to the industry, 0–100."))
+    # Hot ranking (cms/ranking.py): `hot` above is the effective score readers see.
+    hot_computed = models.PositiveSmallIntegerField(
+        _("computed hot score"),
+        null=True,
+        editable=False,
+        validators=SCORE_VALIDATORS,
+        help_text=_("The hot formula's last result, from views and shares."),
+    )
+    hot_override = models.PositiveSmallIntegerField(
+        _("hot score override"),
+        null=True,
+        blank=True,
+        validators=SCORE_VALIDATORS,
+        help_text=_(
+            "Set a hot score (0–100) by hand instead of the computed one; "
+            "leave empty to use the computed score."
+        ),
+    )
+    pinned = models.BooleanField(
+        _("pinned"),
+        default=False,
+        help_text=_("Pinned stories lead the hot list, whatever their scores."),
+    )
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
     ai_generated = models.BooleanField(
@@ -143,10 +166,23 @@ class Story(TranslatableModel):
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="story_published_idx"),
             models.Index(fields=["status", "-updated_at", "-id"], name="story_updated_idx"),
+            models.Index(
+                fields=["status", "-pinned", "-hot", "-published_at", "-id"], name="story_hot_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hot__gte=0, hot__lte=100), name="story_hot_0_100"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hot_computed__isnull=True)
+                | models.Q(hot_computed__gte=0, hot_computed__lte=100),
+                name="story_hot_computed_0_100",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hot_override__isnull=True)
+                | models.Q(hot_override__gte=0, hot_override__lte=100),
+                name="story_hot_override_0_100",
             ),
             models.CheckConstraint(
                 condition=models.Q(quality__gte=0, quality__lte=100), name="story_quality_0_100"
@@ -174,10 +210,21 @@ class Story(TranslatableModel):
                 self.published_at = timezone.now()
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
+        # Readers see the editor's override, else the formula's last result, else the
+        # score the story was given (the pipeline's first guess, before any ranking).
+        if self.hot_override is not None:
+            self.hot = self.hot_override
+        elif self.hot_computed is not None:
+            self.hot = self.hot_computed
         # "Updated" is never earlier than the publish time readers see.
         if self.published_at and (self.updated_at is None or self.updated_at < self.published_at):
             self.updated_at = self.published_at
         super().save(*args, **kwargs)
+
+    def save_translations(self, *args, **kwargs):
+        # Versions saved together changed together: none is older than another.
+        self.content_time = timezone.now()
+        super().save_translations(*args, **kwargs)
 
     def is_live(self, now=None):
         """Whether readers can see this story now."""
@@ -345,5 +392,5 @@ class StoryTranslation(TranslatedFieldsModel):
 
     def save(self, *args, **kwargs):
         self.refresh_derived()
-        self.refresh_state()
+        self.refresh_state(now=getattr(self.master, "content_time", None))
         super().save(*args, **kwargs)
