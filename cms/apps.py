@@ -9,4 +9,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import webhooks  # noqa: F401  (connects the story signals)
+        from . import revisions, webhooks  # noqa: F401  (webhooks connects the story signals)
+
+        revisions.register()

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from cms import languages
+from cms import languages, revisions
 from cms.models import Source, Story, StoryTranslation, Tag, set_tags
 
 TRANSLATED = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
@@ -69,7 +69,8 @@ def upsert(data, may_publish=False):
                 )
             ]
         )
-    with transaction.atomic():
+    # One version of the story per ingestion, by no one: the pipeline wrote it.
+    with revisions.recorded(note=revisions.comment(revisions.INGESTED)), transaction.atomic():
         story = story or Story(external_id=external_id)
         _apply(story, data, source, publish, created, errors)
         if errors:
@@ -141,9 +142,7 @@ def _apply(story, data, source, publish, created, errors):
             story.published_at = value
     if publish:
         story.status = Story.Status.PUBLISHED
-    elif "publish" in data and story.status == Story.Status.PUBLISHED:
-        story.status = Story.Status.DRAFT
-    elif created:
+    elif created or ("publish" in data and story.status == Story.Status.PUBLISHED):
         story.status = Story.Status.DRAFT
     if created or data.get("slug"):
         story.slug = data.get("slug") or _free_slug(data)
