@@ -1,7 +1,7 @@
 """Cache hits served before Django's request handling: the price of a hit is one cache read.
 
 Only a public GET that the full view would answer from the response cache is served here,
-with the same bytes and headers; anything else (no entry, a private or no-cache request,
+with the same bytes and headers; anything else (no entry, a private, preview or no-cache request,
 HTTPS redirects, a host not allowed) falls through to Django unchanged.
 """
 
@@ -45,6 +45,7 @@ def cached_answer(environ):
         environ.get("REQUEST_METHOD") != "GET"
         or environ.get("PATH_INFO") != "/graphql"
         or "HTTP_AUTHORIZATION" in environ
+        or "HTTP_PREVIEW_TOKEN" in environ
         or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
         or (settings.SECURE_SSL_REDIRECT and environ.get("wsgi.url_scheme") != "https")
     ):

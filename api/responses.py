@@ -8,7 +8,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
-VARY = ("Accept", "Accept-Language", "Authorization")
+# Preview-Token too: a shared cache must not answer a preview with the public answer.
+VARY = ("Accept", "Accept-Language", "Authorization", "Preview-Token")
 
 
 def respond(status, encoded, media_type, headers=None):

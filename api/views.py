@@ -22,6 +22,7 @@ from api.errors import format_error, is_unavailable
 from api.schema import schema
 from api.schema.context import Context, header_language
 from api.security import graphiql_response
+from cms import preview as previews
 from cms.models import Story
 
 logger = logging.getLogger("api.views")
@@ -100,17 +101,25 @@ class GraphQLView(View):
                 return responses.error(
                     error.status, error.message, error.code, media_type, error.headers
                 )
+        try:
+            preview = previews.from_request(request)
+        except previews.PreviewError as error:
+            return responses.error(403, error.message, error.code, media_type)
         scope = "public" if api_key is None else f"key:{api_key.pk}"
-        key = cache.response_key(
-            digest,
-            operation.variables,
-            operation.operation_name,
-            header_language(request),
-            scope,
-            media_type,
-        )
+        # A preview shows what others may not see: its answers are never cached, nor read
+        # from the cache (where the story is still hidden).
+        key = None
+        if preview is None:
+            key = cache.response_key(
+                digest,
+                operation.variables,
+                operation.operation_name,
+                header_language(request),
+                scope,
+                media_type,
+            )
         # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
-        if "no-cache" not in request.headers.get("Cache-Control", ""):
+        if key is not None and "no-cache" not in request.headers.get("Cache-Control", ""):
             entry = cache.lookup(key)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
@@ -145,14 +154,18 @@ class GraphQLView(View):
             if media_type == http.JSON and status == 400:
                 status = 200
             return responses.error(status, error.message, error.code, media_type)
-        response = self.execute(request, operation, document, media_type, key, analysis, api_key)
+        response = self.execute(
+            request, operation, document, media_type, key, analysis, api_key, preview
+        )
         return with_headers(response, allowance)
 
-    def execute(self, request, operation, document, media_type, key, analysis, api_key):
+    def execute(
+        self, request, operation, document, media_type, key, analysis, api_key, preview=None
+    ):
         if analysis is not None and not analysis.is_query:
             key = None
         started = cache.generation() if key else None
-        context = Context(request, api_key)
+        context = Context(request, api_key, preview)
         allowed = QUERY_ONLY if request.method == "GET" else ANY_OPERATION
         try:
             result = schema.execute_sync(

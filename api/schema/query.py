@@ -1,9 +1,13 @@
-"""Root query fields: every one starts from `Story.objects.readable()`, via the context."""
+"""Root query fields: every one starts from `Story.objects.readable()`, via the context.
+
+One-story lookups (`story`, `node`) start from `previewable()` when a preview token came.
+"""
 
 from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
@@ -24,10 +28,18 @@ LANGUAGE_DESCRIPTION = (
 
 
 def load_stories(info, language, **lookups):
-    """Published stories matching `lookups`, served in the caller's language, as `Story` objects."""
+    """Stories matching `lookups` the caller may look up, in the caller's language, as `Story`s.
+
+    Published ones, and with a preview token its story, in whatever state it is.
+    """
     code = info.context.language(language)
-    visible = info.context.stories(code)
+    visible = info.context.findable(code)
     stories = list(visible.select_related("source").filter(**lookups))
+    for story in stories:
+        if story.published_at is None:
+            # A previewed draft without a publish time is shown as if published now.
+            story.published_at = timezone.now()
+            story.updated_at = story.updated_at or story.published_at
     if stories:
         info.context.depends_on(*(f"story:{story.pk}" for story in stories))
     else:
@@ -116,7 +128,8 @@ class StoryConnection:
 @strawberry.type
 class Query:
     @strawberry.field(
-        description="One published story by slug, or null when readers cannot see it."
+        description="One published story by slug, or null when readers cannot see it. "
+        "With a valid `Preview-Token` header, also the token's story, in any workflow state."
     )
     def story(
         self,

@@ -45,8 +45,7 @@ class StoryQuerySet(TranslatableQuerySet):
         allowed = key.languages if key is not None and key.languages else None
         previewed = self.filter(pk=story_id).in_language(language, allowed)
         return self.filter(
-            Q(pk__in=self.readable(language, key).values("pk"))
-            | Q(pk__in=previewed.values("pk"))
+            Q(pk__in=self.readable(language, key).values("pk")) | Q(pk__in=previewed.values("pk"))
         )
 
     def in_language(self, language, allowed=None):
