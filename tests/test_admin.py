@@ -95,6 +95,7 @@ def test_an_editor_writes_a_story_in_english_then_adds_the_chinese_tab(editor, g
         story_form(
             title="机器人学会叠衣服",
             summary="实验室展示机器人叠毛巾。",
+            base_version=str(Story.objects.get(pk=story.pk).edit_version),
             published_at_0=story.published_at.strftime("%Y-%m-%d"),
             published_at_1=story.published_at.strftime("%H:%M:%S"),
             **{
@@ -227,6 +228,7 @@ def test_a_material_edit_of_a_live_story_moves_its_updated_time(editor):
     story = make_story("robots-fold-laundry", languages=("en",), hours_ago=5)
     before = story.updated_at
     form = story_form(
+        base_version=str(story.edit_version),
         published_at_0=story.published_at.strftime("%Y-%m-%d"),
         published_at_1=story.published_at.strftime("%H:%M:%S.%f"),
         summary="A corrected summary.",
@@ -242,6 +244,7 @@ def test_a_minor_edit_does_not_move_the_updated_time(editor):
     story = make_story("robots-fold-laundry", languages=("en",), hours_ago=5)
     before = story.updated_at
     form = story_form(
+        base_version=str(story.edit_version),
         published_at_0=story.published_at.strftime("%Y-%m-%d"),
         published_at_1=story.published_at.strftime("%H:%M:%S.%f"),
         summary="A typo fixed.",

@@ -28,9 +28,11 @@ def header_language(request):
 class Context:
     """The request, the caller's language, and what the answer depends on (for caching)."""
 
-    def __init__(self, request, key=None):
+    def __init__(self, request, key=None, preview=None):
         self.request = request
         self.key = key
+        # A `cms.preview.Preview`: its story is found by one-story lookups, whatever its state.
+        self.preview = preview
         # A key's answers change when its restrictions do.
         self.dependencies = {f"apikey:{key.pk}"} if key is not None else set()
         self.uses_counters = False
@@ -39,10 +41,21 @@ class Context:
         """The stories this caller may read in `language`."""
         return Story.objects.readable(language, self.key)
 
+    def findable(self, language):
+        """The stories a one-story lookup may return: the readable ones and the previewed one."""
+        if self.preview is None:
+            return self.stories(language)
+        return Story.objects.previewable(self.preview.story_id, language, self.key)
+
     def chain(self, language):
         """The languages this caller may be served, in order, for a request in `language`."""
         allowed = self.key.languages if self.key is not None and self.key.languages else None
         return languages.chain(language, allowed)
+
+    def allowed_languages(self):
+        """Every language this caller may be served, in settings order."""
+        allowed = self.key.languages if self.key is not None and self.key.languages else None
+        return [code for code in languages.codes() if allowed is None or code in allowed]
 
     def may(self, scope):
         """Whether the caller holds `scope` (anonymous readers read everything public)."""

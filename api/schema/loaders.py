@@ -10,7 +10,7 @@ from functools import cached_property
 
 from django.db.models import Count, FilteredRelation, Q
 
-from cms import languages
+from cms import languages, translation_state
 from cms.models import Source, StoryTag, StoryTranslation, Tag
 
 
@@ -35,17 +35,20 @@ class StoryBatch:
         return {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
 
     @cached_property
+    def translation_rows(self):
+        """Story id to the state rows of all its translations (see cms.translation_state)."""
+        return translation_state.rows_for(self.ids)
+
+    @cached_property
     def available_languages(self):
         """Story id to the codes of every language it exists in, in settings order."""
         order = {code: position for position, code in enumerate(languages.codes())}
-        found = defaultdict(list)
-        for story_id, code in StoryTranslation.objects.filter(master_id__in=self.ids).values_list(
-            "master_id", "language_code"
-        ):
-            found[story_id].append(code)
         return {
-            key: sorted(codes, key=lambda c: order.get(c, len(order)))
-            for key, codes in found.items()
+            story_id: sorted(
+                (row["language_code"] for row in rows),
+                key=lambda c: order.get(c, len(order)),
+            )
+            for story_id, rows in self.translation_rows.items()
         }
 
     @cached_property

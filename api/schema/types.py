@@ -1,6 +1,7 @@
 """The types readers see: a story and what it holds, each served in one language."""
 
 from datetime import datetime
+from enum import Enum
 
 import strawberry
 from django.conf import settings
@@ -11,6 +12,7 @@ from strawberry.scalars import JSON
 
 from api import sharing
 from api.schema import seo
+from cms import translation_state
 from cms.models import Story as StoryModel
 
 from .loaders import StoryBatch, TagEntry
@@ -65,6 +67,46 @@ class ShareLink:
     )
     label: str = strawberry.field(description="The network's name in the served language.")
     url: str = strawberry.field(description="Where the share button leads.")
+
+
+@strawberry.enum(description="Who wrote a language version.")
+class TranslationOrigin(Enum):
+    HUMAN = "human"
+    MACHINE = "machine"
+
+
+@strawberry.type(description="A language version of a story: whether it exists and is done.")
+class StoryTranslation:
+    _state: strawberry.Private[translation_state.LanguageState]
+
+    @strawberry.field(description="The language, e.g. `en` or `zh-hans`.")
+    def language(self) -> str:
+        return self._state.language
+
+    @strawberry.field(description="Whether the story has a version in this language at all.")
+    def available(self) -> bool:
+        return self._state.available
+
+    @strawberry.field(
+        description="Whether the version has a title, a summary, TL;DR bullets and an analysis."
+    )
+    def complete(self) -> bool:
+        return self._state.complete
+
+    @strawberry.field(
+        description="Whether the story's original language changed after this version was "
+        "last edited, so it may no longer say the same."
+    )
+    def outdated(self) -> bool:
+        return self._state.outdated
+
+    @strawberry.field(description="Who wrote this version; null when there is none.")
+    def origin(self) -> TranslationOrigin | None:
+        return TranslationOrigin(self._state.origin) if self._state.origin else None
+
+    @strawberry.field(description="When this version's content last changed.")
+    def updated_at(self) -> datetime | None:
+        return self._state.changed_at
 
 
 @strawberry.type(description="A topic, named in the served language.")
@@ -122,6 +164,19 @@ class Story(relay.Node):
     def available_languages(self) -> list[str]:
         return self._batch.available_languages.get(self._story.pk, [])
 
+    @strawberry.field(
+        description="Every language of the publication, and how far this story's version "
+        "in it is: a frontend can say “translation pending” from this."
+    )
+    def translations(self, info: strawberry.Info) -> list[StoryTranslation]:
+        story = self._story
+        codes = info.context.allowed_languages()
+        rows = self._batch.translation_rows.get(story.pk, [])
+        return [
+            StoryTranslation(_state=state)
+            for state in translation_state.states(story.original_language, rows, codes)
+        ]
+
     @strawberry.field(description="The story's canonical address on the reader site.")
     def url(self) -> str:
         return sharing.canonical_url(self._story.slug, self._translation.language_code)
@@ -158,6 +213,12 @@ class Story(relay.Node):
     def scores(self) -> Scores:
         story = self._story
         return Scores(hot=story.hot, quality=story.quality, impact=story.impact)
+
+    @strawberry.field(
+        description="Whether editors pinned the story: pinned stories lead `HOT_DESC` lists."
+    )
+    def pinned(self) -> bool:
+        return self._story.pinned
 
     @strawberry.field(description="TL;DR bullets, in reading order.")
     def tldr(self) -> list[str]:

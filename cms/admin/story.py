@@ -16,6 +16,7 @@ from .filters import (
 )
 from .forms import StoryForm
 from .preview import PreviewMixin
+from .revisions import RevisionMixin
 from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
@@ -33,6 +34,7 @@ TRANSLATED_FIELDS = (
 )
 ALWAYS_READ_ONLY = (
     "state",
+    "hot",
     "translation_status",
     "updated_at",
     "first_published_at",
@@ -45,7 +47,8 @@ SHARED_FIELDS = (
     "slug",
     "original_language",
     "published_at",
-    "hot",
+    "hot_override",
+    "pinned",
     "quality",
     "impact",
     "ai_generated",
@@ -62,7 +65,7 @@ class StoryTagInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
+class StoryAdmin(PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin):
     form = StoryForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -70,6 +73,7 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
         "state",
         "published_at",
         "hot",
+        "pinned",
         "quality",
         "impact",
         "language_column",
@@ -82,6 +86,7 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
         MissingLanguageFilter,
         NeedsTranslationFilter,
         OutdatedTranslationFilter,
+        "pinned",
         "ai_generated",
     )
     search_fields = ("translations__title", "slug")
@@ -102,7 +107,7 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
                 )
             },
         ),
-        (_("Scores"), {"fields": ("hot", "quality", "impact")}),
+        (_("Scores"), {"fields": ("hot", "hot_override", "pinned", "quality", "impact")}),
         (_("Content"), {"fields": ("tldr", "key_data", "analysis", "insights", "faq")}),
         (_("Translation"), {"fields": ("origin", "translation_status")}),
         (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
@@ -116,7 +121,8 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
     )
 
     def get_prepopulated_fields(self, request, obj=None):
-        if "slug" in self.get_readonly_fields(request, obj):
+        # Parler asks with a bare request, without a user, when it collects the form's media.
+        if hasattr(request, "user") and "slug" in self.get_readonly_fields(request, obj):
             return {}
         return {"slug": ("title",)}
 
@@ -144,9 +150,13 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
         readonly = list(ALWAYS_READ_ONLY)
         if self.is_translator_only(request):
             readonly += SHARED_FIELDS
-        elif not request.user.has_perm(workflow.PUBLISH):
-            # The publish time is the schedule: only publishers set it.
-            readonly.append("published_at")
+        else:
+            if not request.user.has_perm(workflow.PUBLISH):
+                # The publish time is the schedule: only publishers set it.
+                readonly.append("published_at")
+            if not request.user.has_perm(workflow.REVIEW):
+                # Ranking the front page is an editor's call.
+                readonly += ["hot_override", "pinned"]
         return readonly
 
     def get_fieldsets(self, request, obj=None):
@@ -188,9 +198,9 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, TranslatableAdmin):
             "",
             "<div>{}: {}</div>",
             (
-            (names.get(s.language, s.language), describe(s))
-            for s in translation_state.story_states(obj)
-        ),
+                (names.get(s.language, s.language), describe(s))
+                for s in translation_state.story_states(obj)
+            ),
         )
 
     def save_model(self, request, obj, form, change):

@@ -13,6 +13,8 @@ class CountedAdmin(TranslatableAdmin):
     list_display = ("name_column", "slug", "language_column", "story_total")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     search_fields = ("slug", "translations__name")
+    # A stable order, for pages of the list and of the tag picker's suggestions.
+    ordering = ("slug",)
 
     def get_prepopulated_fields(self, request, obj=None):
         return {"slug": ("name",)}
