@@ -29,10 +29,25 @@ def test_models_and_migrations_agree():
 
 def test_every_message_has_a_chinese_translation_and_the_compiled_catalog_is_current():
     po = polib.pofile(str(BASE / "locale/zh_Hans/LC_MESSAGES/django.po"))
-    untranslated = [entry.msgid for entry in po if not entry.msgstr or "fuzzy" in entry.flags]
+    untranslated = [entry.msgid for entry in po if not translated(entry)]
     assert untranslated == []
     mo = polib.mofile(str(BASE / "locale/zh_Hans/LC_MESSAGES/django.mo"))
-    assert {e.msgid: e.msgstr for e in mo if e.msgid} == {e.msgid: e.msgstr for e in po}
+    assert {e.msgid: texts(e) for e in mo if e.msgid} == {e.msgid: texts(e) for e in po}
+
+
+def translated(entry):
+    if "fuzzy" in entry.flags:
+        return False
+    if entry.msgid_plural:
+        return bool(entry.msgstr_plural) and all(entry.msgstr_plural.values())
+    return bool(entry.msgstr)
+
+
+def texts(entry):
+    """An entry's translation: its plural forms in order, or its one text."""
+    if entry.msgid_plural:
+        return [entry.msgstr_plural[form] for form in sorted(entry.msgstr_plural)]
+    return entry.msgstr
 
 
 def test_the_catalog_covers_every_translatable_string_in_the_code(tmp_path):
@@ -44,7 +59,13 @@ def test_the_catalog_covers_every_translatable_string_in_the_code(tmp_path):
         for path in sorted((BASE / folder).rglob("*.py"))
         if "migrations" not in path.parts
     ]
-    keywords = ["--keyword=_", "--keyword=gettext_lazy", "--keyword=gettext"]
+    keywords = [
+        "--keyword=_",
+        "--keyword=gettext_lazy",
+        "--keyword=gettext",
+        "--keyword=gettext_noop",
+    ]
+    keywords += ["--keyword=ngettext:1,2", "--keyword=ngettext_lazy:1,2"]
     found = subprocess.run(
         ["xgettext", "--language=Python", *keywords, "--from-code=UTF-8", "-o", "-", *sources],
         capture_output=True,
