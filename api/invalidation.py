@@ -4,6 +4,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.cache import STORIES, TAGS, bump
 from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
+from cms.signals import scores_changed
 
 
 def _story(sender, instance, **kwargs):
@@ -63,7 +64,12 @@ HANDLERS = [
 ]
 
 
+def _scores_changed(sender, story_ids, **kwargs):
+    bump(STORIES, *(f"story:{pk}" for pk in story_ids))
+
+
 def connect():
+    scores_changed.connect(_scores_changed, dispatch_uid="invalidate-scores")
     for model, handler in HANDLERS:
         post_save.connect(handler, sender=model, dispatch_uid=f"invalidate-{model.__name__}")
         post_delete.connect(handler, sender=model, dispatch_uid=f"invalidate-del-{model.__name__}")

@@ -33,8 +33,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_tasks import task
 
-from api.cache import STORIES, bump
 from cms.models import Story, StoryActivity
+from cms.signals import scores_changed
 
 BATCH_SIZE = 500
 
@@ -174,8 +174,8 @@ def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None):
                 Story.objects.filter(pk__in=shown).update(
                     hot=Coalesce(F("hot_override"), F("hot_computed"), F("hot"))
                 )
-                # bulk_update and update() send no signals: forget cached answers here.
-                bump(STORIES, *(f"story:{pk}" for pk in shown))
+                # bulk_update and update() send no model signals: say what changed.
+                scores_changed.send(sender=Story, story_ids=shown)
         ranked += len(batch)
         changed += len(shown)
         if progress is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from cms.models import Story
 from tests.conftest import without_cost
 from tests.factories import make_tag
 
@@ -256,11 +257,12 @@ class Editor:
         assert self.find(".preview-banner .preview-state-draft")
 
 
-def read_story(base_url, contract, language):
-    """The story as the reader site asks for it, over HTTP from the live server."""
-    body = json.dumps(
-        {"query": contract("story_page.graphql"), "variables": {"slug": SLUG, "language": language}}
-    ).encode()
+RECORD_VIEW = "mutation ($slug: String!) { recordView(slug: $slug) { viewCount } }"
+
+
+def post_graphql(base_url, query, variables):
+    """A GraphQL answer's data, over HTTP from the live server as a frontend asks."""
+    body = json.dumps({"query": query, "variables": variables}).encode()
     request = urllib.request.Request(
         base_url + "/graphql",
         data=body,
@@ -269,7 +271,13 @@ def read_story(base_url, contract, language):
     with urllib.request.urlopen(request, timeout=WAIT_SECONDS) as response:
         answer = without_cost(json.loads(response.read()))
     assert "errors" not in answer, answer
-    return answer["data"]["story"]
+    return answer["data"]
+
+
+def read_story(base_url, contract, language):
+    """The story as the reader site asks for it."""
+    variables = {"slug": SLUG, "language": language}
+    return post_graphql(base_url, contract("story_page.graphql"), variables)["story"]
 
 
 def test_an_editor_writes_translates_tags_previews_and_publishes_a_story(
@@ -349,3 +357,19 @@ def test_an_editor_writes_translates_tags_previews_and_publishes_a_story(
         assert story["tags"] == [
             {"slug": tag[0], "name": name} for tag, name in zip(TAGS, names, strict=True)
         ]
+
+    # Readers' views feed the dashboard's chart on the admin's front page.
+    for _view in range(3):
+        post_graphql(live_server.url, RECORD_VIEW, {"slug": SLUG})
+    editor.open("/admin/")
+    assert ENGLISH["title"] in editor.find("#top-stories").text
+    editor.screenshot("10-dashboard")
+
+    # Every save was kept: the history lists them, and any version can be compared.
+    story_id = Story.objects.get(slug=SLUG).pk
+    editor.open(f"/admin/cms/story/{story_id}/history/")
+    editor.screenshot("11-history")
+    # The last link compares the first version, the English draft, with the current one.
+    editor.follow(editor.find_all('#content a[href*="/history/diff/"]')[-1])
+    assert CHINESE["title"] in editor.find("#content").text
+    editor.screenshot("12-diff")
