@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cms import revisions
 
@@ -40,7 +41,7 @@ class ConcurrencyFormMixin(forms.Form):
     """Put before a model form's base class (TranslatableModelForm) to refuse lost updates."""
 
     # Text, read in clean(): an error on a hidden field would show nowhere in the admin.
-    base_version = VersionMarkField(required=False)
+    base_version = VersionMarkField(required=False, label=gettext_lazy("Version opened"))
     # Written besides the form's own fields: the story's tags, through the tag inline.
     also_writes = ("tags",)
 
