@@ -497,8 +497,11 @@ def since(story_pk, edit_version):
 # Reverting.
 
 
-def revert(story_pk, version, user=None):
-    """Restore the story's fields, languages and tags as `version` has them; return warnings."""
+def revert(story_pk, version, user=None, keep=()):
+    """Restore the story's fields, languages and tags as `version` has them; return warnings.
+
+    Fields named in `keep` (those the reverting user may not change) stay as they are.
+    """
     # Recorded as a new version by `user`. The workflow state stays (KEPT_ON_REVERT), and
     # the save counts like any other, so forms opened before it notice. The warnings say
     # what could not be restored: a tag or source deleted since, a slug taken since.
@@ -515,7 +518,7 @@ def revert(story_pk, version, user=None):
     with recorded(user, note):
         story = Story._base_manager.select_for_update().get(pk=story_pk)
         before = snapshot_of_story(story)
-        _restore_story_fields(story, graph.story, warnings)
+        _restore_story_fields(story, graph.story, warnings, KEPT_ON_REVERT | set(keep))
         _restore_translations(story, graph.translations, user)
         _restore_tags(story, graph.tags, warnings)
         if any(
@@ -526,9 +529,9 @@ def revert(story_pk, version, user=None):
     return warnings
 
 
-def _restore_story_fields(story, values, warnings):
+def _restore_story_fields(story, values, warnings, kept):
     for field in story_fields():
-        if field.name in KEPT_ON_REVERT or field.attname not in values:
+        if field.name in kept or field.attname not in values:
             continue
         value = values[field.attname]
         if (

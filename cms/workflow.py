@@ -8,6 +8,7 @@ itself: visibility is decided when stories are read (`StoryQuerySet.published`).
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,6 +30,11 @@ class Transition:
     label: str
     sources: frozenset
     help: str = ""
+
+    @property
+    def least_permission(self):
+        """The permission that allows this step on some story (archiving a draft needs less)."""
+        return REVIEW if self.name == "archive" else PERMISSIONS[self.name]
 
     def permission(self, story):
         """The permission this step needs for `story`."""
@@ -100,6 +106,15 @@ PERMISSIONS = {
 }
 
 
+def may_edit(user, story):
+    """Whether `user` may edit `story` as a whole: writers only until it is published."""
+    if not user.has_perm(CHANGE):
+        return False
+    if story is None or story.state in (State.DRAFT, State.REVIEW):
+        return True
+    return user.has_perm(REVIEW) or user.has_perm(PUBLISH)
+
+
 def available(story, user):
     """The transitions `user` may take on `story` now, in workflow order."""
     return [t for t in TRANSITIONS.values() if allowed(t, story, user)]
@@ -149,8 +164,14 @@ def apply(name, story, now=None, publish_at=None):
 
 
 def take(name, story, user, now=None):
-    """Check and take step `name` on a saved story, outside any form (admin list actions)."""
-    check(name, story, user, publish_at=story.published_at, now=now)
-    apply(name, story, now=now, publish_at=story.published_at)
-    story.save()
+    """Check and take step `name` on a saved story, outside any form (admin list actions).
+
+    The story is read again under a row lock, so that the step neither acts on a stale
+    state nor writes back fields someone changed since the list was shown.
+    """
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story.pk)
+        check(name, story, user, publish_at=story.published_at, now=now)
+        apply(name, story, now=now, publish_at=story.published_at)
+        story.save()
     return story

@@ -180,3 +180,93 @@ def test_the_demo_newsroom_has_one_colleague_per_role(settings, tmp_path, capsys
     assert list(
         users.get(username="translator").language_assignments.values_list("language", flat=True)
     ) == ["zh-hans"]
+
+
+def test_a_writer_s_save_is_refused_when_the_story_goes_live_while_they_edit(login, monkeypatch):
+    from cms import revisions, workflow
+    from cms.admin.concurrency import ConcurrencyFormMixin
+    from tests.adminforms import errors
+
+    publisher = make_user("publisher", "Publisher")
+    writer = login(make_user("writer", "Writer"))
+    story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    data = open_form(writer, change_url(story))
+    data["title"] = "Unreviewed text"
+    locked = ConcurrencyFormMixin._locked_edit_version
+
+    def publish_first(form, locked_story):
+        # The publisher's step commits while the writer's save waits for the row lock.
+        if Story.objects.get(pk=locked_story.pk).state == State.DRAFT:
+            with revisions.recorded(publisher):
+                workflow.take("publish", Story.objects.get(pk=locked_story.pk), publisher)
+        return locked(form, locked_story)
+
+    monkeypatch.setattr(ConcurrencyFormMixin, "_locked_edit_version", publish_first)
+    response = writer.post(change_url(story), data)
+    assert response.status_code == 200
+    assert errors(response) == [
+        "This story went live while you were editing it; ask an editor to make the change."
+    ]
+    assert translation(story, "en").title == "draft en title"
+    assert Story.objects.get(pk=story.pk).state == State.PUBLISHED
+
+
+@pytest.mark.parametrize("role", ["Editor", "Publisher"])
+def test_only_publishers_delete_a_live_story_or_one_of_its_languages(login, role):
+    client = login(make_user(role.lower(), role))
+    live = make_story("live")
+    allowed = role == "Publisher"
+    url = f"/admin/cms/story/{live.pk}/change/delete-translation/zh-hans/"
+    assert client.post(url, {"post": "yes"}).status_code == (302 if allowed else 403)
+    has_chinese = live.translations.filter(language_code="zh-hans").exists()
+    assert has_chinese is not allowed
+    client.post(
+        "/admin/cms/story/",
+        {"action": "delete_selected", "_selected_action": [live.pk], "post": "yes"},
+    )
+    assert Story.objects.filter(pk=live.pk).exists() is not allowed
+
+
+def test_an_editor_deletes_a_draft(login):
+    editor = login(make_user("editor", "Editor"))
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    response = editor.post(f"/admin/cms/story/{draft.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Story.objects.filter(pk=draft.pk).exists()
+
+
+def test_a_writer_s_revert_leaves_what_only_editors_set(login):
+    from cms import revisions
+
+    story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    editor = login(make_user("editor", "Editor"))
+    data = open_form(editor, change_url(story))
+    data.update(pinned="on", hot_override="100", title="Pinned title")
+    assert editor.post(change_url(story), data).status_code == 302
+    pinned_version = revisions.versions_of(story.pk).first()
+    data = open_form(editor, change_url(story))
+    data.pop("pinned")
+    data.update(hot_override="", title="Unpinned title")
+    assert editor.post(change_url(story), data).status_code == 302
+
+    writer = login(make_user("writer", "Writer"))
+    response = writer.post(f"/admin/cms/story/{story.pk}/history/{pinned_version.pk}/revert/")
+    assert response.status_code == 302
+    story = Story.objects.get(pk=story.pk)
+    assert (story.pinned, story.hot_override) == (False, None)
+    assert translation(story, "en").title == "Pinned title"
+
+
+@pytest.mark.parametrize("path", ["add/", "{pk}/change/"])
+def test_an_unknown_language_tab_is_a_clear_not_found(admin_client, path):
+    story = make_story("live")
+    response = admin_client.get(f"/admin/cms/story/{path.format(pk=story.pk)}?language=xx")
+    assert response.status_code == 404
+
+
+def test_tags_and_sources_refuse_an_unknown_language_tab_clearly(admin_client):
+    from tests.factories import make_source, make_tag
+
+    tag, source = make_tag("robotics", en="Robotics"), make_source("semafor")
+    for url in (f"/admin/cms/tag/{tag.pk}/change/", f"/admin/cms/source/{source.pk}/change/"):
+        assert admin_client.get(url, {"language": "xx"}).status_code == 404

@@ -225,3 +225,32 @@ def test_each_state_offers_exactly_its_steps_to_someone_who_may_do_everything(st
     for name in set(workflow.TRANSITIONS) - set(STEPS_FROM[state]):
         with pytest.raises(workflow.TransitionError):
             workflow.check(name, story, boss, publish_at=timezone.now() + timedelta(hours=1))
+
+
+def test_a_list_action_keeps_changes_saved_after_the_list_was_shown(as_role):
+    publisher = as_role("Publisher")
+    story = make_story("robots", status=Story.Status.DRAFT, hours_ago=None, quality=10)
+    shown = Story.objects.get(pk=story.pk)
+    Story.objects.filter(pk=story.pk).update(quality=90)
+    user = publisher.get("/admin/").wsgi_request.user
+    workflow.take("publish", shown, user)
+    story = Story.objects.get(pk=story.pk)
+    assert (story.state, story.quality) == (State.PUBLISHED, 90)
+
+
+def test_editors_archive_drafts_from_the_list_but_not_live_stories(as_role):
+    editor = as_role("Editor")
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    live = make_story("live")
+    page = editor.get("/admin/cms/story/").content.decode()
+    assert 'value="archive_stories"' in page
+    response = editor.post(
+        "/admin/cms/story/",
+        {"action": "archive_stories", "_selected_action": [str(draft.pk), str(live.pk)]},
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == [
+        "“Archive”: 1 story done.",
+        "live en title: You may not “Archive” stories: ask a publisher.",
+    ]
+    assert (state_of(draft), state_of(live)) == (State.ARCHIVED, State.PUBLISHED)

@@ -278,9 +278,11 @@ class RevisionMixin:
         version = self._version(obj, version_id)
         if not self.may_revert(request, obj):
             raise PermissionDenied
+        # What the user may not edit, a revert by them does not change either.
+        kept = set(self.get_readonly_fields(request, obj))
         if request.method == "POST":
             try:
-                warnings = revisions.revert(obj.pk, version, request.user)
+                warnings = revisions.revert(obj.pk, version, request.user, keep=kept)
             except RevertError as error:
                 messages.error(request, str(error))
                 return HttpResponseRedirect(self._url("history", quote(obj.pk)))
@@ -298,7 +300,7 @@ class RevisionMixin:
                 for change in revisions.diff(
                     revisions.snapshot_of_story(obj), revisions.snapshot_of_version(version)
                 )
-                if change.field not in revisions.KEPT_ON_REVERT
+                if change.field not in revisions.KEPT_ON_REVERT | kept
             ]
         except RevertError as error:
             raise Http404(str(error)) from error

@@ -15,6 +15,7 @@ from .filters import (
     StateFilter,
 )
 from .forms import StoryForm
+from .languages import KnownLanguagesMixin
 from .preview import PreviewMixin
 from .revisions import RevisionMixin
 from .workflow import WorkflowMixin
@@ -65,7 +66,9 @@ class StoryTagInline(admin.TabularInline):
 
 
 @admin.register(Story)
-class StoryAdmin(PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin):
+class StoryAdmin(
+    KnownLanguagesMixin, PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin
+):
     form = StoryForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
@@ -139,12 +142,19 @@ class StoryAdmin(PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin):
     def has_change_permission(self, request, obj=None):
         user = request.user
         if user.has_perm(workflow.CHANGE):
-            if obj is None or obj.state in (State.DRAFT, State.REVIEW):
-                return True
-            return user.has_perm(workflow.REVIEW) or user.has_perm(workflow.PUBLISH)
+            return workflow.may_edit(user, obj)
         if obj is not None and user.has_perm("cms.translate_story"):
             return self.get_form_language(request, obj) in assigned_languages(user)
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a live story, or one of its languages, takes it from readers: publishers'.
+        story = getattr(obj, "master", obj)
+        if story is not None and story.state in (State.PUBLISHED, State.SCHEDULED):
+            return request.user.has_perm(workflow.PUBLISH) and super().has_delete_permission(
+                request, obj
+            )
+        return super().has_delete_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(ALWAYS_READ_ONLY)

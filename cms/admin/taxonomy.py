@@ -6,8 +6,10 @@ from parler.admin import TranslatableAdmin
 
 from cms.models import Source, Tag
 
+from .languages import KnownLanguagesMixin
 
-class CountedAdmin(TranslatableAdmin):
+
+class CountedAdmin(KnownLanguagesMixin, TranslatableAdmin):
     """A translated name with a slug, listed with how many stories use it."""
 
     list_display = ("name_column", "slug", "language_column", "story_total")

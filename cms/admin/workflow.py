@@ -3,11 +3,14 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from cms import workflow
 
 STEP_FIELD = "_workflow"
+WENT_LIVE = gettext_lazy(
+    "This story went live while you were editing it; ask an editor to make the change."
+)
 
 
 def requested_step(request):
@@ -23,8 +26,18 @@ class WorkflowFormMixin:
     request = None  # Set by WorkflowMixin.get_form.
 
     def clean(self):
+        # The base classes lock the story's row and bring this instance up to date first.
         cleaned = super().clean()
-        step = requested_step(self.request) if self.request else None
+        if self.request is None:
+            return cleaned
+        user = self.request.user
+        if self.instance.pk and user.has_perm(workflow.CHANGE):
+            stored = type(self.instance).objects.only("status", "published_at")
+            stored = stored.filter(pk=self.instance.pk).first()
+            if stored is not None and not workflow.may_edit(user, stored):
+                # It was published while the form was open: a writer's edit waits for review.
+                raise ValidationError(WENT_LIVE)
+        step = requested_step(self.request)
         if step:
             publish_at = cleaned.get("published_at", self.instance.published_at)
             try:
@@ -60,7 +73,7 @@ def _step_action(name):
         for line in refused:
             modeladmin.message_user(request, line, messages.WARNING)
 
-    permission = workflow.PERMISSIONS[name].split(".")[1].removesuffix("_story")
+    permission = transition.least_permission.split(".")[1].removesuffix("_story")
     action.__name__ = f"{name}_stories"
     return admin.action(description=transition.label, permissions=[permission])(action)
 
