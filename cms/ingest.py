@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from cms import languages, revisions
 from cms.models import Source, Story, StoryTranslation, Tag, set_tags
 
-TRANSLATED = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
+TRANSLATED = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq", "origin")
 SCORES = ("hot", "quality", "impact")
 
 
@@ -127,6 +127,17 @@ def _apply(story, data, source, publish, created, errors):
         story.source = source
     if "source_url" in data:
         story.source_url = data["source_url"] or ""
+    if "original_language" in data:
+        code = languages.normalize(data["original_language"] or "")
+        if code is None:
+            errors.append(
+                (
+                    "original_language",
+                    _("Unsupported language “%(code)s”.") % {"code": data["original_language"]},
+                )
+            )
+        else:
+            story.original_language = code
     if "published_at" in data and data["published_at"] is not None:
         value = data["published_at"]
         if isinstance(value, str):

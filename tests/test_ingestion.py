@@ -264,3 +264,20 @@ def test_the_pipeline_leaves_a_story_in_review_or_archived_where_editors_put_it(
     assert result["data"]["upsertStory"]["story"]["status"] == "published"
     result = upsert(client, pipeline["publish"], story_input(publish=False))
     assert result["data"]["upsertStory"]["story"]["status"] == "draft"
+
+
+def test_the_pipeline_says_which_language_is_original_and_which_version_a_machine_wrote(
+    client, pipeline
+):
+    data = story_input(originalLanguage="zh-hans")
+    data["translations"][0]["machineTranslated"] = True
+    result = upsert(client, pipeline["ingest"], data)["data"]["upsertStory"]
+    assert result["errors"] == []
+    story = Story.objects.get()
+    assert story.original_language == "zh-hans"
+    origins = dict(story.translations.values_list("language_code", "origin"))
+    assert origins == {"en": "machine", "zh-hans": "human"}
+    refused = upsert(client, pipeline["ingest"], story_input(originalLanguage="fr"))
+    assert refused["data"]["upsertStory"]["errors"] == [
+        {"field": "originalLanguage", "message": "Unsupported language “fr”."}
+    ]

@@ -45,6 +45,9 @@ class StoryTranslationInput:
     analysis: str = strawberry.field(default="", description="Markdown.")
     insights: list[InsightInput] = strawberry.field(default_factory=list)
     faq: list[FaqInput] = strawberry.field(default_factory=list)
+    machine_translated: bool = strawberry.field(
+        default=False, description="Whether a machine translated this version."
+    )
 
 
 @strawberry.input(description="A story from the pipeline; fields left out keep their value.")
@@ -63,11 +66,17 @@ class StoryInput:
     source: str | None = strawberry.field(default=None, description="A source slug.")
     source_url: str | None = None
     tags: list[str] | None = strawberry.field(default=None, description="Tag slugs, in order.")
+    original_language: str | None = strawberry.field(
+        default=None,
+        description="The language the story was written in (default `en`); the other "
+        "versions are outdated when it changes after them.",
+    )
 
     def as_data(self):
         data = {"external_id": self.external_id, "translations": {}}
         for field in ("slug", "publish", "published_at", "hot", "quality", "impact",
-                      "ai_generated", "source", "source_url", "tags"):  # fmt: skip
+                      "ai_generated", "source", "source_url", "tags",
+                      "original_language"):  # fmt: skip
             value = getattr(self, field)
             if value is not None:
                 data[field] = value
@@ -80,6 +89,7 @@ class StoryInput:
                 "analysis": version.analysis,
                 "insights": [vars(row) for row in version.insights],
                 "faq": [vars(row) for row in version.faq],
+                "origin": "machine" if version.machine_translated else "human",
             }
         return data
 
