@@ -240,3 +240,19 @@ def test_the_admin_logs_deliveries_and_redelivers(admin_client, receiver):
     )
     work()
     assert len(receiver.requests) == 2
+
+
+def test_workflow_steps_announce_publishing_and_archiving_only(receiver):
+    from cms import workflow
+    from tests.factories import make_user
+
+    endpoint_for(receiver.url)
+    publisher = make_user("publisher", "Publisher")
+    story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
+    for step in ("submit", "publish", "archive", "restore"):
+        workflow.take(step, story, publisher)
+        work()
+    assert [json.loads(body)["type"] for _h, body in receiver.requests] == [
+        "story.published",
+        "story.unpublished",
+    ]
