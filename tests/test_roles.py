@@ -270,3 +270,20 @@ def test_tags_and_sources_refuse_an_unknown_language_tab_clearly(admin_client):
     tag, source = make_tag("robotics", en="Robotics"), make_source("semafor")
     for url in (f"/admin/cms/tag/{tag.pk}/change/", f"/admin/cms/source/{source.pk}/change/"):
         assert admin_client.get(url, {"language": "xx"}).status_code == 404
+
+
+def test_editors_pin_and_override_the_hot_score_and_writers_cannot(login, gql):
+    story = make_story("cold", status=Story.Status.DRAFT, hours_ago=None, hot=5)
+    writer = login(make_user("writer", "Writer"))
+    assert {"pinned", "hot_override"}.isdisjoint(open_form(writer, change_url(story)))
+    story = make_story("quiet", hot=5)
+    make_story("busy", hot=90)
+    editor = login(make_user("editor", "Editor"))
+    data = open_form(editor, change_url(story))
+    data.update(pinned="on", hot_override="70")
+    assert editor.post(change_url(story), data).status_code == 302
+    result = gql("{ stories(orderBy: HOT_DESC) { edges { node { slug pinned scores { hot } } } } }")
+    assert result["data"]["stories"]["edges"] == [
+        {"node": {"slug": "quiet", "pinned": True, "scores": {"hot": 70}}},
+        {"node": {"slug": "busy", "pinned": False, "scores": {"hot": 90}}},
+    ]
