@@ -630,12 +630,19 @@ def test_a_story_missing_the_language_shows_the_fallback_or_says_so(admin_client
     assert "reader-story" not in text
 
 
-@pytest.mark.parametrize("language", ["", "xx", "<script>", "EN"])
-def test_an_unknown_language_falls_back_to_the_storys_own(admin_client, language):
+@pytest.mark.parametrize("language", ["", "EN"])
+def test_no_language_or_another_spelling_shows_the_storys_own(admin_client, language):
     story = make_story("s", status=Story.Status.DRAFT)
     response = admin_client.get(preview_url(story), {"language": language})
     assert response.status_code == 200
     assert '<article class="reader-story" lang="en">' in page_text(response)
+
+
+@pytest.mark.parametrize("language", ["xx", "<script>"])
+def test_an_unknown_language_is_not_found_like_on_every_admin_page(admin_client, language):
+    story = make_story("s", status=Story.Status.DRAFT)
+    response = admin_client.get(preview_url(story), {"language": language})
+    assert response.status_code == 404
 
 
 def test_an_unknown_story_redirects_to_the_admin_index(admin_client):
