@@ -271,3 +271,11 @@ def test_tags_and_sources_have_language_tabs(editor):
     assert "新华社" in page
     assert editor.get("/admin/cms/tag/").status_code == 200
     assert editor.get("/admin/cms/source/").status_code == 200
+
+
+def test_the_story_list_marks_pinned_stories_beside_their_hot_score(editor):
+    make_story("pinned-one", hot=40, pinned=True)
+    make_story("plain", hot=60)
+    page = editor.get("/admin/cms/story/").content.decode()
+    assert '<td class="field-hot_column">40, pinned</td>' in page
+    assert '<td class="field-hot_column">60</td>' in page

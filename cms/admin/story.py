@@ -75,8 +75,7 @@ class StoryAdmin(
         "title_column",
         "state",
         "published_at",
-        "hot",
-        "pinned",
+        "hot_column",
         "quality",
         "impact",
         "language_column",
@@ -194,6 +193,12 @@ class StoryAdmin(
     @admin.display(description=_("state"))
     def state(self, obj):
         return obj.state.label
+
+    @admin.display(description=_("hot"), ordering="hot")
+    def hot_column(self, obj):
+        if obj.pinned:
+            return _("%(hot)s, pinned") % {"hot": obj.hot}
+        return obj.hot
 
     @admin.display(description=_("tags"))
     def tag_list(self, obj):
