@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from cms import revisions
+from cms import revisions, snapshots
 from cms.ingest import upsert
 from cms.models import Story, StoryTranslation
 from tests.adminforms import open_form, read_form
@@ -142,7 +142,7 @@ def test_every_admin_save_keeps_a_version_with_its_user_and_time(alice, bob):
     ]
     titles = [
         {code: fields["title"].text for code, fields in snapshot["languages"].items()}
-        for snapshot in map(revisions.snapshot_of_version, recorded)
+        for snapshot in map(snapshots.snapshot_of_version, recorded)
     ]
     assert titles == [
         {"en": "First title", "zh-hans": "s zh-hans title"},
@@ -163,7 +163,7 @@ def test_a_story_added_in_the_admin_starts_its_history_with_its_author(alice):
         "alice",
         "Added.",
     )
-    assert revisions.snapshot_of_version(version)["languages"]["en"]["title"].text == "Brand new"
+    assert snapshots.snapshot_of_version(version)["languages"]["en"]["title"].text == "Brand new"
 
 
 def test_the_history_page_lists_every_version_with_who_when_and_what(alice, bob):
@@ -226,14 +226,14 @@ def test_key_data_rows_read_as_numbered_lines_in_a_diff():
         key_data_en=[{"entity": "Lab", "detail": "Towels", "metric": "12/h"}],
         faq_en=[{"question": "Shirts?", "answer": "Not yet."}],
     )
-    old = revisions.snapshot_of_story(before)
+    old = snapshots.snapshot_of_story(before)
     StoryTranslation.objects.filter(master=before, language_code="en").update(
         key_data=[
             {"entity": "Lab", "detail": "Towels", "metric": "15/h"},
             {"entity": "Rival", "detail": "Socks", "metric": "3/h"},
         ]
     )
-    [change] = revisions.diff(old, revisions.snapshot_of_story(fresh(before)))
+    [change] = snapshots.diff(old, snapshots.snapshot_of_story(fresh(before)))
     assert (change.label, change.language, change.old, change.new) == (
         "Key data",
         "en",
@@ -310,8 +310,8 @@ def test_revert_restores_fields_languages_and_tags_and_is_itself_a_new_version(a
     reverted_to = revisions.format_time(original.revision.date_created)
     assert revisions.describe(latest.revision) == f"Reverted to the version of {reverted_to}."
     assert (
-        revisions.diff(
-            revisions.snapshot_of_version(original), revisions.snapshot_of_version(latest)
+        snapshots.diff(
+            snapshots.snapshot_of_version(original), snapshots.snapshot_of_version(latest)
         )
         == []
     )
@@ -426,7 +426,7 @@ def test_an_english_editor_and_a_chinese_translator_save_the_same_story_at_once(
         "bob",
     ]
     # Alice's English edit told readers the live story was updated; Bob's save kept that.
-    alices_update = revisions.snapshot_of_version(versions(story)[1])["shared"]["updated_at"]
+    alices_update = snapshots.snapshot_of_version(versions(story)[1])["shared"]["updated_at"]
     assert alices_update.value is not None and story.updated_at >= alices_update.value
 
 
@@ -584,7 +584,7 @@ def test_deleting_a_language_version_is_recorded_and_counts(alice):
         "alice",
         "Deleted the Simplified Chinese version.",
     )
-    assert list(revisions.snapshot_of_version(latest)["languages"]) == ["en"]
+    assert list(snapshots.snapshot_of_version(latest)["languages"]) == ["en"]
     assert save(alice, story, "zh-hans", data=stale, title="回来了").status_code == 200
 
 

@@ -22,7 +22,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from reversion.errors import RevertError
 
-from cms import revisions
+from cms import revisions, snapshots
 from cms.models import StoryTag
 
 HISTORY_PAGE_SIZE = 50
@@ -243,9 +243,9 @@ class RevisionMixin:
         else:
             old = versions.filter(pk__lt=new.pk).first()
         try:
-            changes = revisions.diff(
-                revisions.snapshot_of_version(old) if old else None,
-                revisions.snapshot_of_version(new),
+            changes = snapshots.diff(
+                snapshots.snapshot_of_version(old) if old else None,
+                snapshots.snapshot_of_version(new),
             )
         except RevertError as error:
             raise Http404(str(error)) from error
@@ -297,8 +297,8 @@ class RevisionMixin:
         try:
             changes = [
                 change
-                for change in revisions.diff(
-                    revisions.snapshot_of_story(obj), revisions.snapshot_of_version(version)
+                for change in snapshots.diff(
+                    snapshots.snapshot_of_story(obj), snapshots.snapshot_of_version(version)
                 )
                 if change.field not in revisions.KEPT_ON_REVERT | kept
             ]
