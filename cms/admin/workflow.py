@@ -26,17 +26,16 @@ class WorkflowFormMixin:
     request = None  # Set by WorkflowMixin.get_form.
 
     def clean(self):
-        # The base classes lock the story's row and bring this instance up to date first.
+        # The base classes lock the story's row and bring this instance up to date first
+        # (cms/admin/concurrency.py), so its state is the stored one.
         cleaned = super().clean()
         if self.request is None:
             return cleaned
         user = self.request.user
-        if self.instance.pk and user.has_perm(workflow.CHANGE):
-            stored = type(self.instance).objects.only("status", "published_at")
-            stored = stored.filter(pk=self.instance.pk).first()
-            if stored is not None and not workflow.may_edit(user, stored):
-                # It was published while the form was open: a writer's edit waits for review.
-                raise ValidationError(WENT_LIVE)
+        editing = self.instance.pk and user.has_perm(workflow.CHANGE)
+        if editing and not workflow.may_edit(user, self.instance):
+            # It was published while the form was open: a writer's edit waits for review.
+            raise ValidationError(WENT_LIVE)
         step = requested_step(self.request)
         if step:
             publish_at = cleaned.get("published_at", self.instance.published_at)
