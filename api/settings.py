@@ -19,6 +19,16 @@ def env_bool(name, default=False):
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def env_number(name, default, kind=int):
+    """Read a numeric environment variable; a clear error when it is not a number."""
+    value = os.environ.get(name, "").strip() or str(default)
+    try:
+        return kind(value)
+    except ValueError:
+        kind_name = "a whole number" if kind is int else "a number"
+        raise ImproperlyConfigured(f"{name} must be {kind_name}; it is {value!r}.") from None
+
+
 def env_list(name, default=""):
     """Read a comma-separated environment variable."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
@@ -95,7 +105,7 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -103,7 +113,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A request never waits long on the database: connecting, or any one statement.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
-            "connect_timeout": int(os.environ.get("DJANGO_DB_CONNECT_TIMEOUT", "2")),
+            "connect_timeout": env_number("DJANGO_DB_CONNECT_TIMEOUT", 2),
             "options": "-c statement_timeout="
             + os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS", "5000"),
         }
@@ -172,21 +182,21 @@ CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
 # Caching of public reads: the response cache, and what HTTP caches are told.
-CMS_RESPONSE_CACHE_TIMEOUT = int(os.environ.get("CMS_RESPONSE_CACHE_TIMEOUT", "300"))
-CMS_HTTP_MAX_AGE = int(os.environ.get("CMS_HTTP_MAX_AGE", "30"))
-CMS_HTTP_SHARED_MAX_AGE = int(os.environ.get("CMS_HTTP_SHARED_MAX_AGE", "60"))
-CMS_HTTP_STALE_WHILE_REVALIDATE = int(os.environ.get("CMS_HTTP_STALE_WHILE_REVALIDATE", "30"))
+CMS_RESPONSE_CACHE_TIMEOUT = env_number("CMS_RESPONSE_CACHE_TIMEOUT", 300)
+CMS_HTTP_MAX_AGE = env_number("CMS_HTTP_MAX_AGE", 30)
+CMS_HTTP_SHARED_MAX_AGE = env_number("CMS_HTTP_SHARED_MAX_AGE", 60)
+CMS_HTTP_STALE_WHILE_REVALIDATE = env_number("CMS_HTTP_STALE_WHILE_REVALIDATE", 30)
 # Answers that show view or share counts are fresh for this long, everywhere.
-CMS_COUNTERS_MAX_AGE = int(os.environ.get("CMS_COUNTERS_MAX_AGE", "10"))
+CMS_COUNTERS_MAX_AGE = env_number("CMS_COUNTERS_MAX_AGE", 10)
 # Preview tokens (cms/preview.py) show one unpublished story for this many seconds.
-CMS_PREVIEW_MAX_AGE = int(os.environ.get("CMS_PREVIEW_MAX_AGE", "3600"))
+CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
 # Hot ranking (cms/ranking.py, README): how fast attention and stories fade, how much a
 # share weighs against a view, the weighted engagement that scores 50, the days counted.
-CMS_HOT_HALF_LIFE_HOURS = float(os.environ.get("CMS_HOT_HALF_LIFE_HOURS", "24"))
-CMS_HOT_AGE_HALF_LIFE_HOURS = float(os.environ.get("CMS_HOT_AGE_HALF_LIFE_HOURS", "72"))
-CMS_HOT_SHARE_WEIGHT = float(os.environ.get("CMS_HOT_SHARE_WEIGHT", "5"))
-CMS_HOT_SATURATION = float(os.environ.get("CMS_HOT_SATURATION", "200"))
-CMS_HOT_WINDOW_DAYS = int(os.environ.get("CMS_HOT_WINDOW_DAYS", "7"))
+CMS_HOT_HALF_LIFE_HOURS = env_number("CMS_HOT_HALF_LIFE_HOURS", 24, float)
+CMS_HOT_AGE_HALF_LIFE_HOURS = env_number("CMS_HOT_AGE_HALF_LIFE_HOURS", 72, float)
+CMS_HOT_SHARE_WEIGHT = env_number("CMS_HOT_SHARE_WEIGHT", 5, float)
+CMS_HOT_SATURATION = env_number("CMS_HOT_SATURATION", 200, float)
+CMS_HOT_WINDOW_DAYS = env_number("CMS_HOT_WINDOW_DAYS", 7)
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
@@ -194,19 +204,19 @@ GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
 CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
 
 # Limits checked before a GraphQL document runs (README: "Limits").
-GRAPHQL_MAX_DOCUMENT_BYTES = int(os.environ.get("GRAPHQL_MAX_DOCUMENT_BYTES", "8192"))
-GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "1000"))
-GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "8"))
-GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "15"))
-GRAPHQL_MAX_COST = int(os.environ.get("GRAPHQL_MAX_COST", "10000"))
-CMS_MAX_BODY_BYTES = int(os.environ.get("CMS_MAX_BODY_BYTES", "65536"))
+GRAPHQL_MAX_DOCUMENT_BYTES = env_number("GRAPHQL_MAX_DOCUMENT_BYTES", 8192)
+GRAPHQL_MAX_TOKENS = env_number("GRAPHQL_MAX_TOKENS", 1000)
+GRAPHQL_MAX_DEPTH = env_number("GRAPHQL_MAX_DEPTH", 8)
+GRAPHQL_MAX_ALIASES = env_number("GRAPHQL_MAX_ALIASES", 15)
+GRAPHQL_MAX_COST = env_number("GRAPHQL_MAX_COST", 10000)
+CMS_MAX_BODY_BYTES = env_number("CMS_MAX_BODY_BYTES", 65536)
 # Requests per client address per window, for callers without a key; cache hits are free.
-CMS_RATE_LIMIT = int(os.environ.get("CMS_RATE_LIMIT", "300"))
-CMS_RATE_LIMIT_WINDOW = int(os.environ.get("CMS_RATE_LIMIT_WINDOW", "60"))
+CMS_RATE_LIMIT = env_number("CMS_RATE_LIMIT", 300)
+CMS_RATE_LIMIT_WINDOW = env_number("CMS_RATE_LIMIT_WINDOW", 60)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the peer address).
-CMS_TRUSTED_PROXY_COUNT = int(os.environ.get("CMS_TRUSTED_PROXY_COUNT", "0"))
-CMS_LOGIN_FAILURE_LIMIT = int(os.environ.get("CMS_LOGIN_FAILURE_LIMIT", "5"))
-CMS_LOGIN_FAILURE_WINDOW = int(os.environ.get("CMS_LOGIN_FAILURE_WINDOW", "900"))
+CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
+CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)
+CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}

@@ -107,3 +107,30 @@ def test_every_statement_is_bounded_by_a_timeout_on_postgresql():
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "5s"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "CMS_PREVIEW_MAX_AGE",
+            "an hour",
+            "CMS_PREVIEW_MAX_AGE must be a whole number; it is 'an hour'.",
+        ),
+        ("CMS_HOT_SATURATION", "lots", "CMS_HOT_SATURATION must be a number; it is 'lots'."),
+    ],
+)
+def test_a_setting_that_is_not_a_number_stops_the_start_with_its_name(name, value, message):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(PRODUCTION, **{name: value})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"django.core.exceptions.ImproperlyConfigured: {message}"
+    )

@@ -150,3 +150,10 @@ def test_the_change_form_shows_each_language_s_state_and_a_save_records_who(edit
     assert (chinese.edited_by.username, chinese.origin) == ("boss", Origin.MACHINE)
     page = editor.get(f"/admin/cms/story/{story.pk}/change/?language=zh-hans").content.decode()
     assert "Simplified Chinese: complete, machine translation" in page
+
+
+def test_admin_filters_ignore_a_language_they_do_not_know(editor):
+    make_story("done")
+    make_story("missing", languages=("en",))
+    for query in ("needs_translation=xx", "outdated=xx", "missing=xx"):
+        assert listed(editor, query) == ["done", "missing"]

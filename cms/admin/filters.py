@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cms import languages
 from cms.models import State, Story
 
 
@@ -40,7 +41,7 @@ class MissingLanguageFilter(admin.SimpleListFilter):
         return settings.LANGUAGES
 
     def queryset(self, request, queryset):
-        if self.value():
+        if self.value() in languages.codes():
             return queryset.exclude(translations__language_code=self.value())
         return queryset
 
@@ -55,7 +56,7 @@ class NeedsTranslationFilter(admin.SimpleListFilter):
         return settings.LANGUAGES
 
     def queryset(self, request, queryset):
-        if self.value():
+        if self.value() in languages.codes():
             return queryset.filter(
                 Q(pk__in=Story.objects.needing_translation(self.value()).values("pk"))
             )
@@ -73,7 +74,7 @@ class OutdatedTranslationFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value:
+        if value == "any" or value in languages.codes():
             language = None if value == "any" else value
             return queryset.filter(
                 Q(pk__in=Story.objects.with_outdated_translation(language).values("pk"))
