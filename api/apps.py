@@ -8,6 +8,6 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from . import invalidation
+        from api.caching import invalidation
 
         invalidation.connect()

@@ -2,8 +2,8 @@
 
 from django.utils.translation import gettext as _
 
-from api import ratelimit
-from api.http import RequestError
+from api.graphql_http import ratelimit
+from api.graphql_http.request import RequestError
 from cms.models import ApiKey, ApiKeyUsage, Scope
 
 DAY = 24 * 60 * 60

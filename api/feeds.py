@@ -12,10 +12,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import auth, http, sharing
+from api import auth
+from api.graphql_http import request as http
 from api.schema.context import Context
 from api.schema.loaders import StoryBatch
-from cms import languages
+from cms import languages, sharing
 from cms.models import Scope
 
 FEED_SIZE = 50

@@ -78,7 +78,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "api.security.AdminProtectionMiddleware",
+    "api.graphql_http.security.AdminProtectionMiddleware",
 ]
 
 ROOT_URLCONF = "api.urls"
@@ -130,7 +130,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's Redis cache, serving on (without caching) while Redis is down.
-            "BACKEND": "api.cache_backend.ResilientRedisCache",
+            "BACKEND": "api.caching.backend.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "cms"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from api import feeds
-from api.views import graphql_view
+from api.graphql_http.view import graphql_view
 
 urlpatterns = [
     path("graphql", graphql_view, name="graphql"),

@@ -8,6 +8,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "api.settings")
 
 django_application = get_wsgi_application()
 
-from api.fastpath import FastPath  # noqa: E402  (needs Django set up)
+from api.graphql_http.fastpath import FastPath  # noqa: E402  (needs Django set up)
 
 application = FastPath(django_application)

@@ -11,10 +11,10 @@ import orjson
 from django.http import HttpResponse
 from django.utils.translation import gettext, override
 
-from api import sharing
 from api.schema.context import Context
 from api.schema.loaders import StoryBatch, TagBatch
 from api.schema.pagination import StoryOrder, encode_cursor
+from cms import sharing
 from cms.models import Story
 
 _plain_body = {}

@@ -102,7 +102,9 @@ def test_a_hit_runs_no_sql_and_no_graphql(client, story):
     first = get(client, PAGE, {"slug": "s"})
     with (
         CaptureQueriesContext(connection) as queries,
-        mock.patch("api.views.schema.execute_sync", side_effect=AssertionError("executed")),
+        mock.patch(
+            "api.graphql_http.view.schema.execute_sync", side_effect=AssertionError("executed")
+        ),
     ):
         again = get(client, PAGE, {"slug": "s"})
     assert len(queries) == 0

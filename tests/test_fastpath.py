@@ -6,7 +6,7 @@ from django.db import close_old_connections, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from api.fastpath import FastPath
+from api.graphql_http.fastpath import FastPath
 from api.wsgi import application
 from tests.factories import make_story
 

@@ -6,7 +6,7 @@ import json
 import pytest
 from django.test import override_settings
 
-from api import persisted
+from api.graphql_http import persisted
 from tests.conftest import CONTRACT_DIR, without_cost
 from tests.factories import make_story
 

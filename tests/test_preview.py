@@ -16,7 +16,7 @@ from django.test import RequestFactory
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
-from api.fastpath import cached_answer
+from api.graphql_http.fastpath import cached_answer
 from cms import preview
 from cms.models import ApiKey, Partner, Story
 from tests.conftest import without_cost

@@ -7,7 +7,7 @@ from django.utils.translation import get_supported_language_variant
 from django.utils.translation import gettext as _
 from django.utils.translation.trans_real import parse_accept_lang_header
 
-from api.errors import BadUserInput
+from api.graphql_http.errors import BadUserInput
 from cms import languages
 from cms.models import Story
 

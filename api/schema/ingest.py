@@ -7,7 +7,7 @@ import strawberry
 from django.utils.translation import gettext as _
 from strawberry.types import Info
 
-from api.errors import ApiError
+from api.graphql_http.errors import ApiError
 from cms import ingest
 from cms.models import Scope
 

@@ -5,8 +5,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from api import sharing
-from api.errors import BadUserInput, NotFound
+from api.graphql_http.errors import BadUserInput, NotFound
+from cms import sharing
 from cms.models import Story as StoryModel
 from cms.models import StoryActivity
 

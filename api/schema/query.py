@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
 
-from api.errors import BadUserInput
+from api.graphql_http.errors import BadUserInput
 
 from . import pagination
 from .loaders import StoryBatch, TagBatch

@@ -3,7 +3,7 @@
 import strawberry
 from django.conf import settings
 
-from api import sharing
+from cms import sharing
 
 
 def og_locale(code):

@@ -10,9 +10,8 @@ from django.utils.translation import gettext
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api import sharing
 from api.schema import seo
-from cms import translation_state
+from cms import sharing, translation_state
 from cms.models import Story as StoryModel
 
 from .loaders import StoryBatch, TagEntry

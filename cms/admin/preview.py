@@ -12,8 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from api import sharing
-from cms import languages
+from cms import languages, sharing
 from cms import preview as previews
 from cms.models import StoryTag
 

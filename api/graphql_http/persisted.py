@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from api.http import RequestError
+from api.graphql_http.request import RequestError
 
 STORE_TIMEOUT = 60 * 60 * 24 * 30
 

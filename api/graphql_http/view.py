@@ -17,11 +17,14 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import auth, cache, http, limits, persisted, ratelimit, responses
-from api.errors import format_error, is_unavailable
+from api import auth
+from api.caching import responses as cache
+from api.graphql_http import limits, persisted, ratelimit, responses
+from api.graphql_http import request as http
+from api.graphql_http.errors import format_error, is_unavailable
 from api.schema import schema
 from api.schema.context import Context, header_language
-from api.security import graphiql_response
+from api.graphql_http.security import graphiql_response
 from cms import preview as previews
 from cms.models import Story
 

@@ -12,7 +12,9 @@ import orjson
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
-from api import cache, http, persisted
+from api.caching import responses as cache
+from api.graphql_http import persisted
+from api.graphql_http import request as http
 from api.schema.context import header_language
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
@@ -119,7 +121,7 @@ class FastPath:
         if found is None:
             return self.application(environ, start_response)
         entry, request = found
-        from api.responses import from_entry
+        from api.graphql_http.responses import from_entry
 
         response = from_entry(request, entry)
         headers = [(name, value) for name, value in response.items()]

@@ -2,7 +2,7 @@
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from api.cache import STORIES, TAGS, bump
+from api.caching.responses import STORIES, TAGS, bump
 from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
 from cms.signals import scores_changed
 

@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from strawberry.http.ides import get_graphql_ide_html
 
-from api.ratelimit import client_address
+from api.graphql_http.ratelimit import client_address
 
 ADMIN_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

@@ -1,0 +1,1 @@
+"""The response cache: entries, their keys and dependencies, and what invalidates them."""
