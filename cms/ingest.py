@@ -14,17 +14,23 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from cms import languages, revisions
+from cms import values as bounds
 from cms.models import Source, Story, StoryTranslation, Tag, set_tags
 
 TRANSLATED = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq", "origin")
 SCORES = ("hot", "quality", "impact")
+# A story is an object of translations of lists of rows: a few levels. Deeper input is
+# refused before anything walks it recursively.
+MAX_NESTING = 8
 
 
 class IngestError(Exception):
     """The story was not written; `errors` lists (field, message) pairs."""
 
     def __init__(self, errors):
-        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        super().__init__(
+            "; ".join(f"{field}: {message}" if field else message for field, message in errors)
+        )
         self.errors = errors
 
 
@@ -33,9 +39,14 @@ def upsert(data, may_publish=False):
     errors = []
     if not isinstance(data, dict):
         raise IngestError([("", _("Expected an object."))])
+    if _nesting(data) > MAX_NESTING:
+        raise IngestError(
+            [("", _("The story nests more than %(max)s levels deep.") % {"max": MAX_NESTING})]
+        )
     nul = _nul_path(data)
     if nul is not None:
         raise IngestError([(nul, _("Text may not contain NUL characters."))])
+    errors.extend(value_problems(data))
     external_id = data.get("external_id")
     if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
         errors.append(("external_id", _("Give the pipeline's id: text of 1 to 200 characters.")))
@@ -85,6 +96,54 @@ def upsert(data, may_publish=False):
         if "tags" in data:
             set_tags(story, tags)
     return story, created
+
+
+def value_problems(data):
+    """(field, message) for each of the story's own values of the wrong type or range.
+
+    Checked before anything is built from them: a score of 1e309 or a time past year 9999
+    in UTC would otherwise fail inside Django's field conversion or the database driver.
+    """
+    problems = []
+    for score in SCORES:
+        value = data.get(score)
+        if value is not None and not (bounds.integer_fits(value) and 0 <= value <= 100):
+            problems.append((score, _("Give a whole number from 0 to 100.")))
+    for flag in ("ai_generated", "publish"):
+        value = data.get(flag)
+        if value is not None and not isinstance(value, bool):
+            problems.append((flag, _("Give true or false.")))
+    for text in ("slug", "source_url", "original_language"):
+        value = data.get(text)
+        if value is not None and not isinstance(value, str):
+            problems.append((text, _("Give text.")))
+    published_at = data.get("published_at")
+    if published_at is not None:
+        if isinstance(published_at, str):
+            try:
+                published_at = datetime.fromisoformat(published_at)
+            except ValueError:
+                published_at = None
+        if not isinstance(published_at, datetime) or published_at.tzinfo is None:
+            problems.append(
+                ("published_at", _("Give a time with a time zone, e.g. 2026-01-31T08:00:00Z."))
+            )
+        elif not bounds.time_fits(published_at):
+            problems.append(("published_at", _("Give a time between the years 1 and 9999 UTC.")))
+    return problems
+
+
+def _nesting(value):
+    """How many levels of lists and objects `value` nests (without recursing)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_NESTING:
+                pending.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _nul_path(value, path=""):
@@ -138,19 +197,9 @@ def _apply(story, data, source, publish, created, errors):
             )
         else:
             story.original_language = code
-    if "published_at" in data and data["published_at"] is not None:
-        value = data["published_at"]
-        if isinstance(value, str):
-            try:
-                value = datetime.fromisoformat(value)
-            except ValueError:
-                value = None
-        if not isinstance(value, datetime) or value.tzinfo is None:
-            errors.append(
-                ("published_at", _("Give a time with a time zone, e.g. 2026-01-31T08:00:00Z."))
-            )
-        else:
-            story.published_at = value
+    if data.get("published_at") is not None:
+        value = data["published_at"]  # Checked by value_problems().
+        story.published_at = datetime.fromisoformat(value) if isinstance(value, str) else value
     if publish:
         story.status = Story.Status.PUBLISHED
     elif created or ("publish" in data and story.status == Story.Status.PUBLISHED):

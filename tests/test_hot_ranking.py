@@ -337,7 +337,8 @@ def test_a_hot_cursor_without_a_proper_pin_value_is_a_clear_error(gql, ranked, v
     assert result["data"] is None
     assert [(e["message"], e["extensions"]["code"]) for e in result["errors"]] == [
         (
-            "Invalid cursor: pass an `endCursor` from a previous page of the same ordering.",
+            "Invalid cursor in `after`: pass an `endCursor` from a previous page of the same "
+            "ordering.",
             "BAD_USER_INPUT",
         )
     ]

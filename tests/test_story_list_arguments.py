@@ -53,7 +53,7 @@ def test_page_size_100_is_allowed(gql):
 def test_a_cursor_that_is_not_ours_is_a_clear_error(gql, cursor):
     make_story()
     assert error(gql(LIST, {"after": cursor})) == (
-        "Invalid cursor: pass an `endCursor` from a previous page of the same ordering.",
+        "Invalid cursor in `after`: pass an `endCursor` from a previous page of the same ordering.",
         "BAD_USER_INPUT",
     )
 

@@ -11,8 +11,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from api.graphql_http.errors import BadUserInput
+from cms import values as bounds
 
 MAX_PAGE_SIZE = 100
+# Our cursors are well under 200 characters; anything much longer is not one of them and
+# is refused before it is decoded.
+MAX_CURSOR_LENGTH = 500
 
 
 @strawberry.enum(description="How a story list is ordered; ties go to the newer story.")
@@ -73,12 +77,17 @@ def encode_cursor(order, story):
 def decode_cursor(order, cursor):
     """The field values a cursor holds; a clear error when it is not one of ours."""
     invalid = BadUserInput(
-        _("Invalid cursor: pass an `endCursor` from a previous page of the same ordering.")
+        _(
+            "Invalid cursor in `after`: pass an `endCursor` from a previous page of the same "
+            "ordering."
+        )
     )
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise invalid
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         decoded = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
-    except (ValueError, binascii.Error, UnicodeError):
+    except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise invalid from None
     fields = ORDER_FIELDS[order]
     if not isinstance(decoded, list) or len(decoded) != len(fields) + 1:
@@ -92,12 +101,12 @@ def decode_cursor(order, cursor):
                 value = datetime.fromisoformat(value)
             except (TypeError, ValueError):
                 raise invalid from None
-            if value.tzinfo is None:
+            if not bounds.time_fits(value):
                 raise invalid
         elif field in BOOLEAN_FIELDS:
             if not isinstance(value, bool):
                 raise invalid
-        elif not isinstance(value, int) or isinstance(value, bool):
+        elif not bounds.integer_fits(value):
             raise invalid
         values.append(value)
     return values

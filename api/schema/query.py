@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql_http.errors import BadUserInput
+from cms import values as bounds
 
 from . import pagination
 from .loaders import StoryBatch, TagBatch
@@ -84,6 +85,11 @@ class StoryFilter:
             if value is not None and value.tzinfo is None:
                 raise BadUserInput(
                     _("`%(field)s` needs a time zone, e.g. 2026-01-31T08:00:00Z.")
+                    % {"field": strawberry_name(bound)}
+                )
+            if value is not None and not bounds.time_fits(value):
+                raise BadUserInput(
+                    _("`%(field)s` is out of range: give a time between the years 1 and 9999 UTC.")
                     % {"field": strawberry_name(bound)}
                 )
         if self.published_after is not None:

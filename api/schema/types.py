@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.schema import seo
+from api.schema import inputs, seo
 from cms import sharing, translation_state
 from cms.models import Story as StoryModel
 
@@ -139,7 +139,7 @@ class Story(relay.Node):
         from .query import load_stories
 
         by_id = {}
-        ids = [int(node_id) for node_id in node_ids if str(node_id).isdigit()]
+        ids = [inputs.story_pk(node_id) for node_id in node_ids]
         for story in load_stories(info, None, pk__in=ids):
             by_id[str(story._story.pk)] = story
         return [by_id.get(str(node_id)) for node_id in node_ids]

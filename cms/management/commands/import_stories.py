@@ -40,6 +40,9 @@ class Command(BaseCommand):
             except json.JSONDecodeError as error:
                 failures.append((number, f"not valid JSON ({error.msg}, column {error.colno})"))
                 continue
+            except RecursionError:
+                failures.append((number, "not valid JSON (nested too deeply)"))
+                continue
             try:
                 _story, was_created = ingest.upsert(data, may_publish=options["publish"])
             except ingest.IngestError as error:
