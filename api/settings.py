@@ -209,6 +209,8 @@ GRAPHQL_MAX_TOKENS = env_number("GRAPHQL_MAX_TOKENS", 1000)
 GRAPHQL_MAX_DEPTH = env_number("GRAPHQL_MAX_DEPTH", 8)
 GRAPHQL_MAX_ALIASES = env_number("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_COST = env_number("GRAPHQL_MAX_COST", 10000)
+# What each word of a `search` adds to a query's cost (README: "Limits").
+GRAPHQL_SEARCH_COST = env_number("GRAPHQL_SEARCH_COST", 100)
 CMS_MAX_BODY_BYTES = env_number("CMS_MAX_BODY_BYTES", 65536)
 # Requests per client address per window, for callers without a key; cache hits are free.
 CMS_RATE_LIMIT = env_number("CMS_RATE_LIMIT", 300)
@@ -220,6 +222,8 @@ CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}
+# A search looks for at most this many distinct words (and is costed by them).
+CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
 
 # Deployment hardening. DJANGO_HTTPS=1 when served over HTTPS (as in production).
 HTTPS = env_bool("DJANGO_HTTPS")

@@ -1,8 +1,13 @@
 """Limits checked before a document runs: size, tokens, depth, aliases and cost.
 
 Cost counts the items a query could return, multiplying through nested lists: a page of
-`first: 100` stories, each with up to 10 tags, costs about a thousand. Introspection fields
-are exempt from depth and cost: they are bounded by the schema, and tokens bound them.
+`first: 100` stories, each with up to 10 tags, costs about a thousand. Fields selected
+through fragments (inline or named, on any type) count as if written in place; a page size
+given by a variable counts as the variable's value or, without one, its default. Every
+`search` argument adds `GRAPHQL_SEARCH_COST` per word it searches for (counted as the
+search normalizes it), so many aliases of long searches are refused before any SQL.
+Introspection fields are exempt from depth and cost: they are bounded by the schema, and
+tokens bound them.
 """
 
 from dataclasses import dataclass
@@ -24,6 +29,7 @@ from graphql import (
     get_named_type,
     parse,
     value_from_ast,
+    value_from_ast_untyped,
 )
 
 from api.schema import schema
@@ -129,13 +135,32 @@ def measure(ast, operation_name, variables):
         OperationType.QUERY: graphql_schema.query_type,
         OperationType.MUTATION: graphql_schema.mutation_type,
     }.get(operation.operation)
-    walker = _Walker(fragments, variables or {}, analysis)
+    given = variables if isinstance(variables, dict) else {}
+    walker = _Walker(graphql_schema, fragments, {**defaults(operation), **given}, analysis)
     analysis.cost = walker.selections(operation.selection_set, root, 1, frozenset())
     return analysis
 
 
+def defaults(operation):
+    """The operation's variables that have a default value, with that value."""
+    found = {}
+    for definition in operation.variable_definitions or ():
+        if definition.default_value is not None:
+            found[definition.variable.name.value] = value_from_ast_untyped(definition.default_value)
+    return found
+
+
+def search_words(text):
+    """How many words a search looks for: lowercase, split on whitespace, each word once,
+    at most `CMS_SEARCH_MAX_WORDS` (the search counts them the same way)."""
+    if not isinstance(text, str):
+        return 0
+    return min(len(set(text.lower().split())), settings.CMS_SEARCH_MAX_WORDS)
+
+
 class _Walker:
-    def __init__(self, fragments, variables, analysis):
+    def __init__(self, graphql_schema, fragments, variables, analysis):
+        self.schema = graphql_schema
         self.fragments = fragments
         self.variables = variables
         self.analysis = analysis
@@ -146,13 +171,21 @@ class _Walker:
             if isinstance(selection, FieldNode):
                 cost += self.field(selection, parent, depth, spread)
             elif isinstance(selection, InlineFragmentNode):
-                cost += self.selections(selection.selection_set, parent, depth, spread)
+                on = self._condition(selection.type_condition, parent)
+                cost += self.selections(selection.selection_set, on, depth, spread)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
                 fragment = self.fragments.get(name)
                 if fragment is not None and name not in spread:
-                    cost += self.selections(fragment.selection_set, parent, depth, spread | {name})
+                    on = self._condition(fragment.type_condition, parent)
+                    cost += self.selections(fragment.selection_set, on, depth, spread | {name})
         return cost
+
+    def _condition(self, type_condition, parent):
+        """The type a fragment's fields belong to: its condition's, else the parent's."""
+        if type_condition is None:
+            return parent
+        return self.schema.get_type(type_condition.name.value) or parent
 
     def field(self, node, parent, depth, spread):
         if node.alias is not None:
@@ -166,8 +199,9 @@ class _Walker:
         field_type = definition.type if definition is not None else None
         if isinstance(field_type, GraphQLNonNull):
             field_type = field_type.of_type
+        searching = self._search_cost(node, definition)
         if node.selection_set is None:
-            return 1
+            return 1 + searching
         # Unknown fields are still walked: depth must not hide behind a typo.
         named = get_named_type(field_type) if field_type is not None else None
         multiplier = 1
@@ -179,7 +213,16 @@ class _Walker:
         ):
             multiplier = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
         children = self.selections(node.selection_set, named, depth + 1, spread)
-        return 1 + multiplier * children
+        return 1 + searching + multiplier * children
+
+    def _search_cost(self, node, definition):
+        if definition is None or "search" not in definition.args:
+            return 0
+        for argument in node.arguments or ():
+            if argument.name.value == "search":
+                text = value_from_ast_untyped(argument.value, self.variables)
+                return settings.GRAPHQL_SEARCH_COST * search_words(text)
+        return 0
 
     def _first(self, node):
         for argument in node.arguments or ():
