@@ -220,6 +220,9 @@ CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
 CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)
 CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 
+# Webhooks may go to private and loopback addresses: for local development only (README).
+CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
+
 # PostgreSQL text-search configuration per language; others match substrings.
 CMS_SEARCH_CONFIGS = {"en": "english"}
 # A search looks for at most this many distinct words (and is costed by them).

@@ -12,8 +12,6 @@ import hashlib
 import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 import uuid
 from datetime import timedelta
 
@@ -23,6 +21,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
+from cms import netguard
 from cms.models import Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 
@@ -118,6 +117,21 @@ def no_longer_applies(delivery):
     return ""
 
 
+def send(url, body, headers):
+    """POST one delivery to a vetted address (cms/netguard.py); (status or None, error)."""
+    try:
+        status = netguard.post(url, body, headers, TIMEOUT)
+    except netguard.Refused as refused:
+        return None, f"refused: {refused}"[:500]
+    except (OSError, ValueError) as error:
+        return None, str(error)[:500]
+    if 300 <= status < 400:
+        return status, f"HTTP {status}: redirects are not followed"
+    if not 200 <= status < 300:
+        return status, f"HTTP {status}"
+    return status, ""
+
+
 @task()
 def deliver(delivery_id):
     """Send one delivery; on failure, schedule the next attempt or give up."""
@@ -133,31 +147,15 @@ def deliver(delivery_id):
         return
     body = json.dumps(delivery.payload, separators=(",", ":")).encode()
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(
-        delivery.endpoint.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "webhook-id": delivery.message_id,
-            "webhook-timestamp": timestamp,
-            "webhook-signature": sign(
-                delivery.endpoint.secret, delivery.message_id, timestamp, body
-            ),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": sign(delivery.endpoint.secret, delivery.message_id, timestamp, body),
+    }
     delivery.attempts += 1
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-            delivery.last_status_code = response.status
-            delivery.last_error = ""
-    except urllib.error.HTTPError as error:
-        delivery.last_status_code = error.code
-        delivery.last_error = f"HTTP {error.code}"
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        delivery.last_status_code = None
-        delivery.last_error = str(getattr(error, "reason", error))[:500]
+    delivery.last_status_code, delivery.last_error = send(delivery.endpoint.url, body, headers)
     if delivery.last_status_code is not None and 200 <= delivery.last_status_code < 300:
         delivery.status = WebhookDelivery.Status.SUCCEEDED
         delivery.delivered_at = timezone.now()

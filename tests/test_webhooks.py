@@ -52,6 +52,12 @@ class Receiver:
         self.server.server_close()
 
 
+@pytest.fixture(autouse=True)
+def private_targets_allowed(settings):
+    """The receiver listens on loopback, which only local development may post to."""
+    settings.CMS_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receiver():
     server = Receiver()

@@ -15,6 +15,7 @@ class WebhookEndpointForm(forms.ModelForm):
         max_length=500,
         assume_scheme="https",
         widget=forms.URLInput(attrs={"size": 60}),
+        help_text=WebhookEndpoint._meta.get_field("url").help_text,
     )
     events = forms.MultipleChoiceField(
         label=_("events"),

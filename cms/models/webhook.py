@@ -6,6 +6,8 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.netguard import validate_endpoint_url
+
 
 class Event(models.TextChoices):
     PUBLISHED = "story.published", _("A story was published")
@@ -24,7 +26,15 @@ class WebhookEndpoint(models.Model):
     partner = models.ForeignKey(
         "cms.Partner", verbose_name=_("partner"), on_delete=models.CASCADE, related_name="webhooks"
     )
-    url = models.URLField(_("URL"), max_length=500)
+    url = models.URLField(
+        _("URL"),
+        max_length=500,
+        validators=[validate_endpoint_url],
+        help_text=_(
+            "A public http or https address; this machine, private networks and cloud "
+            "metadata addresses are refused."
+        ),
+    )
     secret = models.CharField(
         _("signing secret"),
         max_length=100,
