@@ -43,7 +43,7 @@ serve: setup
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py db_worker & worker=$$!; $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
 		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn api.wsgi --bind $(HOST):$(PORT) --workers $(WORKERS) \
+		$(VENV)/bin/gunicorn api.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --max-requests 20000 --max-requests-jitter 2000
 
 test: setup

@@ -33,6 +33,39 @@ def authenticate(request, secret=None):
     return key
 
 
+def authenticate_feed(request):
+    """The key a feed request presents: a header, or a feed token as `?token=`; or None.
+
+    The API secret itself is never taken in a URL: URLs end up in feed readers, proxies'
+    logs and browser histories, and a feed token can be revoked without the key.
+    """
+    if "key" in request.GET:
+        raise RequestError(
+            401,
+            _(
+                "Feeds do not take the API key in the URL. Send it as `Authorization: Bearer "
+                "<key>`, or use the key's feed token as `?token=<feed token>`."
+            ),
+            "UNAUTHENTICATED",
+            {"WWW-Authenticate": 'Bearer realm="feeds"'},
+        )
+    if "Authorization" in request.headers:
+        return authenticate(request)
+    if "token" not in request.GET:
+        return None
+    key = ApiKey.authenticate_feed_token(request.GET["token"].strip())
+    if key is None:
+        raise RequestError(
+            401,
+            _("This feed token is not valid: it is mistyped, revoked, or its key is."),
+            "UNAUTHENTICATED",
+            {"WWW-Authenticate": 'Bearer realm="feeds", error="invalid_token"'},
+        )
+    if not key.has_scope(Scope.READ):
+        raise RequestError(403, _("This API key may not read stories."), "FORBIDDEN")
+    return key
+
+
 def take_quota(key):
     """Count one request against the key's quotas (shared across processes) and its usage."""
     minute = ratelimit.take(f"key:{key.pk}:minute", key.per_minute, 60)

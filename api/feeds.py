@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import auth
+from api import auth, feed_tags
 from api.graphql_http import request as http
 from api.schema.context import Context
 from api.schema.loaders import StoryBatch
@@ -96,6 +96,7 @@ class Selection:
     tag: str | None
     context: Context
     feed_url: str
+    tag_name: str | None = None
 
 
 class StoryFeed(Feed):
@@ -107,7 +108,7 @@ class StoryFeed(Feed):
         # get_object() switches to the feed's language; give the request's back afterwards.
         try:
             with translation.override(translation.get_language()):
-                return super().__call__(request, *args, **kwargs)
+                return feed_tags.cache_headers(request, super().__call__(request, *args, **kwargs))
         except http.RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():
@@ -118,22 +119,20 @@ class StoryFeed(Feed):
         code = languages.normalize(language)
         if code is None:
             raise Http404(_("No feed in that language."))
-        key = None
-        if "Authorization" in request.headers or "key" in request.GET:
-            # Feed readers rarely send headers, so a key may come as ?key= too.
-            key = auth.authenticate(request, request.GET.get("key"))
+        # Feed readers rarely send headers, so a key's feed token may come as ?token=.
+        key = auth.authenticate_feed(request)
+        if key is not None:
             auth.take_quota(key)
+        request.feed_is_private = key is not None
+        context = Context(request, key)
+        tag = request.GET.get("tag") or None
+        tag_name = feed_tags.served_name(tag, context.chain(code), key) if tag else None
         translation.activate(code)
-        return Selection(
-            code,
-            request.GET.get("tag") or None,
-            Context(request, key),
-            request.build_absolute_uri(request.path),
-        )
+        return Selection(code, tag, context, request.build_absolute_uri(request.path), tag_name)
 
     def title(self, obj):
         if obj.tag:
-            return _("AI News: %(tag)s") % {"tag": obj.tag}
+            return _("AI News: %(tag)s") % {"tag": obj.tag_name}
         return _("AI News")
 
     def description(self, obj):

@@ -25,7 +25,7 @@ def states(original_language, rows, codes=None):
     original = by_code.get(original_language)
     original_changed = original["content_changed_at"] if original else None
     result = []
-    for code in codes or languages.codes():
+    for code in languages.codes() if codes is None else codes:
         row = by_code.get(code)
         if row is None:
             result.append(LanguageState(code, available=False))

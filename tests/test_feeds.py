@@ -107,8 +107,8 @@ def test_feeds_answer_conditional_gets(client, demo, name):
 
 def test_full_text_keys_get_the_analysis(client, demo):
     partner = Partner.objects.create(name="Partner")
-    _key, secret = ApiKey.issue(partner=partner, name="feeds", scopes=["read", "full_text"])
-    _response, feed = parsed(client, "en", "feed.json", key=secret)
+    key, _secret = ApiKey.issue(partner=partner, name="feeds", scopes=["read", "full_text"])
+    _response, feed = parsed(client, "en", "feed.json", token=key.issue_feed_token())
     seed = next(item for item in feed["items"] if item["url"].endswith(SEED))
     assert "student" in seed["content_html"]
     _response, anonymous = parsed(client, "en", "feed.json")
@@ -122,6 +122,6 @@ def test_an_unknown_language_is_404(client, url):
     assert client.get(url).status_code == 404
 
 
-def test_a_bad_key_is_401(client):
-    response = client.get("/feeds/en/rss.xml", {"key": "ank_nope_nope"})
+def test_a_bad_feed_token_is_401(client):
+    response = client.get("/feeds/en/rss.xml", {"token": "ankf_nope_nope"})
     assert response.status_code == 401

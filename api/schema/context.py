@@ -73,7 +73,7 @@ class Context:
         if code is None:
             raise BadUserInput(
                 _("Unsupported language “%(code)s”. Supported languages: %(supported)s.")
-                % {"code": requested, "supported": ", ".join(languages.codes())}
+                % {"code": requested, "supported": ", ".join(self.allowed_languages())}
             )
         return code
 

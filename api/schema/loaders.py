@@ -41,12 +41,14 @@ class StoryBatch:
 
     @cached_property
     def available_languages(self):
-        """Story id to the codes of every language it exists in, in settings order."""
-        order = {code: position for position, code in enumerate(languages.codes())}
+        """Story id to the codes of every language it exists in that the caller may be
+        served (a key limited to some languages is not told of others), in settings order."""
+        allowed = self.context.allowed_languages()
+        order = {code: position for position, code in enumerate(allowed)}
         return {
             story_id: sorted(
-                (row["language_code"] for row in rows),
-                key=lambda c: order.get(c, len(order)),
+                (row["language_code"] for row in rows if row["language_code"] in order),
+                key=order.__getitem__,
             )
             for story_id, rows in self.translation_rows.items()
         }

@@ -67,8 +67,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = ("partner", "revoked_at")
     search_fields = ("name", "prefix", "partner__name")
     filter_horizontal = ("tags",)
-    readonly_fields = ("prefix", "created_at", "last_used_at", "revoked_at", "usage_chart")
-    actions = ("revoke", "rotate")
+    readonly_fields = (
+        "prefix",
+        "feed_token_prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "usage_chart",
+    )
+    actions = ("revoke", "rotate", "rotate_feed_tokens", "revoke_feed_tokens")
 
     @admin.display(description=_("scopes"))
     def scope_list(self, obj):
@@ -111,6 +118,29 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 _("Copy this key now; it will not be shown again: %(secret)s") % {"secret": secret},
                 messages.WARNING,
             )
+            self._show_feed_token(request, obj, obj.issue_feed_token())
+
+    def _show_feed_token(self, request, key, token):
+        self.message_user(
+            request,
+            _(
+                "Feed token for “%(name)s” (feeds take it as ?token=; it reads feeds only); "
+                "copy it now, it will not be shown again: %(token)s"
+            )
+            % {"name": key.name, "token": token},
+            messages.WARNING,
+        )
+
+    @admin.action(description=_("Issue new feed tokens (the old ones stop working)"))
+    def rotate_feed_tokens(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            self._show_feed_token(request, key, key.issue_feed_token())
+
+    @admin.action(description=_("Revoke feed tokens (the keys keep working)"))
+    def revoke_feed_tokens(self, request, queryset):
+        for key in queryset:
+            key.revoke_feed_token()
+        self.message_user(request, _("Feed tokens revoked."), messages.SUCCESS)
 
     @admin.action(description=_("Revoke selected keys (at once)"))
     def revoke(self, request, queryset):
@@ -128,3 +158,4 @@ class ApiKeyAdmin(admin.ModelAdmin):
                 % {"name": new.name, "secret": secret},
                 messages.WARNING,
             )
+            self._show_feed_token(request, new, new.issue_feed_token())

@@ -9,6 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 KEY_PREFIX = "ank"
+# Feed tokens go in feed URLs (`?token=`), which feed readers store and logs may keep: a
+# token of its own per key, revocable without touching the key, that reads feeds only.
+FEED_TOKEN_PREFIX = "ankf"
 
 
 class Scope(models.TextChoices):
@@ -70,6 +73,16 @@ class ApiKey(models.Model):
     per_day = models.PositiveIntegerField(_("requests per day"), default=50000)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
+    feed_token_prefix = models.CharField(
+        _("feed token prefix"),
+        max_length=24,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Feeds take the feed token as ?token=; empty when none is issued."),
+    )
+    hashed_feed_token = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
 
@@ -107,6 +120,32 @@ class ApiKey(models.Model):
         prefix = f"{parts[0]}_{parts[1]}"
         key = cls.objects.usable().select_related("partner").filter(prefix=prefix).first()
         if key is None or not hmac.compare_digest(key.hashed_secret, digest(secret)):
+            return None
+        return key
+
+    def issue_feed_token(self):
+        """Give the key a new feed token (the old one stops working) and return it, once."""
+        self.feed_token_prefix = f"{FEED_TOKEN_PREFIX}_{secrets.token_hex(4)}"
+        token = f"{self.feed_token_prefix}_{secrets.token_urlsafe(32)}"
+        self.hashed_feed_token = digest(token)
+        self.save(update_fields=["feed_token_prefix", "hashed_feed_token"])
+        return token
+
+    def revoke_feed_token(self):
+        self.feed_token_prefix = None
+        self.hashed_feed_token = ""
+        self.save(update_fields=["feed_token_prefix", "hashed_feed_token"])
+
+    @classmethod
+    def authenticate_feed_token(cls, token):
+        """The usable key a feed token belongs to, or None (constant time in the token)."""
+        parts = token.split("_")
+        if len(parts) < 3 or parts[0] != FEED_TOKEN_PREFIX:
+            return None
+        prefix = f"{parts[0]}_{parts[1]}"
+        key = cls.objects.usable().select_related("partner").filter(feed_token_prefix=prefix)
+        key = key.first()
+        if key is None or not hmac.compare_digest(key.hashed_feed_token, digest(token)):
             return None
         return key
 

@@ -1,0 +1,33 @@
+"""What a feed request for one tag is told: 404 for a tag it cannot see, else its name
+in the served language; and how feed answers may be cached."""
+
+from django.http import Http404
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+
+from cms.models import Tag
+
+
+def served_name(slug, chain, key=None):
+    """The tag's name in the first language of `chain` that has one (else its slug).
+
+    A tag that does not exist, or that the key is not limited to, is a 404: a feed never
+    echoes the query text, and a restricted key is not told which other tags exist.
+    """
+    tag = Tag.objects.filter(slug=slug).first()
+    if tag is None or (key is not None and key.tags.exists() and not key.tags.filter(pk=tag.pk)):
+        raise Http404(_("No feed for that tag."))
+    names = dict(
+        Tag.translations.field.model.objects.filter(
+            master=tag, language_code__in=chain
+        ).values_list("language_code", "name")
+    )
+    return next((names[code] for code in chain if names.get(code)), tag.slug)
+
+
+def cache_headers(request, response):
+    """Feeds for a key (and so every full-text feed) are for that key alone: never stored."""
+    patch_vary_headers(response, ["Authorization"])
+    if getattr(request, "feed_is_private", False):
+        response["Cache-Control"] = "private, no-store"
+    return response
