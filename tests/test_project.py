@@ -76,8 +76,10 @@ def test_the_catalog_covers_every_translatable_string_in_the_code(tmp_path):
     assert extracted - known == set(), "run `make messages` and translate the new strings"
 
 
-def test_the_server_refuses_to_start_without_a_secret_key_outside_debug():
+def test_the_server_refuses_to_start_without_a_secret_key_outside_debug(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_SECRET_KEY", "DJANGO_DEBUG"}}
+    # A checkout where `make run` never ran: no development key in its var/.
+    env["DJANGO_VAR_DIR"] = str(tmp_path)
     result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=BASE, env=env, capture_output=True, text=True
     )
