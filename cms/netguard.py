@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -165,15 +166,19 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
 
 
 def post(url, body, headers, timeout):
-    """POST `body` to `url` after vetting it; return the status. Raises Refused or OSError."""
-    problem = url_problem(url)
-    if problem:
-        raise Refused(problem)
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = parts.hostname
-    port = parts.port or SCHEMES[scheme]
-    address = resolve(host, port)
+    """POST `body` to `url` after vetting it; return the status. Raises Refused or OSError.
+
+    Reasons are in the site's language: they go to the delivery log, not to a reader.
+    """
+    with translation.override(settings.LANGUAGE_CODE):
+        problem = url_problem(url)
+        if problem:
+            raise Refused(problem)
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = parts.hostname
+        port = parts.port or SCHEMES[scheme]
+        address = resolve(host, port)
     kind = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     connection = kind(host, port, address, timeout)
     path = parts.path or "/"
