@@ -66,6 +66,8 @@ def digest(operation):
 def resolve(operation, digest):
     """The document to run: the one sent (remembered if it came with a hash), or the stored one."""
     if operation.query is not None:
+        if not operation.query.strip():
+            raise RequestError(400, _("`query` is empty: send a GraphQL document."))
         if "persistedQuery" in operation.extensions:
             cache.set(_key(digest), operation.query, timeout=STORE_TIMEOUT)
         return operation.query
