@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from cms.models import Story
+from cms.models import ApiKey, Partner, Story
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +139,16 @@ def test_an_import_line_with_an_impossible_value_is_reported_and_the_rest_import
         "line 8: The story nests more than 8 levels deep.",
     ]
     assert sorted(Story.objects.values_list("external_id", flat=True)) == ["first", "last"]
+
+
+def test_an_ingested_publish_time_out_of_range_is_a_field_error(client):
+    from tests.test_ingestion import story_input, upsert
+
+    partner = Partner.objects.create(name="Pipeline")
+    _key, secret = ApiKey.issue(partner=partner, name="pipeline", scopes=["read", "ingest"])
+    data = story_input(publishedAt="9999-12-31T23:00:00-05:00", tags=[], source=None)
+    result = upsert(client, secret, data)
+    assert result["data"]["upsertStory"]["errors"] == [
+        {"field": "publishedAt", "message": "Give a time between the years 1 and 9999 UTC."}
+    ]
+    assert not Story.objects.exists()
