@@ -199,7 +199,8 @@ def _apply(story, data, source, publish, created, errors):
             story.original_language = code
     if data.get("published_at") is not None:
         value = data["published_at"]  # Checked by value_problems().
-        story.published_at = datetime.fromisoformat(value) if isinstance(value, str) else value
+        value = datetime.fromisoformat(value) if isinstance(value, str) else value
+        story.published_at = bounds.in_utc(value)
     if publish:
         story.status = Story.Status.PUBLISHED
     elif created or ("publish" in data and story.status == Story.Status.PUBLISHED):

@@ -13,15 +13,23 @@ BIGINT_MIN = -(2**63)
 BIGINT_MAX = 2**63 - 1
 
 
+def in_utc(value):
+    """An aware datetime converted to UTC, or None when it is naive or leaves years 1-9999.
+
+    Callers pass the converted value on: PostgreSQL refuses offsets beyond ±15:59, which
+    Python accepts up to ±23:59.
+    """
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    try:
+        return value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
 def time_fits(value):
     """Whether an aware datetime can be converted to UTC (and so stored or compared)."""
-    if not isinstance(value, datetime) or value.tzinfo is None:
-        return False
-    try:
-        value.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return False
-    return True
+    return in_utc(value) is not None
 
 
 def integer_fits(value):

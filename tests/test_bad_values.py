@@ -47,6 +47,15 @@ def test_an_out_of_range_time_written_in_the_document_is_bad_input_too(gql):
     assert (code, message.split(" is")[0]) == ("BAD_USER_INPUT", "`publishedAfter`")
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00-23:59", "2026-01-02T00:00:00+23:00"])
+def test_offsets_python_accepts_but_postgresql_does_not_are_compared_in_utc(gql, value):
+    make_story("live")
+    result = gql(LIST, {"f": {"publishedAfter": value}})
+    assert [e["node"]["slug"] for e in result["data"]["stories"]["edges"]] == ["live"]
+    after = cursor("published", value, 1)
+    assert gql(LIST, {"a": after})["data"]["stories"]["edges"] == []
+
+
 def test_the_latest_and_earliest_times_that_fit_still_work(gql):
     make_story("live")
     result = gql(
@@ -152,3 +161,13 @@ def test_an_ingested_publish_time_out_of_range_is_a_field_error(client):
         {"field": "publishedAt", "message": "Give a time between the years 1 and 9999 UTC."}
     ]
     assert not Story.objects.exists()
+
+
+def test_an_ingested_publish_time_with_a_wide_offset_is_stored_in_utc(client):
+    from tests.test_ingestion import story_input, upsert
+
+    partner = Partner.objects.create(name="Pipeline")
+    _key, secret = ApiKey.issue(partner=partner, name="pipeline", scopes=["read", "ingest"])
+    data = story_input(publishedAt="2026-01-02T00:00:00+23:00", tags=[], source=None)
+    assert upsert(client, secret, data)["data"]["upsertStory"]["errors"] == []
+    assert Story.objects.get().published_at.isoformat() == "2026-01-01T01:00:00+00:00"

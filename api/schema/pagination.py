@@ -101,7 +101,8 @@ def decode_cursor(order, cursor):
                 value = datetime.fromisoformat(value)
             except (TypeError, ValueError):
                 raise invalid from None
-            if not bounds.time_fits(value):
+            value = bounds.in_utc(value)
+            if value is None:
                 raise invalid
         elif field in BOOLEAN_FIELDS:
             if not isinstance(value, bool):

@@ -92,6 +92,8 @@ class StoryFilter:
                     _("`%(field)s` is out of range: give a time between the years 1 and 9999 UTC.")
                     % {"field": strawberry_name(bound)}
                 )
+            if value is not None:
+                setattr(self, bound, bounds.in_utc(value))
         if self.published_after is not None:
             queryset = queryset.filter(published_at__gte=self.published_after)
         if self.published_before is not None:
