@@ -15,7 +15,7 @@ from django.http.request import split_domain_port, validate_host
 from api.caching import responses as cache
 from api.graphql_http import persisted
 from api.graphql_http import request as http
-from api.schema.context import header_language
+from cms.languages import from_accept_language
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 
@@ -83,7 +83,7 @@ def cached_answer(environ):
         digest,
         operation.variables,
         operation.operation_name,
-        header_language(request),
+        from_accept_language(request.headers.get("Accept-Language", "")),
         "public",
         media_type,
     )
@@ -127,7 +127,9 @@ class FastPath:
         headers = [(name, value) for name, value in response.items()]
         headers += security_headers(environ)
         # As LocaleMiddleware would say for the language the headers asked for.
-        headers.append(("Content-Language", header_language(request)))
+        headers.append(
+            ("Content-Language", from_accept_language(request.headers.get("Accept-Language", "")))
+        )
         headers.append(("X-Request-ID", uuid.uuid4().hex))
         body = response.content
         if response.status_code != 304:

@@ -22,10 +22,11 @@ from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http import request as http
 from api.graphql_http.errors import format_error, is_unavailable
-from api.schema import schema
-from api.schema.context import Context, header_language
 from api.graphql_http.security import graphiql_response
+from api.schema import schema
+from api.schema.context import Context
 from cms import preview as previews
+from cms.languages import from_accept_language
 from cms.models import Story
 
 logger = logging.getLogger("api.views")
@@ -117,7 +118,7 @@ class GraphQLView(View):
                 digest,
                 operation.variables,
                 operation.operation_name,
-                header_language(request),
+                from_accept_language(request.headers.get("Accept-Language", "")),
                 scope,
                 media_type,
             )
