@@ -14,16 +14,20 @@ def mark_live_stories(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cms', '0009_hot_ranking'),
+        ("cms", "0009_hot_ranking"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='story',
-            name='live_since',
-            field=models.DateTimeField(editable=False, help_text='When readers were told the story went live; empty while it is not public.', null=True, verbose_name='live since'),
+            model_name="story",
+            name="live_since",
+            field=models.DateTimeField(
+                editable=False,
+                help_text="When readers were told the story went live; empty while it is not public.",
+                null=True,
+                verbose_name="live since",
+            ),
         ),
         migrations.RunPython(mark_live_stories, migrations.RunPython.noop),
     ]
