@@ -55,10 +55,6 @@ class Context:
             return self.readable(audience)
         return Story.objects.previewable(self.preview.story_id, audience)
 
-    def may(self, scope):
-        """Whether the caller holds `scope` (anonymous readers read everything public)."""
-        return self.key is None or self.key.has_scope(scope)
-
     def observe(self, kind, ids):
         """Record what a served story showed (a `cms.serving` observer)."""
         self.dependencies.update(keys.observed(kind, ids))
