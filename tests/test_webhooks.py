@@ -323,3 +323,20 @@ def test_workflow_steps_announce_publishing_and_archiving_only(receiver):
         "story.published",
         "story.unpublished",
     ]
+
+
+def test_deleting_a_live_story_in_the_admin_announces_it_left_and_a_draft_says_nothing(
+    admin_client, receiver
+):
+    endpoint_for(receiver.url)
+    live = make_story("live")
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    work()
+    for story in (live, draft):
+        response = admin_client.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+    work()
+    assert [
+        (json.loads(body)["type"], json.loads(body)["data"]["slug"])
+        for _h, body in receiver.requests
+    ] == [("story.published", "live"), ("story.unpublished", "live")]

@@ -8,7 +8,7 @@ version it recorded is still current, so an edit through one process is seen by 
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -37,7 +37,6 @@ class Entry:
     expires_at: float
     max_age: int
     shared_max_age: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 def etag_for(body):
