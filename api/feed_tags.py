@@ -8,21 +8,22 @@ from django.utils.translation import gettext as _
 from cms.models import Tag
 
 
-def served_name(slug, chain, key=None):
-    """The tag's name in the first language of `chain` that has one (else its slug).
+def served_name(slug, audience):
+    """The tag's name in the first language of the audience's chain that has one (else its
+    slug).
 
-    A tag that does not exist, or that the key is not limited to, is a 404: a feed never
+    A tag that does not exist, or that a key is not limited to, is a 404: a feed never
     echoes the query text, and a restricted key is not told which other tags exist.
     """
     tag = Tag.objects.filter(slug=slug).first()
-    if tag is None or (key is not None and key.tags.exists() and not key.tags.filter(pk=tag.pk)):
+    if tag is None or (audience.tag_ids is not None and tag.pk not in audience.tag_ids):
         raise Http404(_("No feed for that tag."))
     names = dict(
         Tag.translations.field.model.objects.filter(
-            master=tag, language_code__in=chain
+            master=tag, language_code__in=audience.chain
         ).values_list("language_code", "name")
     )
-    return next((names[code] for code in chain if names.get(code)), tag.slug)
+    return next((names[code] for code in audience.chain if names.get(code)), tag.slug)
 
 
 def cache_headers(request, response):

@@ -14,22 +14,11 @@ from django.views.decorators.http import conditional_page
 
 from api import auth, feed_tags
 from api.graphql_http import request as http
-from api.schema.context import Context
-from api.schema.loaders import StoryBatch
-from cms import languages, sharing
-from cms.models import Scope
+from cms import languages, serving, sharing
+from cms.audience import Audience
+from cms.models import Story
 
 FEED_SIZE = 50
-
-
-@dataclass
-class Item:
-    story: object
-    translation: object
-    source_name: str
-    tags: list
-    alternates: dict
-    full_text: bool
 
 
 class RssWithAlternates(Rss201rev2Feed):
@@ -92,9 +81,8 @@ class JsonFeed(SyndicationFeed):
 
 @dataclass
 class Selection:
-    language: str
+    audience: Audience
     tag: str | None
-    context: Context
     feed_url: str
     tag_name: str | None = None
 
@@ -124,11 +112,11 @@ class StoryFeed(Feed):
         if key is not None:
             auth.take_quota(key)
         request.feed_is_private = key is not None
-        context = Context(request, key)
+        audience = Audience.of(code, key)
         tag = request.GET.get("tag") or None
-        tag_name = feed_tags.served_name(tag, context.chain(code), key) if tag else None
+        tag_name = feed_tags.served_name(tag, audience) if tag else None
         translation.activate(code)
-        return Selection(code, tag, context, request.build_absolute_uri(request.path), tag_name)
+        return Selection(audience, tag, request.build_absolute_uri(request.path), tag_name)
 
     def title(self, obj):
         if obj.tag:
@@ -139,48 +127,26 @@ class StoryFeed(Feed):
         return _("The newest AI news stories.")
 
     def link(self, obj):
-        return sharing.home_url(obj.language)
+        return sharing.home_url(obj.audience.language)
 
     def feed_url(self, obj):
         return obj.feed_url
 
     def items(self, obj):
-        stories = obj.context.stories(obj.language)
+        stories = Story.objects.readable(obj.audience)
         if obj.tag:
             stories = stories.with_tag(obj.tag)
-        page = list(stories.select_related("source").order_by("-published_at", "-id")[:FEED_SIZE])
-        batch = StoryBatch(page, obj.language, obj.context)
-        full_text = obj.context.key is not None and obj.context.key.has_scope(Scope.FULL_TEXT)
-        items = []
-        for story in page:
-            served = batch.translations[story.pk]
-            alternates = {
-                code: sharing.canonical_url(story.slug, code)
-                for code in batch.available_languages.get(story.pk, [])
-                if code != served.language_code
-            }
-            items.append(
-                Item(
-                    story=story,
-                    translation=served,
-                    source_name=batch.source_names.get(story.source_id, "")
-                    if story.source_id
-                    else "",
-                    tags=[tag.name for tag in batch.tags.get(story.pk, [])],
-                    alternates=alternates,
-                    full_text=full_text,
-                )
-            )
-        return items
+        page = stories.select_related("source").order_by("-published_at", "-id")[:FEED_SIZE]
+        return serving.serve(page, obj.audience)
 
     def item_title(self, item):
         return item.translation.title
 
     def item_link(self, item):
-        return sharing.canonical_url(item.story.slug, item.translation.language_code)
+        return item.url
 
     def item_guid(self, item):
-        return f"urn:ainews:story:{item.story.pk}:{item.translation.language_code}"
+        return f"urn:ainews:story:{item.pk}:{item.language}"
 
     item_guid_is_permalink = False
 
@@ -188,45 +154,43 @@ class StoryFeed(Feed):
         return _content_html(item)
 
     def item_pubdate(self, item):
-        return item.story.published_at
+        return item.published_at
 
     def item_updateddate(self, item):
-        return item.story.updated_at or item.story.published_at
+        return item.updated_at
 
     def item_author_name(self, item):
         return item.source_name or None
 
     def item_categories(self, item):
-        return item.tags
+        return [tag.name for tag in item.tags]
 
     def item_extra_kwargs(self, item):
         return {
             "alternates": item.alternates,
             "content_html": _content_html(item),
             "summary": item.translation.summary,
-            "language": item.translation.language_code,
+            "language": item.language,
         }
 
 
 def _content_html(item):
     """Summary (or, for full-text keys, the analysis), source and the AI disclaimer."""
-    with translation.override(item.translation.language_code):
+    with translation.override(item.language):
         parts = [f"<p>{escape(item.translation.summary)}</p>"]
-        if item.full_text and item.translation.analysis_html:
+        # Feeds carry the analysis for keys holding `full_text` only: anonymous feed
+        # readers get summaries (the API itself serves them the analysis).
+        full_text = not item.batch.audience.is_public and item.analysis_served
+        if full_text and item.translation.analysis_html:
             parts.append(item.translation.analysis_html)
         if item.source_name:
-            url = item.story.source_url or (
-                item.story.source.homepage if item.story.source_id else ""
-            )
+            url = item.story.cited_url
             label = escape(_("Source: %(name)s") % {"name": item.source_name})
             parts.append(
                 f'<p><a href="{escape(url)}">{label}</a></p>' if url else f"<p>{label}</p>"
             )
-        if item.story.ai_generated:
-            disclaimer = _(
-                "Disclaimer: The above content is generated by AI and is for reference only."
-            )
-            parts.append(f"<p><em>{escape(disclaimer)}</em></p>")
+        if item.disclaimer:
+            parts.append(f"<p><em>{escape(item.disclaimer)}</em></p>")
     return "\n".join(parts)
 
 

@@ -214,6 +214,9 @@ GRAPHQL_MAX_COST = env_number("GRAPHQL_MAX_COST", 10000)
 # What each word of a `search` adds to a query's cost (README: "Limits").
 GRAPHQL_SEARCH_COST = env_number("GRAPHQL_SEARCH_COST", 100)
 CMS_MAX_BODY_BYTES = env_number("CMS_MAX_BODY_BYTES", 65536)
+# JSON in `variables` and `extensions` is refused past these, before anything else runs.
+GRAPHQL_MAX_VARIABLES_DEPTH = env_number("GRAPHQL_MAX_VARIABLES_DEPTH", 16)
+GRAPHQL_MAX_VARIABLES_VALUES = env_number("GRAPHQL_MAX_VARIABLES_VALUES", 10000)
 # Requests per client address per window, for callers without a key; cache hits are free.
 CMS_RATE_LIMIT = env_number("CMS_RATE_LIMIT", 300)
 CMS_RATE_LIMIT_WINDOW = env_number("CMS_RATE_LIMIT_WINDOW", 60)

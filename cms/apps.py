@@ -9,6 +9,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import revisions, webhooks  # noqa: F401  (webhooks connects the story signals)
+        from . import ranking, revisions, webhooks  # noqa: F401  (they listen to signals)
 
         revisions.register()

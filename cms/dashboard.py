@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cms import languages
-from cms.models import Story, StoryActivity, StoryTranslation
+from cms.models import Story, StoryActivity, StoryTranslation, scheduled_q
 
 LIST_SIZE = 10
 CHART_DAYS = 7
@@ -90,7 +90,7 @@ def _rules(now):
         ),
         "scheduled": Rule(
             _("Going live later today"),
-            Q(status=Story.Status.PUBLISHED, published_at__gt=now, published_at__lt=tomorrow),
+            scheduled_q(now) & Q(published_at__lt=tomorrow),
             ["published_at", "pk"],
             [(_("See all scheduled"), "state=scheduled")],
         ),

@@ -1,7 +1,12 @@
 """Which languages exist, and which one serves a story when its own is missing."""
 
 from django.conf import settings
+from django.utils.translation import get_supported_language_variant
+from django.utils.translation.trans_real import parse_accept_lang_header
 from parler import appsettings
+
+# Longer Accept-Language headers are cut: no client needs more, and parsing is linear.
+MAX_ACCEPT_LANGUAGE = 1000
 
 
 def codes():
@@ -36,3 +41,15 @@ def pick(translations, languages):
         if code in by_language:
             return by_language[code]
     return None
+
+
+def from_accept_language(header):
+    """The best supported language of an Accept-Language header, or the default."""
+    for code, _quality in parse_accept_lang_header((header or "")[:MAX_ACCEPT_LANGUAGE]):
+        if code == "*":
+            break
+        try:
+            return get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return settings.LANGUAGE_CODE

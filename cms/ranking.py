@@ -30,11 +30,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
+from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
 from cms.models import Story, StoryActivity
-from cms.signals import scores_changed
+from cms.signals import scores_changed, story_went_live
 
 BATCH_SIZE = 500
 
@@ -119,8 +120,9 @@ def hot_score(
     return min(100, math.floor(100 * s / (s + weights.saturation) + 0.5))
 
 
-def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None):
-    """Recompute the hot score of every live story; return how many were ranked and changed.
+def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None, story_ids=None):
+    """Recompute the hot score of every live story (or of `story_ids`); return how many were
+    ranked and changed.
 
     Scores readers see (`hot`) change where no override stands in the way; the response
     cache forgets the answers that showed them. `progress(ranked)` follows each batch.
@@ -133,6 +135,8 @@ def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None):
         .order_by("pk")
         .only("published_at", "view_count", "share_count", "hot", "hot_computed", "hot_override")
     )
+    if story_ids is not None:
+        stories = stories.filter(pk__in=story_ids)
     ranked = changed = 0
     last_pk = 0
     while batch := list(stories.filter(pk__gt=last_pk)[:batch_size]):
@@ -181,6 +185,17 @@ def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None):
         if progress is not None:
             progress(ranked)
     return {"ranked": ranked, "changed": changed}
+
+
+@task()
+def rank_story(story_id):
+    """Rank one story: run by the worker when it goes live, so it need not wait a round."""
+    return recompute_hot(story_ids=[story_id])
+
+
+@receiver(story_went_live, dispatch_uid="ranking-went-live")
+def _rank_when_live(sender, story, **kwargs):
+    rank_story.enqueue(story.pk)
 
 
 @task()

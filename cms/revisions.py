@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from reversion.errors import RevertError
 from reversion.models import Version
 
+from cms import publishing
 from cms.models import Story, StoryTag, StoryTranslation, Tag
 from cms.snapshots import (
     comparable,
@@ -267,6 +268,7 @@ def revert(story_pk, version, user=None, keep=()):
     warnings = []
     with recorded(user, note):
         story = Story._base_manager.select_for_update().get(pk=story_pk)
+        change = publishing.Change(story)
         before = snapshot_of_story(story)
         _restore_story_fields(story, graph.story, warnings, KEPT_ON_REVERT | set(keep))
         _restore_translations(story, graph.translations, user)
@@ -276,6 +278,7 @@ def revert(story_pk, version, user=None, keep=()):
         ):
             story.mark_updated()
         story.save()
+        change.finish()
     return warnings
 
 

@@ -1,6 +1,8 @@
 """Story events for partners' webhooks: recorded with the change, delivered by a worker.
 
-A delivery row and its task are written in the same transaction as the story change, so
+Events are what readers see change, as the workflow transition announces it
+(`cms.publishing`): a story readers never saw is never announced. A delivery row and its
+task are written in the same transaction as the story change, so
 a rolled-back change sends nothing and a process dying after commit loses nothing. The
 worker (`manage.py db_worker`) signs each request the Standard Webhooks way and retries
 failures with exponential backoff for about a day. Nothing here touches the network
@@ -16,7 +18,6 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models.signals import post_save, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
@@ -24,6 +25,7 @@ from django_tasks import task
 from cms import netguard
 from cms.models import Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
+from cms.signals import story_changed_while_live, story_left_public, story_went_live
 
 # Seconds to wait before each retry: about 23 hours in all.
 BACKOFF = [10, 60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
@@ -39,42 +41,34 @@ def sign(secret, message_id, timestamp, body):
     return "v1," + base64.b64encode(digest).decode()
 
 
-@receiver(pre_save, sender=Story, dispatch_uid="webhooks-remember-state")
-def _remember_state(sender, instance, **kwargs):
-    previous = Story.objects.filter(pk=instance.pk).values("status", "updated_at").first()
-    instance._webhook_previous = previous
+@receiver(story_went_live, dispatch_uid="webhooks-went-live")
+def _went_live(sender, story, **kwargs):
+    enqueue(Event.PUBLISHED, story)
 
 
-@receiver(post_save, sender=Story, dispatch_uid="webhooks-record-event")
-def _record_event(sender, instance, created, **kwargs):
-    previous = getattr(instance, "_webhook_previous", None)
-    was_published = previous is not None and previous["status"] == Story.Status.PUBLISHED
-    is_published = instance.status == Story.Status.PUBLISHED
-    if is_published and not was_published:
-        event = Event.PUBLISHED
-    elif was_published and not is_published:
-        event = Event.UNPUBLISHED
-    elif is_published and previous["updated_at"] != instance.updated_at:
-        event = Event.UPDATED
-    else:
-        return
-    enqueue(event, instance)
+@receiver(story_changed_while_live, dispatch_uid="webhooks-changed")
+def _changed(sender, story, material=False, **kwargs):
+    # Partners hear of material edits, the ones readers are told about ("Updated").
+    if material:
+        enqueue(Event.UPDATED, story)
+
+
+@receiver(story_left_public, dispatch_uid="webhooks-left-public")
+def _left_public(sender, story, **kwargs):
+    enqueue(Event.UNPUBLISHED, story)
 
 
 def enqueue(event, story):
     """Record a delivery (and its task) for every endpoint that wants this event.
 
     Tags are checked when the delivery is sent, not now: an editor's tags are saved after
-    the story itself. A story published for later is announced at its publish time.
+    the story itself.
     """
     story_languages = list(story.translations.values_list("language_code", flat=True))
     now = timezone.now()
-    send_at = now
-    if event == Event.PUBLISHED and story.published_at and story.published_at > now:
-        send_at = story.published_at
     payload = {
         "type": event,
-        "timestamp": timezone.now().isoformat(),
+        "timestamp": now.isoformat(),
         "data": {
             "id": story.pk,
             "slug": story.slug,
@@ -93,7 +87,7 @@ def enqueue(event, story):
                     message_id=f"msg_{uuid.uuid4().hex}",
                     event=event,
                     payload=payload,
-                    next_attempt_at=send_at,
+                    next_attempt_at=now,
                 )
                 schedule(delivery)
 

@@ -4,11 +4,11 @@ Each step is a transition with the states it starts from and the permission it n
 Only publishers (`cms.publish_story`) put a story in front of readers or take it away;
 "scheduled" is a published story whose publish time is ahead, so it goes live by
 itself: visibility is decided when stories are read (`StoryQuerySet.published`).
+This module holds the rules; `cms.publishing` takes the steps and announces them.
 """
 
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -146,7 +146,11 @@ def check(name, story, user, publish_at=None, now=None):
 
 
 def apply(name, story, now=None, publish_at=None):
-    """Move `story` (unsaved) to where step `name` leads; the caller saves it."""
+    """Move `story` (unsaved) to where step `name` leads; the caller saves it.
+
+    Publishing keeps a `publish_at` that has passed (a backdated story from the pipeline);
+    otherwise it publishes now. Scheduling publishes at `publish_at`.
+    """
     now = now or timezone.now()
     if name == "submit":
         story.status = Story.Status.REVIEW
@@ -154,24 +158,10 @@ def apply(name, story, now=None, publish_at=None):
         story.status = Story.Status.DRAFT
     elif name == "publish":
         story.status = Story.Status.PUBLISHED
-        story.published_at = now
+        story.published_at = publish_at if publish_at is not None and publish_at <= now else now
     elif name == "schedule":
         story.status = Story.Status.PUBLISHED
         story.published_at = publish_at
     elif name == "archive":
         story.status = Story.Status.ARCHIVED
-    return story
-
-
-def take(name, story, user, now=None):
-    """Check and take step `name` on a saved story, outside any form (admin list actions).
-
-    The story is read again under a row lock, so that the step neither acts on a stale
-    state nor writes back fields someone changed since the list was shown.
-    """
-    with transaction.atomic():
-        story = Story.objects.select_for_update().get(pk=story.pk)
-        check(name, story, user, publish_at=story.published_at, now=now)
-        apply(name, story, now=now, publish_at=story.published_at)
-        story.save()
     return story

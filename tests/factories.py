@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from cms import publishing
 from cms.models import Source, Story, Tag, set_tags
 
 _numbers = itertools.count(1)
@@ -67,6 +68,9 @@ def make_story(
     story.save()
     if tags:
         set_tags(story, tags)
+    if status == Story.Status.PUBLISHED:
+        # Published as the workflow publishes: readers (and partners) are told.
+        publishing.announce(story)
     return story
 
 

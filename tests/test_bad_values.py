@@ -139,9 +139,9 @@ def test_an_import_line_with_an_impossible_value_is_reported_and_the_rest_import
         call_command("import_stories", str(path), verbosity=0)
     err = capsys.readouterr().err.splitlines()
     assert err == [
-        "line 2: hot: Give a whole number from 0 to 100.",
-        "line 3: quality: Give a whole number from 0 to 100.",
-        "line 4: impact: Give a whole number from 0 to 100.",
+        "line 2: hot: Enter a whole number.",
+        "line 3: quality: Enter a whole number.",
+        "line 4: impact: Ensure this value is less than or equal to 100.",
         "line 5: published_at: Give a time between the years 1 and 9999 UTC.",
         "line 6: ai_generated: Give true or false.",
         "line 7: not valid JSON (nested too deeply)",

@@ -175,12 +175,6 @@ def nested(depth, leaf):
     return value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="variables nested a few hundred levels deep crash the request until the lead's "
-    "unified request parsing bounds them (issue 11, 'Input bounds before any work'); "
-    "remove this mark when that lands",
-)
 @override_settings(CMS_RATE_LIMIT=10**9)
 @fuzz(40)
 @example(depth=500, method="POST")

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.graphql_http.view import next_publication_at
+from api.caching.responses import next_publication_at
 from tests.conftest import without_cost
 from tests.factories import make_story
 

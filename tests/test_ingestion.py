@@ -145,9 +145,7 @@ def test_field_errors_say_where_and_write_nothing(client, pipeline):
     bad = story_input()
     bad["translations"][1]["title"] = ""
     errors = upsert(client, pipeline["ingest"], bad)["data"]["upsertStory"]["errors"]
-    assert errors == [
-        {"field": "translations.zh-hans.title", "message": "This field cannot be blank."}
-    ]
+    assert errors == [{"field": "translations.zh-hans.title", "message": "This field is required."}]
     assert not Story.objects.exists()
 
 

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from api.graphql_http.view import next_publication_at
+from api.caching.responses import next_publication_at
 from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db

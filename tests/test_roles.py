@@ -183,7 +183,7 @@ def test_the_demo_newsroom_has_one_colleague_per_role(settings, tmp_path, capsys
 
 
 def test_a_writer_s_save_is_refused_when_the_story_goes_live_while_they_edit(login, monkeypatch):
-    from cms import revisions, workflow
+    from cms import publishing, revisions
     from cms.admin.concurrency import ConcurrencyFormMixin
     from tests.adminforms import errors
 
@@ -198,7 +198,7 @@ def test_a_writer_s_save_is_refused_when_the_story_goes_live_while_they_edit(log
         # The publisher's step commits while the writer's save waits for the row lock.
         if Story.objects.get(pk=locked_story.pk).state == State.DRAFT:
             with revisions.recorded(publisher):
-                workflow.take("publish", Story.objects.get(pk=locked_story.pk), publisher)
+                publishing.take("publish", Story.objects.get(pk=locked_story.pk), publisher)
         return locked(form, locked_story)
 
     monkeypatch.setattr(ConcurrencyFormMixin, "_locked_edit_version", publish_first)

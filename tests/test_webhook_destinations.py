@@ -11,7 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from cms import netguard
+from cms import netguard, publishing
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
 from tests.factories import make_story
 
@@ -157,9 +157,9 @@ def send_one(url):
     """Publish a story to one endpoint at `url` (saved unvetted, as an old row would be)."""
     WebhookEndpoint.objects.create(partner=Partner.objects.create(name="P"), url=url)
     story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
-    story.status = Story.Status.PUBLISHED
-    story.published_at = None
-    story.save()
+    with publishing.change(story) as change:
+        change.step("publish")
+        story.save()
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     return WebhookDelivery.objects.order_by("created_at").first()
 

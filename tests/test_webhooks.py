@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from cms import publishing
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
 from tests.factories import make_story, make_tag
 
@@ -87,10 +88,27 @@ def work():
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
 
+def take(step, story, publish_at=None):
+    """A workflow step, as the admin or the pipeline takes it."""
+    with publishing.change(story) as change:
+        change.step(step, publish_at=publish_at)
+        story.save()
+
+
 def publish(story):
-    story.status = Story.Status.PUBLISHED
-    story.published_at = None
-    story.save()
+    take("publish", story)
+
+
+def unpublish(story):
+    take("unpublish", story)
+
+
+def edit(story, **fields):
+    """Change fields of a story, as an editor's save does."""
+    with publishing.change(story):
+        for name, value in fields.items():
+            setattr(story, name, value)
+        story.save()
 
 
 def test_publishing_sends_a_signed_event_the_receiver_can_verify(receiver):
@@ -115,11 +133,9 @@ def test_updates_and_unpublishing_are_events_too(receiver):
     endpoint_for(receiver.url)
     story = make_story("s", hours_ago=2)
     work()
-    story.updated_at = timezone.now()
-    story.save()
+    edit(story, updated_at=timezone.now())
     work()
-    story.status = Story.Status.DRAFT
-    story.save()
+    unpublish(story)
     work()
     assert [json.loads(body)["type"] for _h, body in receiver.requests] == [
         "story.published",
@@ -195,8 +211,7 @@ def test_a_publication_undone_before_it_was_sent_is_not_announced(receiver):
     endpoint_for(receiver.url)
     story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
     publish(story)
-    story.status = Story.Status.DRAFT
-    story.save()
+    unpublish(story)
     work()
     assert [json.loads(body)["type"] for _h, body in receiver.requests] == ["story.unpublished"]
     cancelled = WebhookDelivery.objects.get(event="story.published")
@@ -206,20 +221,72 @@ def test_a_publication_undone_before_it_was_sent_is_not_announced(receiver):
     )
 
 
-def test_a_story_published_for_later_is_announced_when_it_goes_live(receiver):
-    endpoint_for(receiver.url)
-    story = make_story("later", status=Story.Status.DRAFT, hours_ago=None)
-    story.status = Story.Status.PUBLISHED
-    story.published_at = timezone.now() + timedelta(hours=2)
-    story.save()
-    work()
-    assert receiver.requests == []
-    delivery = WebhookDelivery.objects.get()
-    assert delivery.next_attempt_at == story.published_at
+def arrive(story):
+    """Let a scheduled story's time come: it passes, and the worker's due tasks run."""
     Story.objects.filter(pk=story.pk).update(published_at=timezone.now() - timedelta(seconds=1))
     DBTaskResult.objects.filter(status="READY").update(run_after=timezone.now())
     work()
+
+
+def test_a_story_published_for_later_is_announced_when_it_goes_live(receiver):
+    endpoint_for(receiver.url)
+    story = make_story("later", status=Story.Status.DRAFT, hours_ago=None)
+    take("schedule", story, publish_at=timezone.now() + timedelta(hours=2))
+    work()
+    assert receiver.requests == []
+    # Nothing is recorded for partners before readers can see it; the scheduler waits.
+    assert not WebhookDelivery.objects.exists()
+    scheduled = DBTaskResult.objects.get(status="READY")
+    assert scheduled.run_after == story.published_at
+    arrive(story)
     assert [json.loads(body)["type"] for _h, body in receiver.requests] == ["story.published"]
+    arrive(story)  # Its scheduler running again announces nothing more.
+    assert len(receiver.requests) == 1
+
+
+def clock_reaches(moment):
+    """As if the time were `moment`: stories due by then are visible, their tasks run."""
+    due = Story.objects.filter(status=Story.Status.PUBLISHED, published_at__lte=moment)
+    due.update(published_at=timezone.now() - timedelta(seconds=1))
+    DBTaskResult.objects.filter(status="READY", run_after__lte=moment).update(
+        run_after=timezone.now()
+    )
+    work()
+
+
+def test_nothing_is_sent_for_a_story_readers_have_never_seen(receiver):
+    endpoint_for(receiver.url)
+    later = timezone.now() + timedelta(hours=2)
+    edited = make_story("edited", status=Story.Status.DRAFT, hours_ago=None)
+    take("schedule", edited, publish_at=later)
+    edit(edited, updated_at=timezone.now(), hot=5)
+    rescheduled = make_story("rescheduled", status=Story.Status.DRAFT, hours_ago=None)
+    take("schedule", rescheduled, publish_at=later)
+    take("schedule", rescheduled, publish_at=later + timedelta(hours=1))
+    withdrawn = make_story("withdrawn", status=Story.Status.DRAFT, hours_ago=None)
+    take("schedule", withdrawn, publish_at=later)
+    unpublish(withdrawn)
+    archived = make_story("archived", status=Story.Status.DRAFT, hours_ago=None)
+    take("schedule", archived, publish_at=later)
+    take("archive", archived)
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    edit(draft, updated_at=timezone.now())
+    take("archive", draft)
+    work()
+    assert receiver.requests == []
+    assert not WebhookDelivery.objects.exists()
+    # At the first time only the edited story goes live: announced as published, once.
+    clock_reaches(later)
+    assert [
+        (json.loads(body)["type"], json.loads(body)["data"]["slug"])
+        for _h, body in receiver.requests
+    ] == [("story.published", "edited")]
+    # The rescheduled story is announced at its new time.
+    clock_reaches(later + timedelta(hours=1))
+    assert [json.loads(body)["data"]["slug"] for _h, body in receiver.requests] == [
+        "edited",
+        "rescheduled",
+    ]
 
 
 def test_tags_saved_after_the_story_still_count(receiver):
@@ -249,16 +316,33 @@ def test_the_admin_logs_deliveries_and_redelivers(admin_client, receiver):
 
 
 def test_workflow_steps_announce_publishing_and_archiving_only(receiver):
-    from cms import workflow
+    from cms import publishing
     from tests.factories import make_user
 
     endpoint_for(receiver.url)
     publisher = make_user("publisher", "Publisher")
     story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
     for step in ("submit", "publish", "archive", "restore"):
-        workflow.take(step, story, publisher)
+        publishing.take(step, story, publisher)
         work()
     assert [json.loads(body)["type"] for _h, body in receiver.requests] == [
         "story.published",
         "story.unpublished",
     ]
+
+
+def test_deleting_a_live_story_in_the_admin_announces_it_left_and_a_draft_says_nothing(
+    admin_client, receiver
+):
+    endpoint_for(receiver.url)
+    live = make_story("live")
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    work()
+    for story in (live, draft):
+        response = admin_client.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"})
+        assert response.status_code == 302
+    work()
+    assert [
+        (json.loads(body)["type"], json.loads(body)["data"]["slug"])
+        for _h, body in receiver.requests
+    ] == [("story.published", "live"), ("story.unpublished", "live")]

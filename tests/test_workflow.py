@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cms import workflow
+from cms import publishing, workflow
 from cms.models import State, Story
 from tests.adminforms import errors, open_form
 from tests.factories import make_story, make_tag, make_user
@@ -233,7 +233,7 @@ def test_a_list_action_keeps_changes_saved_after_the_list_was_shown(as_role):
     shown = Story.objects.get(pk=story.pk)
     Story.objects.filter(pk=story.pk).update(quality=90)
     user = publisher.get("/admin/").wsgi_request.user
-    workflow.take("publish", shown, user)
+    publishing.take("publish", shown, user)
     story = Story.objects.get(pk=story.pk)
     assert (story.state, story.quality) == (State.PUBLISHED, 90)
 

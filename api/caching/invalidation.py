@@ -1,55 +1,81 @@
-"""Which cached answers each content change invalidates."""
+"""Which cached answers each content change invalidates.
+
+What readers see change is announced by the workflow transition (`cms.signals`): a story
+going live (a scheduled one at its time too), changing while live, or leaving the public
+changes that story's answers, every list and the tag counts. Beneath those, every write
+to a story, its languages or tags, a tag, a source or a key invalidates the answers that
+showed it, whatever path made it (the admin, ingestion, a shell), so no cached answer
+outlives the content it showed.
+"""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from api.caching.responses import STORIES, TAGS, bump
+from api.caching import keys
+from api.caching.responses import bump
 from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
-from cms.signals import scores_changed
+from cms.signals import (
+    scores_changed,
+    story_changed_while_live,
+    story_left_public,
+    story_went_live,
+)
+
+
+def _visibility_changed(sender, story, **kwargs):
+    bump(keys.story(story.pk), keys.STORIES, keys.TAGS)
+
+
+def _live_story_changed(sender, story, **kwargs):
+    bump(keys.story(story.pk), keys.STORIES)
+
+
+def _scores_changed(sender, story_ids, **kwargs):
+    bump(keys.STORIES, *(keys.story(pk) for pk in story_ids))
 
 
 def _story(sender, instance, **kwargs):
-    bump(f"story:{instance.pk}", STORIES)
+    bump(keys.story(instance.pk), keys.STORIES)
 
 
 def _story_translation(sender, instance, **kwargs):
-    bump(f"story:{instance.master_id}", STORIES)
+    bump(keys.story(instance.master_id), keys.STORIES)
 
 
 def _story_tag(sender, instance, **kwargs):
-    bump(f"story:{instance.story_id}", STORIES, TAGS)
+    bump(keys.story(instance.story_id), keys.STORIES, keys.TAGS)
 
 
 def _story_tags_changed(sender, instance, action, pk_set=None, **kwargs):
     if action.startswith("post_"):
         if isinstance(instance, Story):
-            bump(f"story:{instance.pk}", STORIES, TAGS)
+            bump(keys.story(instance.pk), keys.STORIES, keys.TAGS)
         else:
-            bump(STORIES, TAGS, *(f"story:{pk}" for pk in pk_set or ()))
+            bump(keys.STORIES, keys.TAGS, *(keys.story(pk) for pk in pk_set or ()))
 
 
 def _tag(sender, instance, **kwargs):
-    bump(f"tag:{instance.pk}", TAGS)
+    bump(keys.tag(instance.pk), keys.TAGS)
 
 
 def _tag_translation(sender, instance, **kwargs):
-    bump(f"tag:{instance.master_id}", TAGS)
+    bump(keys.tag(instance.master_id), keys.TAGS)
 
 
 def _api_key(sender, instance, **kwargs):
-    bump(f"apikey:{instance.pk}")
+    bump(keys.api_key(instance.pk))
 
 
 def _api_key_tags(sender, instance, action, **kwargs):
     if action.startswith("post_") and isinstance(instance, ApiKey):
-        bump(f"apikey:{instance.pk}")
+        bump(keys.api_key(instance.pk))
 
 
 def _source(sender, instance, **kwargs):
-    bump(f"source:{instance.pk}")
+    bump(keys.source(instance.pk))
 
 
 def _source_translation(sender, instance, **kwargs):
-    bump(f"source:{instance.master_id}")
+    bump(keys.source(instance.master_id))
 
 
 HANDLERS = [
@@ -64,11 +90,10 @@ HANDLERS = [
 ]
 
 
-def _scores_changed(sender, story_ids, **kwargs):
-    bump(STORIES, *(f"story:{pk}" for pk in story_ids))
-
-
 def connect():
+    story_went_live.connect(_visibility_changed, dispatch_uid="invalidate-went-live")
+    story_left_public.connect(_visibility_changed, dispatch_uid="invalidate-left-public")
+    story_changed_while_live.connect(_live_story_changed, dispatch_uid="invalidate-changed")
     scores_changed.connect(_scores_changed, dispatch_uid="invalidate-scores")
     for model, handler in HANDLERS:
         post_save.connect(handler, sender=model, dispatch_uid=f"invalidate-{model.__name__}")

@@ -8,16 +8,16 @@ version it recorded is still current, so an edit through one process is seen by 
 
 import hashlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-import orjson
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from api.caching import keys
+from cms.models import Story
+
 GLOBAL = "v:global"
-STORIES = "stories"
-TAGS = "tags"
 NEXT_PUBLISH = "next-publish"
 
 
@@ -37,16 +37,6 @@ class Entry:
     expires_at: float
     max_age: int
     shared_max_age: int = 0
-    extra: dict = field(default_factory=dict)
-
-
-def response_key(document_hash, variables, operation_name, language, scope, content_type):
-    """The cache key of an answer: document, variables, operation, language, scope, media type."""
-    material = orjson.dumps(
-        [document_hash, variables, operation_name, language, scope, content_type],
-        option=orjson.OPT_SORT_KEYS,
-    )
-    return "gql:" + hashlib.sha256(material).hexdigest()
 
 
 def etag_for(body):
@@ -128,5 +118,45 @@ def bump(*dependencies):
     transaction.on_commit(apply)
 
 
-def max_age_settings():
-    return settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE
+def make_entry(encoded, status, media_type, uses_counters):
+    """A cache entry for a computed answer, living no longer than its content stays right.
+
+    Answers showing view or share counts are fresh only briefly; none outlives the next
+    scheduled publication, when lists change by themselves.
+    """
+    now = time.time()
+    max_age, shared_max_age = settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE
+    lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
+    if uses_counters:
+        max_age = shared_max_age = lifetime = settings.CMS_COUNTERS_MAX_AGE
+    next_publication = next_publication_at()
+    if next_publication is not None:
+        lifetime = min(lifetime, max(1, next_publication - now))
+    return Entry(
+        body=encoded,
+        status=status,
+        content_type=media_type,
+        etag=etag_for(encoded),
+        dependencies={},
+        expires_at=now + lifetime,
+        max_age=max_age,
+        shared_max_age=shared_max_age,
+    )
+
+
+def next_publication_at():
+    """Epoch seconds of the next scheduled publication, cached until any story changes."""
+    version_key = _version_key(keys.STORIES)
+    found = cache.get_many([NEXT_PUBLISH, version_key])
+    stored = found.get(NEXT_PUBLISH)
+    version = found.get(version_key)
+    if (
+        stored is not None
+        and stored[0] == version
+        and (stored[1] is None or stored[1] > time.time())
+    ):
+        return stored[1]
+    moment = Story.objects.next_publication()
+    value = moment.timestamp() if moment else None
+    cache.set(NEXT_PUBLISH, (version, value), timeout=None)
+    return value

@@ -6,35 +6,21 @@ HTTPS redirects, a host not allowed) falls through to Django unchanged.
 """
 
 import uuid
-from urllib.parse import parse_qs
 
-import orjson
 from django.conf import settings
-from django.http.request import split_domain_port, validate_host
+from django.http.request import HttpHeaders, split_domain_port, validate_host
 
 from api.caching import responses as cache
 from api.graphql_http import persisted
-from api.graphql_http import request as http
-from api.schema.context import header_language
+from api.graphql_http.request import Incoming, RequestError
+from api.graphql_http.responses import from_entry
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 
 
-class Headers(dict):
-    """Request headers under their HTTP names, as the view's helpers read them."""
-
-    @classmethod
-    def of(cls, environ):
-        return cls(
-            {
-                "Accept": environ.get("HTTP_ACCEPT", ""),
-                "Accept-Language": environ.get("HTTP_ACCEPT_LANGUAGE", ""),
-                "If-None-Match": environ.get("HTTP_IF_NONE_MATCH", ""),
-            }
-        )
-
-
 class _Request:
+    """What `responses.from_entry` reads of a request: its method and headers."""
+
     method = "GET"
 
     def __init__(self, headers):
@@ -42,7 +28,7 @@ class _Request:
 
 
 def cached_answer(environ):
-    """(status, headers, body) for a cache hit, or None to let Django answer."""
+    """(entry, request) for a cache hit, or None to let Django answer."""
     if (
         environ.get("REQUEST_METHOD") != "GET"
         or environ.get("PATH_INFO") != "/graphql"
@@ -55,42 +41,19 @@ def cached_answer(environ):
     host, _port = split_domain_port(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
     if not host or not validate_host(host, settings.ALLOWED_HOSTS):
         return None
-    params = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
+    headers = HttpHeaders(environ)
     try:
-        variables = orjson.loads(params["variables"][0]) if "variables" in params else None
-        extensions = orjson.loads(params["extensions"][0]) if "extensions" in params else None
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(variables, dict | None) or not isinstance(extensions, dict | None):
-        return None
-    operation = http.Operation(
-        params.get("query", [None])[0],
-        variables,
-        params.get("operationName", [None])[0] or None,
-        extensions,
-    )
-    request = _Request(Headers.of(environ))
-    media_type = http.media_type(request)
-    if media_type is None:
-        return None
-    try:
-        digest = persisted.digest(operation)
-    except http.RequestError:
-        return None
+        # The view reads the request the same way (`Incoming`): same parameters, same key.
+        incoming = Incoming.read("GET", environ.get("QUERY_STRING", ""), headers)
+        digest = incoming.digest
+    except RequestError:
+        return None  # Django answers the error, with its request id and rate limit.
     if not persisted.allowed(digest):
         return None
-    key = cache.response_key(
-        digest,
-        operation.variables,
-        operation.operation_name,
-        header_language(request),
-        "public",
-        media_type,
-    )
-    entry = cache.lookup(key)
+    entry = cache.lookup(incoming.cache_key("public"))
     if entry is None:
         return None
-    return entry, request
+    return entry, _Request(headers), incoming.language
 
 
 def security_headers(environ):
@@ -120,14 +83,12 @@ class FastPath:
         found = cached_answer(environ)
         if found is None:
             return self.application(environ, start_response)
-        entry, request = found
-        from api.graphql_http.responses import from_entry
-
+        entry, request, language = found
         response = from_entry(request, entry)
         headers = [(name, value) for name, value in response.items()]
         headers += security_headers(environ)
         # As LocaleMiddleware would say for the language the headers asked for.
-        headers.append(("Content-Language", header_language(request)))
+        headers.append(("Content-Language", language))
         headers.append(("X-Request-ID", uuid.uuid4().hex))
         body = response.content
         if response.status_code != 304:

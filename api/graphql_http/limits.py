@@ -32,6 +32,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
+from api.graphql_http.request import DocumentError
 from api.schema import schema
 
 # How many items a list field may hold, where its size is not an argument.
@@ -44,13 +45,15 @@ DEFAULT_LIST_SIZE = 10
 DEFAULT_PAGE_SIZE = 20
 
 
-class LimitExceeded(Exception):
+class LimitExceeded(DocumentError):
     """A document over one of the limits; its message says which and by how much."""
 
     def __init__(self, message, code="QUERY_TOO_COMPLEX"):
-        super().__init__(message)
-        self.message = str(message)
-        self.code = code
+        super().__init__(message, code)
+
+    def status_for(self, media_type):
+        # Too large is a property of the request body, whatever the media type.
+        return 413 if self.code == "QUERY_TOO_LARGE" else super().status_for(media_type)
 
 
 @dataclass

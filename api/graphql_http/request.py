@@ -1,14 +1,31 @@
-"""GraphQL over HTTP: reading a request and choosing how to answer it."""
+"""GraphQL over HTTP: reading a request, and the errors answered before execution.
+
+`Incoming` is the one reading of a request's GraphQL parameters and of what its answer is
+keyed by in the response cache; the view and the WSGI fast path both use it, so they read
+the same query string the same way.
+"""
+
+from functools import cached_property
+from urllib.parse import parse_qs
 
 import orjson
+from django.conf import settings
 from django.utils.translation import gettext as _
+
+from api.caching import keys
+from cms import languages
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"
+PARAMETERS = ("query", "variables", "operationName", "extensions")
 
 
 class RequestError(Exception):
-    """A request we cannot run, answered with `status` and a GraphQL error."""
+    """A request we cannot run, answered with `status` and one GraphQL error.
+
+    Every error answered outside execution is one of these, handled in one place
+    (`api.graphql_http.view`, `responses.error_for`).
+    """
 
     def __init__(self, status, message, code="BAD_REQUEST", headers=None):
         super().__init__(message)
@@ -16,6 +33,22 @@ class RequestError(Exception):
         self.message = str(message)
         self.code = code
         self.headers = headers or {}
+
+    def status_for(self, media_type):
+        """The HTTP status under `media_type` (see `DocumentError`)."""
+        return self.status
+
+
+class DocumentError(RequestError):
+    """A document that cannot run (parse, validation, limits): 400 under
+    application/graphql-response+json, 200 under application/json, as the
+    GraphQL-over-HTTP specification asks."""
+
+    def __init__(self, message, code):
+        super().__init__(400, message, code)
+
+    def status_for(self, media_type):
+        return 200 if media_type == JSON else 400
 
 
 class Operation:
@@ -28,6 +61,61 @@ class Operation:
         self.extensions = extensions or {}
 
 
+class Incoming:
+    """One GraphQL request as read from HTTP: its operation, media type and language."""
+
+    def __init__(self, operation, media_type, language):
+        self.operation = operation
+        self.media_type = media_type
+        self.language = language
+
+    @classmethod
+    def read(cls, method, query_string, headers, body=b"", content_type=""):
+        """Read a GET's query string or a POST's JSON body; RequestError if malformed."""
+        media = media_type(headers.get("Accept", ""))
+        if media is None:
+            raise RequestError(
+                406,
+                _("Accept application/json or application/graphql-response+json."),
+                "NOT_ACCEPTABLE",
+            )
+        if method == "GET":
+            operation = parse_query_string(query_string)
+        else:
+            operation = parse_body(body, content_type)
+        language = languages.from_accept_language(headers.get("Accept-Language", ""))
+        return cls(operation, media, language)
+
+    @classmethod
+    def of(cls, request):
+        return cls.read(
+            request.method,
+            request.META.get("QUERY_STRING", ""),
+            request.headers,
+            request.body if request.method == "POST" else b"",
+            request.content_type or "",
+        )
+
+    @cached_property
+    def digest(self):
+        """The document's SHA-256 (sent as a persisted-query hash, or computed)."""
+        from api.graphql_http import persisted
+
+        return persisted.digest(self.operation)
+
+    def cache_key(self, scope):
+        """The response-cache key of this request's answer for `scope` ("public", a key)."""
+        operation = self.operation
+        return keys.answer(
+            self.digest,
+            operation.variables,
+            operation.operation_name,
+            self.language,
+            scope,
+            self.media_type,
+        )
+
+
 def _decode_json(raw, what):
     try:
         return orjson.loads(raw)
@@ -37,41 +125,80 @@ def _decode_json(raw, what):
         ) from None
 
 
-def parse(request):
-    """Read the operation from a GET query string or a JSON POST body."""
-    if request.method == "GET":
-        params = request.GET
-        variables = params.get("variables")
-        extensions = params.get("extensions")
-        payload = {
-            "query": params.get("query"),
-            "variables": _decode_json(variables, "`variables`") if variables else None,
-            "operationName": params.get("operationName") or None,
-            "extensions": _decode_json(extensions, "`extensions`") if extensions else None,
-        }
-    else:
-        content_type = request.content_type or ""
-        if content_type not in (JSON, GRAPHQL_RESPONSE):
+def parse_query_string(query_string):
+    """The operation of a GET; each GraphQL parameter may be given once only."""
+    try:
+        params = parse_qs(
+            query_string,
+            keep_blank_values=True,
+            max_num_fields=settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+        )
+    except ValueError:
+        raise RequestError(400, _("The query string has too many parameters.")) from None
+    for name in PARAMETERS:
+        if len(params.get(name, ())) > 1:
             raise RequestError(
-                415,
-                _("Send GraphQL requests as %(type)s.") % {"type": JSON},
-                "UNSUPPORTED_MEDIA_TYPE",
+                400, _("`%(name)s` is given more than once.") % {"name": name}, "BAD_REQUEST"
             )
-        payload = _decode_json(request.body, _("The request body"))
-        if not isinstance(payload, dict):
-            raise RequestError(400, _("The request body must be a JSON object."))
+    first = {name: params[name][0] for name in PARAMETERS if name in params}
+    variables, extensions = first.get("variables"), first.get("extensions")
+    payload = {
+        "query": first.get("query"),
+        "variables": _decode_json(variables, "`variables`") if variables else None,
+        "operationName": first.get("operationName") or None,
+        "extensions": _decode_json(extensions, "`extensions`") if extensions else None,
+    }
     return _operation(payload)
 
 
-def contains_nul(value):
-    """Whether any text in a JSON value holds a NUL character (no database stores those)."""
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(contains_nul(item) for item in value)
-    return False
+def parse_body(body, content_type):
+    """The operation of a POST, whose body must be one JSON object."""
+    if content_type not in (JSON, GRAPHQL_RESPONSE):
+        raise RequestError(
+            415, _("Send GraphQL requests as %(type)s.") % {"type": JSON}, "UNSUPPORTED_MEDIA_TYPE"
+        )
+    payload = _decode_json(body, _("The request body"))
+    if not isinstance(payload, dict):
+        raise RequestError(400, _("The request body must be a JSON object."))
+    return _operation(payload)
+
+
+def check_values(value, what):
+    """Refuse JSON too deep, too large, or holding a NUL character, before any work.
+
+    Walked without recursion, so no nesting can exhaust the stack.
+    """
+    max_depth = settings.GRAPHQL_MAX_VARIABLES_DEPTH
+    max_values = settings.GRAPHQL_MAX_VARIABLES_VALUES
+    stack = [(value, 1)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        count += 1
+        if count > max_values:
+            raise RequestError(
+                400,
+                _("%(what)s holds more than %(max)s values.") % {"what": what, "max": max_values},
+            )
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise RequestError(
+                    400, _("Text in %(what)s may not contain NUL characters.") % {"what": what}
+                )
+            continue
+        if not isinstance(item, dict | list):
+            continue
+        if depth > max_depth:
+            raise RequestError(
+                400,
+                _("%(what)s is nested deeper than %(max)s levels.")
+                % {"what": what, "max": max_depth},
+            )
+        children = item.items() if isinstance(item, dict) else ((None, v) for v in item)
+        for name, child in children:
+            if name is not None:
+                stack.append((name, depth + 1))
+            stack.append((child, depth + 1))
 
 
 def _operation(payload):
@@ -85,8 +212,9 @@ def _operation(payload):
         value = payload.get(key)
         if value is not None and not isinstance(value, kind):
             raise RequestError(400, message)
-    if contains_nul(payload.get("variables")) or contains_nul(payload.get("operationName")):
-        raise RequestError(400, _("Text in `variables` may not contain NUL characters."))
+    check_values(payload.get("variables"), "`variables`")
+    check_values(payload.get("extensions"), "`extensions`")
+    check_values(payload.get("operationName"), "`operationName`")
     return Operation(
         payload.get("query"),
         payload.get("variables"),
@@ -95,9 +223,8 @@ def _operation(payload):
     )
 
 
-def media_type(request):
-    """The response media type: graphql-response+json when the client accepts it."""
-    accept = request.headers.get("Accept", "")
+def media_type(accept):
+    """The response media type for an Accept header: graphql-response+json when accepted."""
     if not accept:
         return JSON
     ranked = []

@@ -28,6 +28,13 @@ def error(status, message, code, media_type, headers=None, extensions=None):
     return response
 
 
+def error_for(failure, media_type):
+    """The response for a `RequestError`: the one place such errors become answers."""
+    return error(
+        failure.status_for(media_type), failure.message, failure.code, media_type, failure.headers
+    )
+
+
 def if_none_match(request):
     header = request.headers.get("If-None-Match", "")
     return {tag.strip() for tag in header.split(",") if tag.strip()}

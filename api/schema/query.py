@@ -1,4 +1,4 @@
-"""Root query fields: every one starts from `Story.objects.readable()`, via the context.
+"""Root query fields: every one starts from `Story.objects.readable(audience)`, via the context.
 
 One-story lookups (`story`, `node`) start from `previewable()` when a preview token came.
 """
@@ -7,18 +7,18 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
 
+from api.caching import keys
 from api.graphql_http.errors import BadUserInput
+from cms import serving
 from cms import values as bounds
 
 from . import pagination
-from .loaders import StoryBatch, TagBatch
 from .pagination import PageInfo, StoryOrder
-from .types import Story, Tag
+from .types import Story, Tag, find_stories
 from .viewer import Viewer
 
 MAX_SEARCH_LENGTH = 200
@@ -26,27 +26,6 @@ LANGUAGE_DESCRIPTION = (
     "Language code (case-insensitive), e.g. `en` or `zh-hans`. Defaults to the request's "
     "Accept-Language, then to the site's default language."
 )
-
-
-def load_stories(info, language, **lookups):
-    """Stories matching `lookups` the caller may look up, in the caller's language, as `Story`s.
-
-    Published ones, and with a preview token its story, in whatever state it is.
-    """
-    code = info.context.language(language)
-    visible = info.context.findable(code)
-    stories = list(visible.select_related("source").filter(**lookups))
-    for story in stories:
-        if story.published_at is None:
-            # A previewed draft without a publish time is shown as if published now.
-            story.published_at = timezone.now()
-            story.updated_at = story.updated_at or story.published_at
-    if stories:
-        info.context.depends_on(*(f"story:{story.pk}" for story in stories))
-    else:
-        info.context.depends_on("stories")
-    batch = StoryBatch(stories, code, info.context)
-    return [Story(_story=story, _batch=batch) for story in stories]
 
 
 @strawberry.input(description="Narrows a story list; every condition given must hold.")
@@ -147,7 +126,7 @@ class Query:
             str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
         ] = None,
     ) -> Story | None:
-        found = load_stories(info, language, slug=slug)
+        found = find_stories(info, language, slug=slug)
         return found[0] if found else None
 
     @strawberry.field(
@@ -180,8 +159,8 @@ class Query:
         ] = None,
     ) -> StoryConnection:
         pagination.check_page_size(first)
-        code = info.context.language(language)
-        matching = info.context.stories(code)
+        audience = info.context.audience_for(language)
+        matching = info.context.readable(audience)
         if tag is not None:
             matching = matching.with_tag(tag)
         if search is not None:
@@ -193,7 +172,7 @@ class Query:
                     _("`search` may be at most %(max)s characters long.")
                     % {"max": MAX_SEARCH_LENGTH}
                 )
-            matching = matching.search(search)
+            matching = matching.search(search, audience.chain)
         if filter is not None:
             matching = filter.apply(matching)
         page = matching.select_related("source").order_by(*pagination.order_by(order_by))
@@ -204,14 +183,13 @@ class Query:
         stories = list(page[: first + 1])
         has_next = len(stories) > first
         stories = stories[:first]
-        info.context.depends_on("stories")
-        batch = StoryBatch(stories, code, info.context)
+        info.context.depends_on(keys.STORIES)
         edges = [
             StoryEdge(
-                cursor=pagination.encode_cursor(order_by, story),
-                node=Story(_story=story, _batch=batch),
+                cursor=pagination.encode_cursor(order_by, served.story),
+                node=Story(_served=served),
             )
-            for story in stories
+            for served in serving.serve(stories, audience, info.context.observe)
         ]
         return StoryConnection(
             edges=edges,
@@ -232,10 +210,8 @@ class Query:
             str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
         ] = None,
     ) -> list[Tag]:
-        return [
-            Tag(_entry=entry)
-            for entry in TagBatch.listed(info.context.language(language), info.context)
-        ]
+        audience = info.context.audience_for(language)
+        return [Tag(_entry=entry) for entry in serving.listed_tags(audience, info.context.observe)]
 
     node: relay.Node | None = relay.node(description="Any object by its global `id`.")
 
@@ -244,5 +220,5 @@ class Query:
         key = info.context.key
         if key is None:
             return None
-        info.context.depends_on(f"apikey:{key.pk}")
+        info.context.depends_on(keys.api_key(key.pk))
         return Viewer(_key=key)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cms import languages
-from cms.models import State, Story
+from cms.models import State, Story, live_q, scheduled_q
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -23,9 +23,9 @@ class StateFilter(admin.SimpleListFilter):
         value = self.value()
         now = timezone.now()
         if value == State.SCHEDULED:
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__gt=now)
+            return queryset.filter(scheduled_q(now))
         if value == State.PUBLISHED:
-            return queryset.filter(status=Story.Status.PUBLISHED, published_at__lte=now)
+            return queryset.filter(live_q(now))
         if value in State.values:
             return queryset.filter(status=value)
         return queryset

@@ -9,12 +9,11 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import languages, sharing
+from cms import audience, languages, serving
 from cms import preview as previews
-from cms.models import StoryTag
 
 # What the example in the page asks for; a frontend asks for what its page shows.
 EXAMPLE_QUERY = (
@@ -116,29 +115,21 @@ class PreviewMixin:
 
     def _reader_view(self, story, requested):
         """What the reader page shows in `requested`, with the API's language fallbacks."""
-        chain = languages.chain(requested)
-        shown = languages.pick(story.translations.filter(language_code__in=chain), chain)
-        if shown is None:
+        (served,) = serving.serve([story], audience.editors(requested))
+        if served.translation is None:
             return {"shown": None}
-        code = shown.language_code
-        links = StoryTag.objects.filter(story=story).select_related("tag")
-        tags = [_name_in(link.tag, chain) for link in links.prefetch_related("tag__translations")]
-        source = None
-        if story.source_id is not None:
-            source = {
-                "name": _name_in(story.source, chain),
-                "url": story.source_url or story.source.homepage,
-            }
-        with translation.override(code):
-            shares = sharing.share_links(story.slug, code, shown.title)
+        source = served.source
         return {
-            "shown": shown,
-            "served": code,
-            "canonical_url": sharing.canonical_url(story.slug, code),
-            "tags": tags,
-            "source": source,
+            "shown": served.translation,
+            "served": served.language,
+            "canonical_url": served.url,
+            "hot": served.hot,
+            "disclaimer": served.disclaimer,
+            "tags": [tag.name for tag in served.tags],
+            "source": {"name": source.name, "url": source.url} if source else None,
             "share_links": [
-                {"network": network, "label": label, "url": url} for network, label, url in shares
+                {"network": network, "label": label, "url": url}
+                for network, label, url in served.share_links()
             ],
             "publisher": settings.CMS_PUBLISHER_NAME,
             "now": timezone.now(),
@@ -166,9 +157,3 @@ class PreviewMixin:
             "token_expires_at": previews.read(token).expires_at,
             "token_example": example,
         }
-
-
-def _name_in(obj, chain):
-    """A tag's or source's name in the first language of `chain` it has, else its slug."""
-    found = languages.pick(obj.translations.all(), chain)
-    return found.name if found is not None else obj.slug

@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
 from cms import translation_state, workflow
-from cms.models import State, Story, StoryTag, StoryTranslation, assigned_languages
+from cms.models import (
+    TRANSLATED_FIELDS,
+    State,
+    Story,
+    StoryTag,
+    StoryTranslation,
+    assigned_languages,
+)
 
 from .filters import (
     MissingLanguageFilter,
@@ -22,17 +29,6 @@ from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
 NOT_MATERIAL = {"minor_edit", "status", "published_at"}
-# What a translator may change: one language's version, nothing shared.
-TRANSLATED_FIELDS = (
-    "title",
-    "summary",
-    "tldr",
-    "key_data",
-    "analysis",
-    "insights",
-    "faq",
-    "origin",
-)
 ALWAYS_READ_ONLY = (
     "state",
     "hot",

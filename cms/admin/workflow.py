@@ -1,11 +1,12 @@
 """Workflow steps in the admin: buttons on the change form and actions on the list."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cms import workflow
+from cms import publishing, workflow
 
 STEP_FIELD = "_workflow"
 WENT_LIVE = gettext_lazy(
@@ -53,7 +54,7 @@ def _step_action(name):
         done, refused = 0, []
         for story in queryset:
             try:
-                workflow.take(name, story, request.user)
+                publishing.take(name, story, request.user)
             except workflow.TransitionError as error:
                 refused.append(f"{story}: {error}")
             else:
@@ -105,9 +106,13 @@ class WorkflowMixin:
         }
 
     def save_model(self, request, obj, form, change):
+        # The one transition: stepped here, announced once the tags are saved too.
         step = requested_step(request)
+        request.story_change = publishing.Change(obj)
         if step:
-            workflow.apply(step, obj, publish_at=obj.published_at)
+            # "Publish now" is now; "Schedule" is at the form's publish time.
+            publish_at = obj.published_at if step == "schedule" else None
+            request.story_change.step(step, publish_at=publish_at)
         super().save_model(request, obj, form, change)
         if step:
             self.message_user(
@@ -116,6 +121,28 @@ class WorkflowMixin:
                 % {"step": workflow.TRANSITIONS[step].label, "state": obj.state.label},
                 messages.SUCCESS,
             )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        request.story_change.finish()
+
+    def delete_translation(self, request, object_id, language_code):
+        response = super().delete_translation(request, object_id, language_code)
+        if request.method == "POST" and response.status_code in (301, 302):
+            story = self.get_object(request, unquote(object_id))
+            if story is not None:
+                # Readers of that language now see the fallback.
+                publishing.announce(story)
+        return response
+
+    def delete_model(self, request, obj):
+        publishing.withdraw(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for story in queryset:
+            publishing.withdraw(story)
+        super().delete_queryset(request, queryset)
 
     def _stay_after_step(self, request):
         # After a workflow button the editor stays on the story, as with "Save and continue".

@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from cms.models import Source, Story, Tag, set_tags
+from cms.models.story import CONTENT_FIELDS
 
 DEMO_FILE = Path(__file__).with_name("stories.json")
-TRANSLATED_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
 
 
 def read(path=DEMO_FILE):
@@ -65,7 +65,7 @@ def load(data=None, now=None):
         )
         for code, fields in item["translations"].items():
             story.set_current_language(code)
-            for field in TRANSLATED_FIELDS:
+            for field in CONTENT_FIELDS:
                 setattr(story, field, fields[field])
         story.save()
         set_tags(story, [tags[slug] for slug in item["tags"]])

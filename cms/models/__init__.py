@@ -1,12 +1,22 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
+from .querysets import live_q, scheduled_q
 from .source import Source
-from .story import Origin, State, Story, StoryTag, StoryTranslation, set_tags
+from .story import (
+    TRANSLATED_FIELDS,
+    Origin,
+    State,
+    Story,
+    StoryTag,
+    StoryTranslation,
+    set_tags,
+)
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "TRANSLATED_FIELDS",
     "ApiKey",
     "ApiKeyUsage",
     "LanguageAssignment",
@@ -23,5 +33,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "assigned_languages",
+    "live_q",
+    "scheduled_q",
     "set_tags",
 ]

@@ -153,6 +153,11 @@ class ApiKey(models.Model):
         return scope in self.scopes
 
     @property
+    def allowed_languages(self):
+        """The languages the key may be served in, or None for every language."""
+        return list(self.languages) or None
+
+    @property
     def is_usable(self):
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -12,73 +12,71 @@ from cms import languages
 SEARCH_PREFETCH = 5000
 
 
+def live_q(now=None):
+    """The condition of a story readers may see now: published, and its time has come.
+
+    `Story.is_live` is the same rule for one story in memory; a test keeps them in step.
+    """
+    return Q(status="published", published_at__lte=now or timezone.now())
+
+
+def scheduled_q(now=None):
+    """The condition of a story published for later: it goes live by itself at its time."""
+    return Q(status="published", published_at__gt=now or timezone.now())
+
+
 class StoryQuerySet(TranslatableQuerySet):
     def published(self, now=None):
         """Stories readers may see: published, and their publish time has come."""
-        return self.filter(status="published", published_at__lte=now or timezone.now())
+        return self.filter(live_q(now))
+
+    def scheduled(self, now=None):
+        """Stories published for later, not yet visible."""
+        return self.filter(scheduled_q(now))
 
     def next_publication(self, now=None):
         """When the next scheduled story goes live, or None: lists change then by themselves."""
-        scheduled = self.filter(status="published", published_at__gt=now or timezone.now())
-        return scheduled.aggregate(models.Min("published_at"))["published_at__min"]
+        return self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
 
-    def readable(self, language, key=None):
-        """What a reader (or a partner's `key`) sees in `language`: the one visibility rule."""
-        allowed = key.languages if key is not None and key.languages else None
-        stories = self.published().in_language(language, allowed)
-        if key is not None:
-            tag_ids = [tag.pk for tag in key.tags.all()]
-            if tag_ids:
-                links = self.model.tags.through.objects.filter(
-                    story=OuterRef("pk"), tag_id__in=tag_ids
-                )
-                stories = stories.filter(Exists(links))
+    def readable(self, audience):
+        """What `audience` (a `cms.audience.Audience`) sees: the one visibility rule."""
+        stories = self.published().in_chain(audience.chain)
+        if audience.tag_ids:
+            links = self.model.tags.through.objects.filter(
+                story=OuterRef("pk"), tag_id__in=sorted(audience.tag_ids)
+            )
+            stories = stories.filter(Exists(links))
         return stories
 
-    def previewable(self, story_id, language, key=None):
+    def previewable(self, story_id, audience):
         """What a one-story lookup with a preview token for `story_id` may return.
 
         The readable stories, and that story in any workflow state: the token stands in
         for the publish rule and a key's tags, but a key's languages still apply. Lists,
         counts, search and feeds use `readable` alone, so they never show the preview.
         """
-        allowed = key.languages if key is not None and key.languages else None
-        previewed = self.filter(pk=story_id).in_language(language, allowed)
+        previewed = self.filter(pk=story_id).in_chain(audience.chain)
         return self.filter(
-            Q(pk__in=self.readable(language, key).values("pk")) | Q(pk__in=previewed.values("pk"))
+            Q(pk__in=self.readable(audience).values("pk")) | Q(pk__in=previewed.values("pk"))
         )
 
-    def in_language(self, language, allowed=None):
-        """Stories readable in `language` or one of its fallbacks (remembered for `search`).
-
-        `allowed` narrows the languages that may be served at all.
-        """
-        chain = languages.chain(language, allowed)
+    def in_chain(self, chain):
+        """Stories that have a version in one of the languages of `chain`."""
         if not chain:
-            nothing = self.none()
-            nothing._language_chain = chain
-            return nothing
+            return self.none()
         translations = self.model.translations.field.model.objects
-        readable = self.filter(
+        return self.filter(
             Exists(translations.filter(master=OuterRef("pk"), language_code__in=chain))
         )
-        readable._language_chain = chain
-        return readable
 
-    def _clone(self):
-        clone = super()._clone()
-        clone._language_chain = getattr(self, "_language_chain", None)
-        return clone
+    def search(self, text, chain):
+        """Stories whose served translation matches every word of `text`.
 
-    def search(self, text):
-        """Stories whose served translation matches every word of `text` (after `in_language`).
-
-        The served translation is the first of the language chain the story has, so a
+        The served translation is the first language of `chain` the story has, so a
         story shown in its fallback language is searched in that language's text.
         """
-        chain = self._language_chain
-        if chain is None:
-            raise ValueError("search() needs in_language() first")
+        if not chain:
+            return self.none()
         translation_model = self.model.translations.field.model
         words = Q()
         for term in text.lower().split():

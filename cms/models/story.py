@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
 
-from cms import richtext
+from cms import richtext, sharing
 from cms.validators import ListOfRows, ListOfTexts
 
 from .querysets import StoryManager
@@ -97,6 +97,12 @@ class Story(TranslatableModel):
         _("pinned"),
         default=False,
         help_text=_("Pinned stories lead the hot list, whatever their scores."),
+    )
+    live_since = models.DateTimeField(
+        _("live since"),
+        null=True,
+        editable=False,
+        help_text=_("When readers were told the story went live; empty while it is not public."),
     )
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
@@ -210,12 +216,7 @@ class Story(TranslatableModel):
                 self.published_at = timezone.now()
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
-        # Readers see the editor's override, else the formula's last result, else the
-        # score the story was given (the pipeline's first guess, before any ranking).
-        if self.hot_override is not None:
-            self.hot = self.hot_override
-        elif self.hot_computed is not None:
-            self.hot = self.hot_computed
+        self.hot = self.effective_hot
         # "Updated" is never earlier than the publish time readers see.
         if self.published_at and (self.updated_at is None or self.updated_at < self.published_at):
             self.updated_at = self.published_at
@@ -226,8 +227,30 @@ class Story(TranslatableModel):
         self.content_time = timezone.now()
         super().save_translations(*args, **kwargs)
 
+    @property
+    def effective_hot(self):
+        """The hot score readers see: the editor's override, else the formula's last
+        result, else the score the story was given (the pipeline's first guess)."""
+        if self.hot_override is not None:
+            return self.hot_override
+        if self.hot_computed is not None:
+            return self.hot_computed
+        return self.hot
+
+    def get_absolute_url(self, language=None):
+        """The story's canonical address on the reader site, in `language` (default: the
+        original language)."""
+        return sharing.canonical_url(self.slug, language or self.original_language)
+
+    @property
+    def cited_url(self):
+        """The article the story cites, else its source's homepage, else ""."""
+        if self.source_url:
+            return self.source_url
+        return self.source.homepage if self.source_id is not None else ""
+
     def is_live(self, now=None):
-        """Whether readers can see this story now."""
+        """Whether readers can see this story now (`querysets.live_q` in SQL)."""
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
@@ -284,6 +307,8 @@ class Origin(models.TextChoices):
 
 # What a language version says: a change to any of these is a change of its content.
 CONTENT_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
+# What each language owns and a translator writes: its content and who wrote it.
+TRANSLATED_FIELDS = (*CONTENT_FIELDS, "origin")
 # A version is complete when it has all of these.
 REQUIRED_FIELDS = ("title", "summary", "tldr", "analysis")
 

@@ -1,0 +1,322 @@
+"""The served story: a story as one audience reads it, which every output adapts.
+
+GraphQL types, feeds, JSON-LD, the admin preview and the benchmark's yardsticks all read
+stories through `serve()`: the served language (or its fallback), the canonical and cited
+addresses, the disclaimer, the effective hot score, share links and tags in the editor's
+order. A page of stories costs a constant number of queries: each relation is loaded for
+the whole page the first time any story of it asks (`StoryBatch`).
+
+Readers of the batch may pass an `observer(kind, ids)` to hear which objects an answer
+showed (`"story"`, `"tag"`, `"source"`, and `"story-list"` or `"tag-list"` for anything
+that changes with the set of visible stories or tags): the response cache records its
+dependencies that way without this module knowing about caching.
+"""
+
+from collections import defaultdict
+from functools import cached_property
+
+from django.db.models import Count, FilteredRelation, Q
+from django.utils import timezone, translation
+
+from cms import disclosure, languages, sharing, translation_state
+from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
+
+# What an answer showed, as observers hear it: one story, tag or source (with their ids),
+# or a list that changes whenever any story (or any tag) does.
+STORY, TAG, SOURCE, STORY_LIST, TAG_LIST = "story", "tag", "source", "story-list", "tag-list"
+
+
+def _ignore(kind, ids):
+    pass
+
+
+def serve(stories, audience, observer=None):
+    """`ServedStory`s for `stories` (model instances) as `audience` reads them.
+
+    Readable stories always have a version in the audience's languages; another story
+    (a preview) may have none, and then its `translation` is None.
+    """
+    stories = list(stories)
+    batch = StoryBatch(stories, audience, observer)
+    return [ServedStory(story, batch) for story in stories]
+
+
+def find(queryset, audience, observer=None, **lookups):
+    """The served stories of `queryset` matching `lookups` (one-story lookups).
+
+    A previewed draft without a publish time is shown as if it were published now.
+    """
+    stories = list(queryset.select_related("source").filter(**lookups))
+    for story in stories:
+        if story.published_at is None:
+            story.published_at = timezone.now()
+            story.updated_at = story.updated_at or story.published_at
+    observe = observer or _ignore
+    if stories:
+        observe(STORY, [story.pk for story in stories])
+    else:
+        # Nothing found now may be found once a story is published.
+        observe(STORY_LIST, [])
+    return serve(stories, audience, observer)
+
+
+class StoryBatch:
+    """The stories of one answer, served to one audience: relations load page-wide."""
+
+    def __init__(self, stories, audience, observer=None):
+        self.stories = stories
+        self.audience = audience
+        self.chain = audience.chain
+        self.observe = observer or _ignore
+        self.ids = [story.pk for story in stories]
+
+    @cached_property
+    def translations(self):
+        """Story id to its served translation."""
+        found = defaultdict(list)
+        for row in StoryTranslation.objects.filter(
+            master_id__in=self.ids, language_code__in=self.chain
+        ):
+            found[row.master_id].append(row)
+        return {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
+
+    @cached_property
+    def translation_rows(self):
+        """Story id to the state rows of the translations the audience may know of."""
+        allowed = set(self.audience.languages)
+        return {
+            story_id: [row for row in rows if row["language_code"] in allowed]
+            for story_id, rows in translation_state.rows_for(self.ids).items()
+        }
+
+    @cached_property
+    def available_languages(self):
+        """Story id to the codes of every language it exists in, in settings order."""
+        order = {code: position for position, code in enumerate(languages.codes())}
+        return {
+            story_id: sorted(
+                (row["language_code"] for row in rows), key=lambda c: order.get(c, len(order))
+            )
+            for story_id, rows in self.translation_rows.items()
+        }
+
+    @cached_property
+    def tags(self):
+        """Story id to its `ServedTag`s, in the order the editor gave them."""
+        tag_batch = TagBatch(self.audience, self.observe)
+        rows = list(
+            StoryTag.objects.filter(story_id__in=self.ids)
+            .annotate(
+                name=FilteredRelation(
+                    "tag__translations",
+                    condition=Q(tag__translations__language_code__in=self.chain),
+                )
+            )
+            .order_by("position", "id")
+            .values_list("story_id", "tag_id", "tag__slug", "name__language_code", "name__name")
+        )
+        self.observe(TAG, sorted({row[1] for row in rows}))
+        found = defaultdict(dict)
+        for story_id, tag_id, slug, code, name in rows:
+            tag = found[story_id].get(tag_id) or tag_batch.add(tag_id, slug)
+            tag.offer_name(code, name)
+            found[story_id][tag_id] = tag
+        return {story_id: list(tags.values()) for story_id, tags in found.items()}
+
+    @cached_property
+    def source_names(self):
+        """Source id to its name in the served language chain."""
+        source_ids = sorted({story.source_id for story in self.stories if story.source_id})
+        self.observe(SOURCE, source_ids)
+        found = defaultdict(list)
+        for row in Source.translations.field.model.objects.filter(
+            master_id__in=source_ids, language_code__in=self.chain
+        ):
+            found[row.master_id].append(row)
+        return {
+            source_id: languages.pick(rows, self.chain).name for source_id, rows in found.items()
+        }
+
+
+class ServedSource:
+    """The publication a story cites, named in the served language."""
+
+    def __init__(self, story, name):
+        self.slug = story.source.slug
+        self.name = name
+        self.homepage = story.source.homepage
+        # The cited article, or the source's homepage when the story names none.
+        self.url = story.cited_url
+
+
+class ServedStory:
+    """One story as its batch's audience reads it."""
+
+    def __init__(self, story, batch):
+        self.story = story
+        self.batch = batch
+
+    @property
+    def translation(self):
+        """The version served: in the first language of the audience's chain it exists in."""
+        return self.batch.translations.get(self.story.pk)
+
+    @property
+    def pk(self):
+        return self.story.pk
+
+    @property
+    def language(self):
+        """The language served: the one asked for, or its fallback."""
+        return self.translation.language_code
+
+    @property
+    def url(self):
+        return self.story.get_absolute_url(self.language)
+
+    @property
+    def available_languages(self):
+        return self.batch.available_languages.get(self.story.pk, [])
+
+    @property
+    def alternates(self):
+        """Language code to the canonical address, for the story's other languages."""
+        return {
+            code: self.story.get_absolute_url(code)
+            for code in self.available_languages
+            if code != self.language
+        }
+
+    def translation_states(self):
+        """Each language the audience may read, and how far this story's version in it is."""
+        rows = self.batch.translation_rows.get(self.story.pk, [])
+        codes = self.batch.audience.languages
+        return translation_state.states(self.story.original_language, rows, codes)
+
+    @property
+    def published_at(self):
+        return self.story.published_at
+
+    @property
+    def updated_at(self):
+        """The last material edit (“Updated 2h ago”); the publish time if none."""
+        return self.story.updated_at or self.story.published_at
+
+    @property
+    def hot(self):
+        return self.story.effective_hot
+
+    @property
+    def analysis_served(self):
+        """Whether the audience reads the deep analysis (partners need `full_text`)."""
+        return self.batch.audience.full_text
+
+    @property
+    def disclaimer(self):
+        """The notice shown with an AI-generated story, in the served language, else None."""
+        if not self.story.ai_generated:
+            return None
+        return disclosure.disclaimer(self.language)
+
+    @property
+    def source_name(self):
+        """The cited source's name in the served language chain, or "" (none, or unnamed)."""
+        if self.story.source_id is None:
+            return ""
+        return self.batch.source_names.get(self.story.source_id, "")
+
+    @property
+    def source(self):
+        if self.story.source_id is None:
+            return None
+        return ServedSource(self.story, self.source_name or self.story.source.slug)
+
+    @property
+    def tags(self):
+        return self.batch.tags.get(self.story.pk, [])
+
+    def share_links(self):
+        """(network, label, url) for every network, labels in the served language."""
+        with translation.override(self.language):
+            return sharing.share_links(self.story.slug, self.language, self.translation.title)
+
+
+class ServedTag:
+    """A tag as one audience reads it: named in the served language chain."""
+
+    def __init__(self, batch, pk, slug, story_count=None):
+        self.batch = batch
+        self.pk = pk
+        self.slug = slug
+        self._names = {}
+        self._story_count = story_count
+
+    def offer_name(self, code, name):
+        if code is not None and name is not None:
+            self._names[code] = name
+
+    @property
+    def name(self):
+        for code in self.batch.audience.chain:
+            if code in self._names:
+                return self._names[code]
+        return self.slug
+
+    @property
+    def story_count(self):
+        if self._story_count is None:
+            self._story_count = self.batch.story_counts.get(self.pk, 0)
+        return self._story_count
+
+
+class TagBatch:
+    """Tags served together to one audience; their story counts load together too."""
+
+    def __init__(self, audience, observer=None):
+        self.audience = audience
+        self.observe = observer or _ignore
+        self.entries = {}
+
+    def add(self, pk, slug, story_count=None):
+        entry = self.entries.get(pk)
+        if entry is None:
+            entry = self.entries[pk] = ServedTag(self, pk, slug, story_count)
+        return entry
+
+    @cached_property
+    def story_counts(self):
+        """Tag id to the number of stories the audience sees with it."""
+        self.observe(STORY_LIST, [])
+        visible = Story.objects.readable(self.audience)
+        rows = (
+            StoryTag.objects.filter(story__in=visible, tag_id__in=list(self.entries))
+            .values_list("tag_id")
+            .annotate(count=Count("story_id", distinct=True))
+            .order_by()
+        )
+        return dict(rows)
+
+
+def listed_tags(audience, observer=None):
+    """Every tag the audience sees at least one story under, most used first."""
+    observe = observer or _ignore
+    observe(STORY_LIST, [])
+    observe(TAG_LIST, [])
+    batch = TagBatch(audience, observer)
+    visible = Story.objects.readable(audience)
+    # Counting and naming in one statement would make PostgreSQL look the name up
+    # once per tagged story; two statements cost a fraction of that.
+    counts = (
+        StoryTag.objects.filter(story__in=visible)
+        .values_list("tag_id", "tag__slug")
+        .annotate(story_count=Count("id"))
+        .order_by()
+    )
+    for pk, slug, story_count in counts:
+        batch.add(pk, slug, story_count)
+    names = Tag.translations.field.model.objects.filter(
+        master_id__in=list(batch.entries), language_code__in=audience.chain
+    ).values_list("master_id", "language_code", "name")
+    for pk, code, tag_name in names:
+        batch.entries[pk].offer_name(code, tag_name)
+    return sorted(batch.entries.values(), key=lambda tag: (-tag.story_count, tag.slug))
