@@ -3,6 +3,7 @@ syndication framework. Anonymous readers get summaries; keys with `full_text` ge
 
 import json
 from dataclasses import dataclass
+from functools import wraps
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
@@ -205,6 +206,30 @@ class JsonStoryFeed(StoryFeed):
     feed_type = JsonFeed
 
 
-rss = conditional_page(StoryFeed())
-atom = conditional_page(AtomStoryFeed())
-json_feed = conditional_page(JsonStoryFeed())
+def head_like_get(view):
+    """HEAD answers as GET does (validators and length included), without the body.
+
+    Django's conditional handling only looks at GET, so HEAD is run as a GET.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method != "HEAD":
+            return view(request, *args, **kwargs)
+        request.method = "GET"
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            request.method = "HEAD"
+        length = len(response.content)
+        response.content = b""
+        if response.status_code == 200:
+            response["Content-Length"] = str(length)
+        return response
+
+    return wrapped
+
+
+rss = head_like_get(conditional_page(StoryFeed()))
+atom = head_like_get(conditional_page(AtomStoryFeed()))
+json_feed = head_like_get(conditional_page(JsonStoryFeed()))

@@ -24,6 +24,8 @@ from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 # What an answer showed, as observers hear it: one story, tag or source (with their ids),
 # or a list that changes whenever any story (or any tag) does.
 STORY, TAG, SOURCE, STORY_LIST, TAG_LIST = "story", "tag", "source", "story-list", "tag-list"
+# The languages stories were served in (their ids are language codes).
+LANGUAGE = "language"
 
 
 def _ignore(kind, ids):
@@ -78,7 +80,9 @@ class StoryBatch:
             master_id__in=self.ids, language_code__in=self.chain
         ):
             found[row.master_id].append(row)
-        return {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
+        served = {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
+        self.observe(LANGUAGE, sorted({row.language_code for row in served.values()}))
+        return served
 
     @cached_property
     def translation_rows(self):

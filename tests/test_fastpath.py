@@ -16,8 +16,9 @@ QUERY = {"query": '{ story(slug: "s") { title } }'}
 VOLATILE = {"X-Request-ID", "Content-Length"}
 
 
-def via_fast_path(headers=None, query=QUERY, django_may_answer=False):
+def via_fast_path(headers=None, query=QUERY, django_may_answer=False, method="GET"):
     environ = RequestFactory().get("/graphql", query, headers=headers or {}).environ
+    environ["REQUEST_METHOD"] = method
     captured = {}
     if not django_may_answer:
         # The fast path must answer by itself: Django is not reachable from here.

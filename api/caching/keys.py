@@ -37,6 +37,8 @@ _LISTS = {serving.STORY_LIST: STORIES, serving.TAG_LIST: TAGS}
 
 def observed(kind, ids):
     """The dependencies of what a served-story observer heard (see `cms.serving`)."""
+    if kind == serving.LANGUAGE:
+        return []
     if kind in _LISTS:
         return [_LISTS[kind]]
     return [_BY_KIND[kind](pk) for pk in ids]

@@ -37,6 +37,8 @@ class Entry:
     expires_at: float
     max_age: int
     shared_max_age: int = 0
+    # The languages the answer is in, as its Content-Language header says.
+    content_language: str = ""
 
 
 def etag_for(body):
@@ -118,7 +120,7 @@ def bump(*dependencies):
     transaction.on_commit(apply)
 
 
-def make_entry(encoded, status, media_type, uses_counters):
+def make_entry(encoded, status, media_type, uses_counters, content_language=""):
     """A cache entry for a computed answer, living no longer than its content stays right.
 
     Answers showing view or share counts are fresh only briefly; none outlives the next
@@ -141,6 +143,7 @@ def make_entry(encoded, status, media_type, uses_counters):
         expires_at=now + lifetime,
         max_age=max_age,
         shared_max_age=shared_max_age,
+        content_language=content_language,
     )
 
 

@@ -21,16 +21,15 @@ REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 class _Request:
     """What `responses.from_entry` reads of a request: its method and headers."""
 
-    method = "GET"
-
-    def __init__(self, headers):
+    def __init__(self, method, headers):
+        self.method = method
         self.headers = headers
 
 
 def cached_answer(environ):
     """(entry, request) for a cache hit, or None to let Django answer."""
     if (
-        environ.get("REQUEST_METHOD") != "GET"
+        environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
         or environ.get("PATH_INFO") != "/graphql"
         or "HTTP_AUTHORIZATION" in environ
         or "HTTP_PREVIEW_TOKEN" in environ
@@ -44,7 +43,9 @@ def cached_answer(environ):
     headers = HttpHeaders(environ)
     try:
         # The view reads the request the same way (`Incoming`): same parameters, same key.
-        incoming = Incoming.read("GET", environ.get("QUERY_STRING", ""), headers)
+        incoming = Incoming.read(
+            environ["REQUEST_METHOD"], environ.get("QUERY_STRING", ""), headers
+        )
         digest = incoming.digest
     except RequestError:
         return None  # Django answers the error, with its request id and rate limit.
@@ -53,7 +54,7 @@ def cached_answer(environ):
     entry = cache.lookup(incoming.cache_key("public"))
     if entry is None:
         return None
-    return entry, _Request(headers), incoming.language
+    return entry, _Request(environ["REQUEST_METHOD"], headers), incoming.language
 
 
 def security_headers(environ):
@@ -87,11 +88,15 @@ class FastPath:
         response = from_entry(request, entry)
         headers = [(name, value) for name, value in response.items()]
         headers += security_headers(environ)
-        # As LocaleMiddleware would say for the language the headers asked for.
-        headers.append(("Content-Language", language))
+        if "Content-Language" not in response:
+            # An entry stored before entries recorded their languages: as LocaleMiddleware
+            # would say for the language the headers asked for.
+            headers.append(("Content-Language", language))
         headers.append(("X-Request-ID", uuid.uuid4().hex))
         body = response.content
         if response.status_code != 304:
             headers.append(("Content-Length", str(len(body))))
+        if request.method == "HEAD":
+            body = b""
         start_response(REASONS.get(response.status_code, f"{response.status_code} "), headers)
         return [body]

@@ -79,7 +79,7 @@ class Incoming:
                 _("Accept application/json or application/graphql-response+json."),
                 "NOT_ACCEPTABLE",
             )
-        if method == "GET":
+        if method in ("GET", "HEAD"):
             operation = parse_query_string(query_string)
         else:
             operation = parse_body(body, content_type)

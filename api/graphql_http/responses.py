@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
+# The response cache's name in `Cache-Status` headers.
+CACHE_NAME = "ainews-origin"
 # Preview-Token too: a shared cache must not answer a preview with the public answer.
 VARY = ("Accept", "Accept-Language", "Authorization", "Preview-Token")
 
@@ -35,25 +37,44 @@ def error_for(failure, media_type):
     )
 
 
-def if_none_match(request):
+def client_has(request, etag):
+    """Whether If-None-Match names `etag`, compared weakly (RFC 9110 13.1.2), or is `*`.
+
+    CDNs that compress an answer turn its strong ETag weak (`W/"…"`); it is still ours.
+    """
     header = request.headers.get("If-None-Match", "")
-    return {tag.strip() for tag in header.split(",") if tag.strip()}
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
 
 
-def from_entry(request, entry, private=False):
+def cache_status(detail):
+    """A `Cache-Status` value (RFC 9211) naming this origin's response cache."""
+    return f"{CACHE_NAME}; {detail}"
+
+
+def from_entry(request, entry, private=False, stored=None):
     """The response for a cached entry: 304 when the client has it, else the bytes.
 
+    `stored` says why an entry was just computed and stored (`miss`, or `request` when
+    the client asked for a fresh answer); None for an entry found in the cache.
     Answers to a partner's key are cached here, per key, but never by browsers or CDNs.
     """
     remaining = max(0, math.ceil(entry.expires_at - time.time()))
     max_age = min(entry.max_age, remaining)
     shared = min(entry.shared_max_age, remaining)
-    if request.method == "GET" and entry.etag in if_none_match(request):
+    if request.method in ("GET", "HEAD") and client_has(request, entry.etag):
         response = HttpResponse(status=304)
         patch_vary_headers(response, VARY)
     else:
         response = respond(entry.status, entry.body, entry.content_type)
     response["ETag"] = entry.etag
+    if entry.content_language:
+        response["Content-Language"] = entry.content_language
+    response["Cache-Status"] = cache_status(
+        f"hit; ttl={remaining}" if stored is None else f"fwd={stored}; stored"
+    )
     if private:
         response["Cache-Control"] = "private, no-store"
         return response

@@ -41,7 +41,7 @@ ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
 class GraphQLView(View):
     """Answers GraphQL over HTTP; public reads are cached and carry HTTP caching headers."""
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "post", "head"]
 
     def dispatch(self, request, *args, **kwargs):
         request.request_id = uuid.uuid4().hex
@@ -71,6 +71,15 @@ class GraphQLView(View):
             return graphiql_response()
         return self.answer(request)
 
+    def head(self, request):
+        """As GET, without the body (its length and headers stay)."""
+        response = self.get(request)
+        length = len(response.content)
+        response.content = b""
+        if response.status_code != 304:
+            response["Content-Length"] = str(length)
+        return response
+
     def post(self, request):
         length = request.META.get("CONTENT_LENGTH") or "0"
         if not length.isdigit() or int(length) > settings.CMS_MAX_BODY_BYTES:
@@ -83,7 +92,7 @@ class GraphQLView(View):
         return self.answer(request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        return HttpResponseNotAllowed(["GET", "POST"])
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
 
     def answer(self, request):
         incoming = Incoming.of(request)
@@ -99,7 +108,8 @@ class GraphQLView(View):
         if preview is None:
             key = incoming.cache_key("public" if api_key is None else f"key:{api_key.pk}")
         # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
-        if key is not None and "no-cache" not in request.headers.get("Cache-Control", ""):
+        fresh = "no-cache" in request.headers.get("Cache-Control", "")
+        if key is not None and not fresh:
             entry = cache.lookup(key)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
@@ -124,10 +134,11 @@ class GraphQLView(View):
         except GraphQLSyntaxError:
             analysis = None  # Execution reports the syntax error, located.
         context = Context(request, api_key, preview, incoming.language)
-        response = self.execute(request, incoming, document, key, analysis, context)
+        response = self.execute(request, incoming, document, key, analysis, context, fresh)
+        response["Content-Language"] = context.content_language
         return with_headers(response, allowance)
 
-    def execute(self, request, incoming, document, key, analysis, context):
+    def execute(self, request, incoming, document, key, analysis, context, fresh=False):
         media = incoming.media_type
         if analysis is not None and not analysis.is_query:
             key = None
@@ -139,7 +150,7 @@ class GraphQLView(View):
                 variable_values=operation.variables,
                 context_value=context,
                 operation_name=operation.operation_name,
-                allowed_operation_types=QUERY_ONLY if request.method == "GET" else ANY_OPERATION,
+                allowed_operation_types=ANY_OPERATION if request.method == "POST" else QUERY_ONLY,
             )
         except CannotGetOperationTypeError:
             raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
@@ -164,10 +175,17 @@ class GraphQLView(View):
             response = responses.respond(status, encoded, media)
             private = context.key is not None or key is None
             response["Cache-Control"] = "private, no-store" if private else "no-store"
+            # Not stored: a preview or a mutation (bypass), or an answer with errors.
+            detail = "bypass" if key is None else "request" if fresh else "miss"
+            response["Cache-Status"] = responses.cache_status(f"fwd={detail}")
             return response
-        entry = cache.make_entry(encoded, status, media, context.uses_counters)
+        entry = cache.make_entry(
+            encoded, status, media, context.uses_counters, context.content_language
+        )
         cache.store(key, entry, sorted(context.dependencies), started)
-        return responses.from_entry(request, entry, private=context.key is not None)
+        return responses.from_entry(
+            request, entry, private=context.key is not None, stored="request" if fresh else "miss"
+        )
 
 
 def read_preview(request):

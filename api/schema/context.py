@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from api.caching import keys
 from api.graphql_http.errors import BadUserInput
-from cms import languages
+from cms import languages, serving
 from cms.audience import Audience
 from cms.models import Story
 
@@ -27,6 +27,9 @@ class Context:
         # A key's answers change when its restrictions do.
         self.dependencies = {keys.api_key(key.pk)} if key is not None else set()
         self.uses_counters = False
+        # The languages asked for and those stories were served in: Content-Language.
+        self.languages_asked = []
+        self.languages_served = []
 
     @cached_property
     def audience(self):
@@ -36,6 +39,7 @@ class Context:
     def audience_for(self, requested):
         """The caller reading in `requested` (a `language` argument), else the header's."""
         if requested is None:
+            self._asked(self.header_language)
             return self.audience
         code = languages.normalize(requested)
         if code is None:
@@ -43,7 +47,18 @@ class Context:
                 _("Unsupported language “%(code)s”. Supported languages: %(supported)s.")
                 % {"code": requested, "supported": ", ".join(self.audience.languages)}
             )
+        self._asked(code)
         return self.audience.reading(code)
+
+    def _asked(self, code):
+        if code not in self.languages_asked:
+            self.languages_asked.append(code)
+
+    @property
+    def content_language(self):
+        """The languages the answer is in: those served, else those asked for."""
+        shown = self.languages_served or self.languages_asked or [self.header_language]
+        return ", ".join(shown)
 
     def readable(self, audience):
         """The stories `audience` may read in lists, counts and search."""
@@ -57,6 +72,8 @@ class Context:
 
     def observe(self, kind, ids):
         """Record what a served story showed (a `cms.serving` observer)."""
+        if kind == serving.LANGUAGE:
+            self.languages_served += [code for code in ids if code not in self.languages_served]
         self.dependencies.update(keys.observed(kind, ids))
 
     def depends_on(self, *dependencies):
