@@ -95,7 +95,9 @@ def _check_envelope(data, may_publish):
             errors.append(
                 (f"translations.{code}", _("Unsupported language “%(code)s”.") % {"code": code})
             )
-    if data.get("publish", False) and not may_publish:
+    if data.get("publish") is not None and not isinstance(data["publish"], bool):
+        errors.append(("publish", _("Give true or false.")))
+    elif data.get("publish", False) and not may_publish:
         errors.append(("publish", _("This caller may not publish; leave `publish` false.")))
     tags = _existing(Tag, data.get("tags") or [], "tags", errors)
     source = None

@@ -127,6 +127,7 @@ def test_an_import_line_with_an_impossible_value_is_reported_and_the_rest_import
         line("huge", impact=10**30),
         line("late", published_at="9999-12-31T23:00:00-05:00"),
         line("flag", ai_generated="yes"),
+        line("publish", publish="no"),
         "[" * 100000 + "]" * 100000,
         json.dumps(
             {"external_id": "deep", "translations": {"en": {"tldr": [[[[[[[[["x"]]]]]]]]]}}}
@@ -135,7 +136,7 @@ def test_an_import_line_with_an_impossible_value_is_reported_and_the_rest_import
     ]
     path = tmp_path / "stories.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(CommandError, match="7 line"):
+    with pytest.raises(CommandError, match="8 line"):
         call_command("import_stories", str(path), verbosity=0)
     err = capsys.readouterr().err.splitlines()
     assert err == [
@@ -144,8 +145,9 @@ def test_an_import_line_with_an_impossible_value_is_reported_and_the_rest_import
         "line 4: impact: Ensure this value is less than or equal to 100.",
         "line 5: published_at: Give a time between the years 1 and 9999 UTC.",
         "line 6: ai_generated: Give true or false.",
-        "line 7: not valid JSON (nested too deeply)",
-        "line 8: The story nests more than 8 levels deep.",
+        "line 7: publish: Give true or false.",
+        "line 8: not valid JSON (nested too deeply)",
+        "line 9: The story nests more than 8 levels deep.",
     ]
     assert sorted(Story.objects.values_list("external_id", flat=True)) == ["first", "last"]
 
