@@ -16,6 +16,8 @@ from cms import languages, sharing
 from cms import preview as previews
 from cms.models import StoryTag
 
+from .approvals import pending_preview
+
 # What the example in the page asks for; a frontend asks for what its page shows.
 EXAMPLE_QUERY = (
     "query Preview($slug: String!, $language: String) { "
@@ -98,6 +100,7 @@ class PreviewMixin:
             **self._reader_view(story, requested),
             **self._token(request, story, requested),
         }
+        context.update(pending_preview(request, story, requested))
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "cms/preview.html", context)
 

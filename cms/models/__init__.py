@@ -1,6 +1,7 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
+from .pending import PendingTranslation
 from .source import Source
 from .story import Origin, State, Story, StoryTag, StoryTranslation, set_tags
 from .tag import Tag
@@ -12,6 +13,7 @@ __all__ = [
     "LanguageAssignment",
     "Origin",
     "Partner",
+    "PendingTranslation",
     "Scope",
     "Source",
     "State",
