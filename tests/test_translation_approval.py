@@ -179,7 +179,7 @@ def test_the_admin_speaks_chinese_about_a_waiting_translation(newsroom):
     translator = in_admin(newsroom["translator"], "zh-hans")
     response = propose(translator, story, title="新标题")
     text = page_text(translator.get(response["Location"]))
-    assert "您对简体中文版本的修改正在等待编辑批准。" in text
+    assert "你对简体中文版本的修改正在等待编辑批准。" in text
     editor = in_admin(newsroom["editor"], "zh-hans")
     assert "等待批准的翻译" in page_text(editor.get(change_url(story)))
 
@@ -392,3 +392,36 @@ def test_the_preview_shows_editors_the_pending_text_clearly_marked(gql, newsroom
         STORY_PAGE, {"slug": story.slug, "language": "zh-hans"}, **{"Preview-Token": token}
     )
     assert served["data"]["story"]["title"] == "旧标题"
+
+
+def test_a_publisher_deletes_a_live_story_with_a_waiting_translation(newsroom):
+    story = make_story("live")
+    propose(in_admin(newsroom["translator"]), story, title="新标题")
+    proposal = PendingTranslation.objects.get()
+    editor = in_admin(newsroom["editor"])
+    assert editor.post(f"/admin/cms/pendingtranslation/{proposal.pk}/delete/").status_code == 403
+    publisher = in_admin(newsroom["publisher"])
+    response = publisher.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not Story.objects.filter(pk=story.pk).exists()
+    assert not PendingTranslation.objects.exists()
+
+
+def test_the_list_of_pending_translations_costs_the_same_queries_for_few_or_many(newsroom):
+    editor = in_admin(newsroom["editor"])
+    translator = in_admin(newsroom["translator"])
+
+    def queries():
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as captured:
+            assert editor.get("/admin/cms/pendingtranslation/").status_code == 200
+        return len(captured)
+
+    for n in range(2):
+        propose(translator, make_story(f"few-{n}"), title=f"标题 {n}")
+    few = queries()
+    for n in range(8):
+        propose(translator, make_story(f"many-{n}"), title=f"标题 {n}")
+    assert queries() == few

@@ -259,7 +259,13 @@ class PendingTranslationAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        # Proposals go with their story, whoever may delete it; they are never deleted alone.
+        if obj is None:
+            return False
+        return self.admin_site.get_model_admin(Story).has_delete_permission(request, obj.story)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied
 
     def has_review_permission(self, request):
         return approvals.may_review(request.user)
