@@ -274,11 +274,11 @@ class PendingTranslationAdmin(admin.ModelAdmin):
     def story_column(self, obj):
         return str(obj.story)
 
-    @admin.display(description=gettext_lazy("outdated"), boolean=True)
+    @admin.display(description=gettext_lazy("outdated"))
     def stale_column(self, obj):
-        if obj.status != PENDING:
-            return None
-        return (obj.live_hash or "") != obj.base_content_hash
+        # Only a waiting proposal can be overtaken; "yes" is the one worth seeing.
+        stale = obj.status == PENDING and (obj.live_hash or "") != obj.base_content_hash
+        return _("yes") if stale else ""
 
     # The review page, and the decisions.
 
