@@ -1,3 +1,3 @@
-from . import partners, people, story, taxonomy, webhooks
+from . import approvals, partners, people, story, taxonomy, webhooks
 
-__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
+__all__ = ["approvals", "partners", "people", "story", "taxonomy", "webhooks"]

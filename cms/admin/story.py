@@ -15,6 +15,7 @@ from cms.models import (
     assigned_languages,
 )
 
+from .approvals import TranslationApprovalMixin
 from .filters import (
     MissingLanguageFilter,
     NeedsTranslationFilter,
@@ -63,7 +64,12 @@ class StoryTagInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
-    KnownLanguagesMixin, PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin
+    TranslationApprovalMixin,
+    KnownLanguagesMixin,
+    PreviewMixin,
+    WorkflowMixin,
+    RevisionMixin,
+    TranslatableAdmin,
 ):
     form = StoryForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
@@ -215,6 +221,8 @@ class StoryAdmin(
         )
 
     def save_model(self, request, obj, form, change):
+        if self.keep_as_proposal(request, obj, form, change):
+            return  # A translator's change to a live story waits for an editor's approval.
         material = set(form.changed_data) - NOT_MATERIAL
         if change and material and not form.cleaned_data.get("minor_edit"):
             before = Story.objects.only("status", "published_at").get(pk=obj.pk)

@@ -1,6 +1,7 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
+from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
 from .source import Source
 from .story import (
@@ -22,6 +23,7 @@ __all__ = [
     "LanguageAssignment",
     "Origin",
     "Partner",
+    "PendingTranslation",
     "Scope",
     "Source",
     "State",
