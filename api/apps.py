@@ -8,6 +8,10 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
+        from django_tasks.signals import task_finished
+
         from api.caching import invalidation
+        from api.ops import metrics
 
         invalidation.connect()
+        task_finished.connect(metrics.task_finished, dispatch_uid="ops-task-metrics")

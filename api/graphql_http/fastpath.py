@@ -15,6 +15,7 @@ from django.http.request import split_domain_port, validate_host
 from api.caching import responses as cache
 from api.graphql_http import persisted
 from api.graphql_http import request as http
+from api.ops import metrics
 from api.schema.context import header_language
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
@@ -124,6 +125,7 @@ class FastPath:
         from api.graphql_http.responses import from_entry
 
         response = from_entry(request, entry)
+        metrics.fast_path_hit(environ, response.status_code)
         headers = [(name, value) for name, value in response.items()]
         headers += security_headers(environ)
         # As LocaleMiddleware would say for the language the headers asked for.

@@ -22,6 +22,7 @@ from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http import request as http
 from api.graphql_http.errors import format_error, is_unavailable
+from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context, header_language
 from api.graphql_http.security import graphiql_response
@@ -124,6 +125,7 @@ class GraphQLView(View):
         # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
         if key is not None and "no-cache" not in request.headers.get("Cache-Control", ""):
             entry = cache.lookup(key)
+            metrics.response_cache_lookup(hit=entry is not None)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
                 return with_headers(response, allowance)
