@@ -8,10 +8,8 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from django_tasks.signals import task_finished
-
         from api.caching import invalidation
-        from api.ops import metrics
+        from api.ops import receivers
 
         invalidation.connect()
-        task_finished.connect(metrics.task_finished, dispatch_uid="ops-task-metrics")
+        receivers.connect()

@@ -1,9 +1,11 @@
 """Log records that know their request: the request id, and one JSON object per line.
 
 `DJANGO_LOG_FORMAT=json` selects `JsonFormatter` in settings.LOGGING. The request being
-served is kept in a context variable (set by `api.ops.middleware`), so a record logged
-anywhere while it is served carries its id; the id is read when the record is made, because
-the GraphQL view assigns `request.request_id` after the middleware has run.
+served is kept in a context variable, so a record logged anywhere while it is served carries
+its id. The middleware sets it; it is cleared when the request finishes, after Django has
+logged the response (its "Service Unavailable: /graphql" lines carry the id too). The id is
+read when the record is made: the GraphQL view assigns `request.request_id` after the
+middleware has run.
 """
 
 import logging
@@ -13,6 +15,11 @@ from datetime import UTC, datetime
 import orjson
 
 current_request = ContextVar("current_request", default=None)
+
+
+def forget_request(**kwargs):
+    """Receiver of request_finished: records made from now on belong to no request."""
+    current_request.set(None)
 
 
 def request_id():

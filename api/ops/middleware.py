@@ -61,16 +61,14 @@ class OperationsMiddleware:
         probe = PROBES.get(request.path_info)
         if probe is not None and request.method in ("GET", "HEAD"):
             return probe(request)
-        token = logs.current_request.set(request)
+        # Cleared by the request_finished receiver (api.ops.logs.forget_request).
+        logs.current_request.set(request)
         timer = QueryTimer()
         started = time.perf_counter()
-        try:
-            with ExitStack() as stack:
-                for connection in connections.all():
-                    stack.enter_context(connection.execute_wrapper(timer))
-                response = self.get_response(request)
-        finally:
-            logs.current_request.reset(token)
+        with ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(timer))
+            response = self.get_response(request)
         try:
             self.observe(request, response, time.perf_counter() - started, timer)
         except Exception:
