@@ -13,6 +13,7 @@ import os
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from api.graphql_http import persisted
 from api.ops import operations
 
 logger = logging.getLogger("api.ops")
@@ -83,24 +84,56 @@ def scrape_registry():
     return registry
 
 
+# Series the hot paths count, looked up once: labels() costs more than the increment.
+_lookups = {
+    (result, who): response_cache.labels(result, who)
+    for result, who in (("hit", DJANGO), ("miss", DJANGO), ("hit", FAST_PATH))
+}
+# Fast-path hits repeat the same few query strings: their request series, by query string,
+# status and registry (tests replace the registered documents). Cleared when full.
+_fast_path_series = {}
+_FAST_PATH_SERIES_MAX = 10000
+
+
 def response_cache_lookup(hit):
     """Count a lookup by the GraphQL view (a fast-path miss is looked up again there)."""
-    response_cache.labels("hit" if hit else "miss", DJANGO).inc()
+    _lookups["hit" if hit else "miss", DJANGO].inc()
 
 
 def fast_path_hit(environ, status):
     """Count a request answered by the WSGI fast path: a cache hit, and a request."""
-    response_cache.labels("hit", FAST_PATH).inc()
-    operation = operations.of_query_string(environ.get("QUERY_STRING", ""))
-    requests.labels(GRAPHQL, operation, str(status)).inc()
+    _lookups["hit", FAST_PATH].inc()
+    query_string = environ.get("QUERY_STRING", "")
+    key = (query_string, status, id(persisted.registered()))
+    series = _fast_path_series.get(key)
+    if series is None:
+        if len(_fast_path_series) >= _FAST_PATH_SERIES_MAX:
+            _fast_path_series.clear()
+        operation = operations.of_query_string(query_string)
+        series = _fast_path_series[key] = requests.labels(GRAPHQL, operation, str(status))
+    series.inc()
+
+
+# The series of each (handler, operation, status): few, since every label is bounded.
+_request_series = {}
 
 
 def observe_request(handler, operation, status, seconds, db_seconds, db_queries):
     """Record one request Django answered."""
-    requests.labels(handler, operation, str(status)).inc()
-    request_seconds.labels(handler).observe(seconds)
-    request_db_seconds.labels(handler).observe(db_seconds)
-    request_db_queries.labels(handler).observe(db_queries)
+    key = (handler, operation, status)
+    series = _request_series.get(key)
+    if series is None:
+        series = _request_series[key] = (
+            requests.labels(handler, operation, str(status)),
+            request_seconds.labels(handler),
+            request_db_seconds.labels(handler),
+            request_db_queries.labels(handler),
+        )
+    count, duration, db_time, db_count = series
+    count.inc()
+    duration.observe(seconds)
+    db_time.observe(db_seconds)
+    db_count.observe(db_queries)
 
 
 def task_finished(sender, task_result, **kwargs):
