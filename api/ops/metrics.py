@@ -10,6 +10,7 @@ Queue depths are read from the database at scrape time (`api.ops.collectors`).
 import logging
 import os
 
+from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -17,6 +18,14 @@ from api.graphql_http import persisted
 from api.ops import operations
 
 logger = logging.getLogger("api.ops")
+
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR") and not os.path.isdir(
+    os.environ["PROMETHEUS_MULTIPROC_DIR"]
+):
+    raise ImproperlyConfigured(
+        "PROMETHEUS_MULTIPROC_DIR names no folder; create it (empty) before starting, "
+        "or unset it for single-process metrics."
+    )
 
 GRAPHQL = "graphql"
 FAST_PATH = "fast_path"

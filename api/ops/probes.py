@@ -16,7 +16,9 @@ logger = logging.getLogger("api.ops")
 
 
 def _answer(status, body):
-    response = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
+    content = orjson.dumps(body)
+    response = HttpResponse(content, status=status, content_type="application/json")
+    response["Content-Length"] = str(len(content))
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
