@@ -39,6 +39,9 @@ run: setup
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
 serve: setup
+	@# Multi-process metrics (README: Production): start from an empty folder.
+	@if [ -n "$$PROMETHEUS_MULTIPROC_DIR" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+		find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete; fi
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py db_worker & worker=$$!; $(PY) manage.py rank_stories --every 300 & ranker=$$!; \

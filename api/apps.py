@@ -9,5 +9,7 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         from api.caching import invalidation
+        from api.ops import receivers
 
         invalidation.connect()
+        receivers.connect()

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # First: answers the health probes, and measures everything below it (api/ops/).
+    "api.ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -249,10 +251,42 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Operations (README: "Production"): /metrics, /readyz's thresholds, tracing, log format.
+CMS_METRICS_TOKEN = os.environ.get("CMS_METRICS_TOKEN", "")
+CMS_READYZ_MAX_REPLICA_LAG = env_number("CMS_READYZ_MAX_REPLICA_LAG", 30, float)
+CMS_READYZ_MAX_TASK_BACKLOG = env_number("CMS_READYZ_MAX_TASK_BACKLOG", 1000)
+CMS_READYZ_TIMEOUT_MS = env_number("CMS_READYZ_TIMEOUT_MS", 1000)
+_OTEL_ASKED = (
+    any(
+        os.environ.get(name)
+        for name in (
+            "OTEL_TRACES_EXPORTER",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        )
+    )
+    and os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() != "none"
+    and not env_bool("OTEL_SDK_DISABLED")
+)
+CMS_OTEL = env_bool("CMS_OTEL", _OTEL_ASKED)
+
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json; it is {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "api.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "api.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

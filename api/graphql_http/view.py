@@ -28,6 +28,7 @@ from api.graphql_http.request import (
     media_type,
 )
 from api.graphql_http.security import graphiql_response
+from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context
 from cms import preview as previews
@@ -111,6 +112,7 @@ class GraphQLView(View):
         fresh = "no-cache" in request.headers.get("Cache-Control", "")
         if key is not None and not fresh:
             entry = cache.lookup(key)
+            metrics.response_cache_lookup(hit=entry is not None)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
                 return with_headers(response, allowance)
