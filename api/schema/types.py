@@ -7,7 +7,7 @@ from django.conf import settings
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.schema import seo
+from api.schema import ids, seo
 from cms import serving, structured_data, translation_state
 
 from .content import (
@@ -90,13 +90,14 @@ class Story(relay.Node):
 
     @classmethod
     def resolve_id(cls, root, *, info):
-        return str(root._served.pk)
+        return ids.story_node_id(root._served.pk, root._served.batch.chain)
 
     @classmethod
     def resolve_nodes(cls, *, info, node_ids, required=False):
-        ids = [int(node_id) for node_id in node_ids if str(node_id).isdigit()]
-        by_id = {str(story._served.pk): story for story in find_stories(info, None, pk__in=ids)}
-        return [by_id.get(str(node_id)) for node_id in node_ids]
+        def find(language, pks):
+            return {story._served.pk: story for story in find_stories(info, language, pk__in=pks)}
+
+        return ids.resolve_story_nodes(info, node_ids, find)
 
     @property
     def _translation(self):
