@@ -84,7 +84,10 @@ class Tag:
         return self._entry.story_count
 
 
-@strawberry.type(description="A news story, served in one language.")
+@strawberry.type(
+    description="A news story, served in one language. Its `id` names that language, so "
+    "client caches keep each language apart; `slug` links the languages of one story."
+)
 class Story(relay.Node):
     _served: strawberry.Private[serving.ServedStory]
 
