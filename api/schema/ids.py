@@ -13,6 +13,7 @@ language. Only `Story` has an id: the other types are kept inside their story's 
 """
 
 from django.utils.translation import gettext as _
+from strawberry.relay.utils import to_base64
 
 from api.graphql_http.errors import BadUserInput
 from cms import languages
@@ -21,6 +22,11 @@ from cms import languages
 def story_node_id(pk, chain):
     """The node id (before base64) of story `pk` served through the language `chain`."""
     return f"{pk}:{chain[0]}" if chain else str(pk)
+
+
+def story_global_id(pk, chain):
+    """The global id (base64) that `Story.id` answers, for code that builds answers by hand."""
+    return to_base64("Story", story_node_id(pk, chain))
 
 
 def parse_story_node_id(node_id):
