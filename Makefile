@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema messages bench clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench clean
 
 setup: $(STAMP)
 
@@ -72,6 +72,13 @@ format: setup
 
 schema: setup
 	$(DEV_ENV) $(PY) -m api.export_schema > schema.graphql
+
+# Re-copy GraphiQL's browser files into api/static/graphiql/ (committed) from npm, at the
+# versions strawberry's page names; each must have that page's integrity hash. Needs Node.js
+# (`make run` does not: the copies are committed).
+graphiql: setup
+	cd vendor/graphiql && npm ci --no-audit --no-fund
+	$(PY) -m api.graphql_http.graphiql vendor/graphiql/node_modules
 
 messages: setup
 	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
