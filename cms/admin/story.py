@@ -36,6 +36,7 @@ TRANSLATED_FIELDS = (
 ALWAYS_READ_ONLY = (
     "state",
     "hot",
+    "hot_prior",
     "translation_status",
     "updated_at",
     "first_published_at",
@@ -109,7 +110,10 @@ class StoryAdmin(
                 )
             },
         ),
-        (_("Scores"), {"fields": ("hot", "hot_override", "pinned", "quality", "impact")}),
+        (
+            _("Scores"),
+            {"fields": ("hot", "hot_prior", "hot_override", "pinned", "quality", "impact")},
+        ),
         (_("Content"), {"fields": ("tldr", "key_data", "analysis", "insights", "faq")}),
         (_("Translation"), {"fields": ("origin", "translation_status")}),
         (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
