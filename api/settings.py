@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "parler",
     "reversion",
     "django_tasks",
-    "django_tasks_db",
+    "cms.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
 ]
 

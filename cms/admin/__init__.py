@@ -1,3 +1,3 @@
-from . import partners, people, story, taxonomy, webhooks
+from . import partners, people, site, story, taxonomy, webhooks
 
-__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
+__all__ = ["partners", "people", "site", "story", "taxonomy", "webhooks"]
