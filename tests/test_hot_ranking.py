@@ -307,6 +307,8 @@ def test_the_seed_story_shows_its_estimate_after_a_ranking_with_no_new_engagemen
     assert '<div class="readonly">80</div>' in page
     listed = admin_client.get("/admin/cms/story/", {"q": "Mythos"}).content.decode()
     assert '<td class="field-hot_column">80</td>' in listed
+    preview = admin_client.get(f"/admin/cms/story/{seed.pk}/preview/?language=en")
+    assert '<span class="reader-score-value">80</span>' in preview.content.decode()
 
 
 def test_readers_engagement_after_the_estimate_moves_the_score(gql):
