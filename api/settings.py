@@ -61,7 +61,7 @@ INSTALLED_APPS = [
     "parler",
     "reversion",
     "django_tasks",
-    "django_tasks_db",
+    "cms.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
 ]
 
@@ -199,6 +199,9 @@ CMS_HOT_AGE_HALF_LIFE_HOURS = env_number("CMS_HOT_AGE_HALF_LIFE_HOURS", 72, floa
 CMS_HOT_SHARE_WEIGHT = env_number("CMS_HOT_SHARE_WEIGHT", 5, float)
 CMS_HOT_SATURATION = env_number("CMS_HOT_SATURATION", 200, float)
 CMS_HOT_WINDOW_DAYS = env_number("CMS_HOT_WINDOW_DAYS", 7)
+# Engagement (views + shares × CMS_HOT_SHARE_WEIGHT) after a story's estimate at which the
+# estimate and the readers' score weigh the same (cms/ranking.py); 0 ignores estimates.
+CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
