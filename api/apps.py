@@ -8,6 +8,7 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from api.caching import invalidation
+        from api.caching import invalidation, purge
 
         invalidation.connect()
+        purge.connect()

@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from api.caching import purge
+
 GLOBAL = "v:global"
 STORIES = "stories"
 TAGS = "tags"
@@ -116,16 +118,20 @@ def bump(*dependencies):
     """Mark `dependencies` changed for every process: now, and again once the change commits.
 
     The second bump matters: a reader that cached what it read before our commit, but
-    after the first bump, would otherwise keep serving it.
+    after the first bump, would otherwise keep serving it. The edge is purged too, by
+    the worker, once the change is committed and replicated (api/caching/purge.py).
     """
 
-    def apply():
-        generation()
-        value = cache.incr(GLOBAL)
-        cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
+    advance(dependencies)
+    transaction.on_commit(lambda: advance(dependencies))
+    purge.record(dependencies)
 
-    apply()
-    transaction.on_commit(apply)
+
+def advance(dependencies):
+    """Give `dependencies` a new version now, invalidating every answer that recorded them."""
+    generation()
+    value = cache.incr(GLOBAL)
+    cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
 
 
 def max_age_settings():

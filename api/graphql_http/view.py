@@ -17,7 +17,7 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import auth
+from api import auth, db_router
 from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http import request as http
@@ -170,14 +170,17 @@ class GraphQLView(View):
         started = cache.generation() if key else None
         context = Context(request, api_key, preview)
         allowed = QUERY_ONLY if request.method == "GET" else ANY_OPERATION
+        # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
+        public = api_key is None and preview is None and analysis is not None and analysis.is_query
         try:
-            result = schema.execute_sync(
-                document,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=allowed,
-            )
+            with db_router.public_reads(public):
+                result = schema.execute_sync(
+                    document,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=allowed,
+                )
         except CannotGetOperationTypeError:
             if operation.operation_name:
                 message = _("Unknown operation named “%(name)s”.") % {

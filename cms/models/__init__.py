@@ -1,5 +1,6 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
+from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
 from .story import Origin, State, Story, StoryTag, StoryTranslation, set_tags
@@ -9,6 +10,7 @@ from .webhook import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "ApiKey",
     "ApiKeyUsage",
+    "EdgePurge",
     "LanguageAssignment",
     "Origin",
     "Partner",
