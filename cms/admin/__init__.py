@@ -1,3 +1,3 @@
-from . import partners, people, story, taxonomy, webhooks
+from . import edge, partners, people, story, taxonomy, webhooks
 
-__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
+__all__ = ["edge", "partners", "people", "story", "taxonomy", "webhooks"]
