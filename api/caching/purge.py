@@ -24,9 +24,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
+from django.db.models import Q
 from django.db.models.signals import post_save
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from api.caching import edge, purge_backends, responses
 from api.db_router import replica_aliases
@@ -35,13 +37,13 @@ from cms.models import EdgePurge, Story
 logger = logging.getLogger("api.edge")
 
 # Seconds before each retry of a failed purge; the last one repeats until it goes through.
-BACKOFF = [1, 2, 5, 10, 30, 60, 120, 300]
+BACKOFF = [1, 2, 3, 5, 10, 30, 60, 120, 300]
 # Rows sent in one batch, and how long one run waits for lagging replicas before it
 # hands over to a later run.
 BATCH = 500
-REPLICA_WAIT = 2.0
+REPLICA_WAIT = 1.0
 REPLICA_POLL = 0.02
-REPLICA_RETRY = 1
+REPLICA_RETRY = 0.2
 # Sent rows stay this long for the admin's history, then are deleted.
 KEEP_SENT = timedelta(days=1)
 
@@ -67,6 +69,18 @@ def schedule(run_after=None):
         send.enqueue()
     else:
         send.using(run_after=run_after).enqueue()
+
+
+def retry(run_after):
+    """Queue a later run of `send`, unless one is already queued to run by then."""
+    # The database backend stores "as soon as possible" as the latest possible date.
+    queued = DBTaskResult.objects.filter(
+        Q(run_after__lte=run_after) | Q(run_after=get_date_max()),
+        status=TaskResultStatus.READY,
+        task_path=send.module_path,
+    )
+    if not queued.exists():
+        schedule(run_after)
 
 
 def _scheduled_story(sender, instance, **kwargs):
@@ -140,7 +154,11 @@ def backoff(attempts):
 def send():
     """Send every due purge in one batch; on failure, schedule a retry with backoff."""
     now = timezone.now()
-    due = EdgePurge.objects.filter(sent_at__isnull=True, not_before__lte=now)
+    # Rows waiting out a failure's backoff go along with any new batch: one request covers
+    # them, and an edge that is back is caught up at the first change.
+    due = EdgePurge.objects.filter(sent_at__isnull=True).filter(
+        Q(not_before__lte=now) | Q(attempts__gt=0)
+    )
     ids = list(due.order_by("pk").values_list("pk", flat=True)[:BATCH])
     if not ids:
         return
@@ -152,7 +170,7 @@ def send():
             last_error="waiting for " + ", ".join(behind) + f" to replay {position}",
             last_attempt_at=timezone.now(),
         )
-        schedule(timezone.now() + timedelta(seconds=REPLICA_RETRY))
+        retry(timezone.now() + timedelta(seconds=REPLICA_RETRY))
         return
     with transaction.atomic():
         rows = list(EdgePurge.objects.select_for_update(skip_locked=True).filter(pk__in=ids))
@@ -175,7 +193,7 @@ def send():
             EdgePurge.objects.bulk_update(
                 rows, ["attempts", "last_error", "last_attempt_at", "not_before"]
             )
-            schedule(min(row.not_before for row in rows))
+            retry(min(row.not_before for row in rows))
             return
         EdgePurge.objects.filter(pk__in=[row.pk for row in rows]).update(
             sent_at=attempted_at, last_attempt_at=attempted_at
