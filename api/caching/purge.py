@@ -24,7 +24,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connections, transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -72,7 +72,11 @@ def schedule(run_after=None):
 
 
 def retry(run_after):
-    """Queue a later run of `send`, unless one is already queued to run by then."""
+    """Queue a later run of `send`, unless one is already queued to run by then.
+
+    A queued run that finds nothing due queues the next retry itself, so one chain of runs
+    serves every failed row however many changes came in meanwhile.
+    """
     # The database backend stores "as soon as possible" as the latest possible date.
     queued = DBTaskResult.objects.filter(
         Q(run_after__lte=run_after) | Q(run_after=get_date_max()),
@@ -154,14 +158,17 @@ def backoff(attempts):
 def send():
     """Send every due purge in one batch; on failure, schedule a retry with backoff."""
     now = timezone.now()
-    # Rows waiting out a failure's backoff go along with any new batch: one request covers
-    # them, and an edge that is back is caught up at the first change.
-    due = EdgePurge.objects.filter(sent_at__isnull=True).filter(
-        Q(not_before__lte=now) | Q(attempts__gt=0)
-    )
-    ids = list(due.order_by("pk").values_list("pk", flat=True)[:BATCH])
-    if not ids:
+    owed = EdgePurge.objects.filter(sent_at__isnull=True)
+    if not owed.filter(not_before__lte=now).exists():
+        # Another run sent this change's rows already; keep a run queued for failed ones.
+        next_retry = owed.filter(attempts__gt=0).aggregate(Min("not_before"))["not_before__min"]
+        if next_retry is not None:
+            retry(next_retry)
         return
+    # Rows waiting out a failure's backoff go along with any due batch: one request covers
+    # them, and an edge that is back is caught up at the first change.
+    due = owed.filter(Q(not_before__lte=now) | Q(attempts__gt=0))
+    ids = list(due.order_by("pk").values_list("pk", flat=True)[:BATCH])
     position = primary_position()
     EdgePurge.objects.filter(pk__in=ids, wal_position="").update(wal_position=position)
     behind = wait_for_replicas(position)
