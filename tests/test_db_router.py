@@ -1,8 +1,12 @@
 """Which database answers: anonymous GraphQL queries may read a replica, all else the primary."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 
 from api import db_router
 from cms.models import ApiKey, Partner, Story
@@ -105,3 +109,39 @@ def test_the_admin_reads_from_the_primary(admin_client, replicas):
     replicas.clear()
     assert admin_client.get("/admin/cms/story/").status_code == 200
     assert replicas and set(replicas) == {"default"}
+
+
+def settings_in_a_fresh_process(code, **environment):
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x", **environment}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "api.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_each_replica_url_becomes_an_alias_that_mirrors_the_primary_in_tests():
+    result = settings_in_a_fresh_process(
+        "from django.conf import settings; "
+        "print(sorted(settings.DATABASES), settings.DATABASES['replica_1']['PORT'], "
+        "settings.DATABASES['replica_1']['TEST']['MIRROR'])",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/news",
+        DATABASE_REPLICA_URLS="postgres://postgres@127.0.0.1:5433/news, "
+        "postgres://postgres@127.0.0.1:5434/news",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['default',",
+        "'replica_0',",
+        "'replica_1']",
+        "5434",
+        "default",
+    ]
+
+
+def test_an_unknown_purge_backend_is_a_clear_error():
+    result = settings_in_a_fresh_process("", CMS_EDGE_PURGE_BACKEND="akamai")
+    assert result.returncode != 0
+    assert "CMS_EDGE_PURGE_BACKEND must be none, varnish, fastly or cloudflare" in result.stderr
