@@ -79,9 +79,13 @@ def story_query(slug):
 
 
 def get(base, path):
+    """(X-Cache, body): the body decoded when it is JSON (feeds' XML stays bytes)."""
     request = urllib.request.Request(base + path, headers={"Accept": "application/json"})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.headers.get("X-Cache"), json.loads(response.read())
+        body = response.read()
+        if "json" in response.headers.get("Content-Type", ""):
+            body = json.loads(body)
+        return response.headers.get("X-Cache"), body
 
 
 def upsert(secret, external_id, title):
