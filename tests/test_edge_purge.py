@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from api.caching import purge, purge_backends
-from cms.models import EdgePurge, Source, Story
+from cms.models import ApiKey, EdgePurge, Partner, Source, Story
 from tests.factories import make_story, make_tag
 
 # The worker closes its database connection after tasks: these tests commit for real.
@@ -255,3 +255,9 @@ def test_the_admin_shows_the_queue_depth_and_the_last_failure(varnish, admin_cli
     due = int(re.search(r'<td id="edge-due">(\d+)</td>', text).group(1))
     assert due >= 2
     assert Story.objects.filter(slug="later").exists()
+
+
+def test_changes_to_a_partner_key_owe_the_edge_nothing(varnish):
+    partner = Partner.objects.create(name="Daily")
+    ApiKey.issue(partner=partner, name="site", scopes=["read"])
+    assert EdgePurge.objects.count() == 0

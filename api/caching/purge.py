@@ -44,6 +44,7 @@ BATCH = 500
 REPLICA_WAIT = 1.0
 REPLICA_POLL = 0.02
 REPLICA_RETRY = 0.2
+PRIVATE_PREFIXES = ("apikey:",)
 # Sent rows stay this long for the admin's history, then are deleted.
 KEEP_SENT = timedelta(days=1)
 
@@ -55,6 +56,8 @@ def active():
 
 def record(dependencies, not_before=None):
     """Owe a purge of `dependencies`, in the current transaction (called by `bump`)."""
+    # Answers to a key never reach an edge, and keyed reads use the primary.
+    dependencies = [d for d in dependencies if not d.startswith(PRIVATE_PREFIXES)]
     if not dependencies or not active():
         return
     now = timezone.now()
