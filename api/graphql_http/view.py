@@ -22,9 +22,9 @@ from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http import request as http
 from api.graphql_http.errors import format_error, is_unavailable
+from api.graphql_http.security import graphiql_response
 from api.schema import schema
 from api.schema.context import Context, header_language
-from api.graphql_http.security import graphiql_response
 from cms import preview as previews
 from cms.models import Story
 
