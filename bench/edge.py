@@ -163,8 +163,9 @@ def duration_ms(text):
 
 
 def varnish_counters():
+    workdir = subprocess.run([CTL, "varnish-dir"], check=True, capture_output=True, text=True)
     output = subprocess.run(
-        ["varnishstat", "-n", str(ROOT / "var" / "cluster" / "varnish"), "-1", "-j"],
+        ["varnishstat", "-n", workdir.stdout.strip(), "-1", "-j"],
         check=True,
         capture_output=True,
         text=True,

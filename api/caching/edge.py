@@ -5,7 +5,10 @@ surrogate keys: `Surrogate-Key` (space-separated: Varnish xkey, Fastly, Akamai) 
 `Cache-Tag` (comma-separated: Cloudflare). A purge names the same keys (api/caching/purge.py),
 so an edit evicts exactly the answers it changed. Edge lifetimes are separate from the
 browser's: `Surrogate-Control` (Varnish, Fastly, Akamai) and `CDN-Cache-Control` (RFC 9213,
-Cloudflare) carry `max-age`, `stale-while-revalidate` and `stale-if-error`.
+Cloudflare) carry `max-age`, `stale-while-revalidate` and `stale-if-error`. With a purge
+backend an answer stays at the edge for CMS_EDGE_MAX_AGE (purges keep it right), unless it
+expires early (a scheduled story goes live, or it shows counters); without one, no longer
+than shared caches are told (`s-maxage`).
 
 Keys are kept within what providers accept: at most CMS_EDGE_MAX_KEYS keys (Akamai takes
 128 tags per object) and a header of at most CMS_EDGE_MAX_HEADER_BYTES (Cloudflare about
@@ -78,9 +81,32 @@ def answer_keys(dependencies):
         names = {name for name in names if family(name) != broad} | {broad}
 
 
-def edge_control(remaining):
-    """The `Surrogate-Control` / `CDN-Cache-Control` value for an answer fresh `remaining` s."""
-    max_age = max(0, min(settings.CMS_EDGE_MAX_AGE, remaining))
+SHORT_LIVED = "edge_short_lived"
+
+
+def lifetime_note(lifetime):
+    """What a new cache entry records for the edge: whether it expires early.
+
+    An answer that expires before the response cache's usual timeout (a story goes live
+    then, or it shows counters) may not outlive that at the edge either; any other answer
+    stays right until a change purges it.
+    """
+    return {SHORT_LIVED: lifetime < settings.CMS_RESPONSE_CACHE_TIMEOUT}
+
+
+def edge_max_age(remaining, shared_max_age, short_lived):
+    """Seconds an edge may keep an answer that the response cache keeps `remaining` more."""
+    if settings.CMS_EDGE_PURGE_BACKEND == "none":
+        # Nothing will purge an edge: keep to what shared caches are told.
+        return min(settings.CMS_EDGE_MAX_AGE, shared_max_age, remaining)
+    if short_lived:
+        return min(settings.CMS_EDGE_MAX_AGE, remaining)
+    return settings.CMS_EDGE_MAX_AGE
+
+
+def edge_control(max_age):
+    """The `Surrogate-Control` / `CDN-Cache-Control` value for an edge lifetime."""
+    max_age = max(0, max_age)
     return (
         f"max-age={max_age}, "
         f"stale-while-revalidate={settings.CMS_EDGE_STALE_WHILE_REVALIDATE}, "
@@ -102,7 +128,9 @@ def apply(request, response, entry, private):
     keys = answer_keys(entry.dependencies)
     response["Surrogate-Key"] = " ".join(keys)
     response["Cache-Tag"] = ",".join(keys)
-    control = edge_control(remaining)
+    control = edge_control(
+        edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
+    )
     response["Surrogate-Control"] = control
     response["CDN-Cache-Control"] = control
     return response
@@ -128,7 +156,9 @@ def apply_to_feed(request, response):
     keys = answer_keys(FEED_DEPENDENCIES)
     response["Surrogate-Key"] = " ".join(keys)
     response["Cache-Tag"] = ",".join(keys)
-    control = edge_control(remaining)
+    control = edge_control(
+        edge_max_age(remaining, settings.CMS_HTTP_SHARED_MAX_AGE, next_publication is not None)
+    )
     response["Surrogate-Control"] = control
     response["CDN-Cache-Control"] = control
     return response

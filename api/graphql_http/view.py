@@ -18,6 +18,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from api import auth, db_router
+from api.caching import edge
 from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http import request as http
@@ -261,6 +262,7 @@ def make_entry(encoded, status, media_type, context):
         expires_at=now + lifetime,
         max_age=max_age,
         shared_max_age=shared_max_age,
+        extra=edge.lifetime_note(lifetime),
     )
 
 
