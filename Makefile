@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema graphiql messages bench clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -61,6 +61,19 @@ bench: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) bench/run.py
+
+# The production topology on this machine (README: "Production topology"): Varnish on 9100,
+# two app processes, a streaming replica on 5433, Redis, the task worker. Needs root.
+cluster: setup
+	deploy/cluster/ctl start
+
+cluster-stop:
+	deploy/cluster/ctl stop
+
+# Through Varnish: cached reads, publish-to-edge latency, mixed load (starts the cluster).
+bench-edge: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/edge.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

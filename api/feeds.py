@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
 from api import auth
+from api.caching import edge
 from api.graphql_http import request as http
 from cms import languages, serving, sharing
 from cms.audience import Audience
@@ -122,7 +123,7 @@ class StoryFeed(Feed):
         # get_object() switches to the feed's language; give the request's back afterwards.
         try:
             with translation.override(translation.get_language()):
-                return super().__call__(request, *args, **kwargs)
+                return edge.apply_to_feed(request, super().__call__(request, *args, **kwargs))
         except http.RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():

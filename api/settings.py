@@ -120,6 +120,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             + os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS", "5000"),
         }
     )
+# Streaming replicas for public reads (api/db_router.py): aliases replica_0, replica_1, …
+# In tests each mirrors "default", so the router's choices run against the test database.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{_index}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60), conn_health_checks=True
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["api.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -205,6 +216,31 @@ CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
+
+# The edge cache in front (api/caching/edge.py, purge.py; README "Production topology"):
+# how long edges keep an answer, serve it stale, and which purge API they are told through.
+CMS_EDGE_MAX_AGE = env_number("CMS_EDGE_MAX_AGE", 3600)
+CMS_EDGE_STALE_WHILE_REVALIDATE = env_number("CMS_EDGE_STALE_WHILE_REVALIDATE", 30)
+CMS_EDGE_STALE_IF_ERROR = env_number("CMS_EDGE_STALE_IF_ERROR", 86400)
+CMS_EDGE_MAX_KEYS = env_number("CMS_EDGE_MAX_KEYS", 128)
+CMS_EDGE_MAX_HEADER_BYTES = env_number("CMS_EDGE_MAX_HEADER_BYTES", 16000)
+CMS_EDGE_PURGE_BACKEND = os.environ.get("CMS_EDGE_PURGE_BACKEND", "none").strip() or "none"
+if CMS_EDGE_PURGE_BACKEND not in {"none", "varnish", "fastly", "cloudflare"}:
+    raise ImproperlyConfigured(
+        "CMS_EDGE_PURGE_BACKEND must be none, varnish, fastly or cloudflare, not "
+        f"{CMS_EDGE_PURGE_BACKEND!r}."
+    )
+# Varnish: the addresses (host:port) of every Varnish that caches the API.
+CMS_EDGE_VARNISH_URLS = env_list("CMS_EDGE_VARNISH_URLS", "http://127.0.0.1:6081")
+CMS_EDGE_FASTLY_API_URL = os.environ.get("CMS_EDGE_FASTLY_API_URL", "https://api.fastly.com")
+CMS_EDGE_FASTLY_SERVICE_ID = os.environ.get("CMS_EDGE_FASTLY_SERVICE_ID", "")
+CMS_EDGE_FASTLY_API_TOKEN = os.environ.get("CMS_EDGE_FASTLY_API_TOKEN", "")
+CMS_EDGE_CLOUDFLARE_API_URL = os.environ.get(
+    "CMS_EDGE_CLOUDFLARE_API_URL", "https://api.cloudflare.com"
+)
+CMS_EDGE_CLOUDFLARE_ZONE_ID = os.environ.get("CMS_EDGE_CLOUDFLARE_ZONE_ID", "")
+CMS_EDGE_CLOUDFLARE_API_TOKEN = os.environ.get("CMS_EDGE_CLOUDFLARE_API_TOKEN", "")
+CMS_EDGE_PURGE_TIMEOUT = env_number("CMS_EDGE_PURGE_TIMEOUT", 5, float)
 
 CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
 

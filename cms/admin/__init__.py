@@ -1,3 +1,3 @@
-from . import approvals, partners, people, site, story, taxonomy, webhooks
+from . import approvals, edge, partners, people, site, story, taxonomy, webhooks
 
-__all__ = ["approvals", "partners", "people", "site", "story", "taxonomy", "webhooks"]
+__all__ = ["approvals", "edge", "partners", "people", "site", "story", "taxonomy", "webhooks"]

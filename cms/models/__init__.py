@@ -1,5 +1,6 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
+from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
@@ -20,6 +21,7 @@ __all__ = [
     "TRANSLATED_FIELDS",
     "ApiKey",
     "ApiKeyUsage",
+    "EdgePurge",
     "LanguageAssignment",
     "Origin",
     "Partner",
