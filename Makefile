@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema messages bench clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -39,6 +39,9 @@ run: setup
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
 serve: setup
+	@# Multi-process metrics (README: Production): start from an empty folder.
+	@if [ -n "$$PROMETHEUS_MULTIPROC_DIR" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
+		find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete; fi
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py db_worker & worker=$$!; $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
@@ -59,6 +62,19 @@ bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) bench/run.py
 
+# The production topology on this machine (README: "Production topology"): Varnish on 9100,
+# two app processes, a streaming replica on 5433, Redis, the task worker. Needs root.
+cluster: setup
+	deploy/cluster/ctl start
+
+cluster-stop:
+	deploy/cluster/ctl stop
+
+# Through Varnish: cached reads, publish-to-edge latency, mixed load (starts the cluster).
+bench-edge: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/edge.py
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -69,6 +85,13 @@ format: setup
 
 schema: setup
 	$(DEV_ENV) $(PY) -m api.export_schema > schema.graphql
+
+# Re-copy GraphiQL's browser files into api/static/graphiql/ (committed) from npm, at the
+# versions strawberry's page names; each must have that page's integrity hash. Needs Node.js
+# (`make run` does not: the copies are committed).
+graphiql: setup
+	cd vendor/graphiql && npm ci --no-audit --no-fund
+	$(PY) -m api.graphql_http.graphiql vendor/graphiql/node_modules
 
 messages: setup
 	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'

@@ -8,6 +8,9 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from api.caching import invalidation
+        from api.caching import invalidation, purge
+        from api.ops import receivers
 
         invalidation.connect()
+        purge.connect()
+        receivers.connect()

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
 from api import auth, feed_tags
+from api.caching import edge
 from api.graphql_http import request as http
 from cms import languages, serving, sharing
 from cms.audience import Audience
@@ -22,8 +23,25 @@ from cms.models import Story
 FEED_SIZE = 50
 
 
+def entry_language(item):
+    """`xml:lang` for an entry served in another language than its feed's (its fallback)."""
+    language = item.get("language")
+    return {"xml:lang": language} if language and language != item.get("feed_language") else {}
+
+
 class RssWithAlternates(Rss201rev2Feed):
-    """RSS 2.0 whose items name their other languages with atom:link rel=alternate."""
+    """RSS 2.0 whose items name their other languages with atom:link rel=alternate, and the
+    cited publication with `<source url>`."""
+
+    def root_attributes(self):
+        # As in Atom: entries inherit the feed's language, unless they say their own.
+        attributes = super().root_attributes()
+        if self.feed["language"]:
+            attributes["xml:lang"] = self.feed["language"]
+        return attributes
+
+    def item_attributes(self, item):
+        return {**super().item_attributes(item), **entry_language(item)}
 
     def add_item_elements(self, handler, item):
         # Other languages first: readers take the last alternate link as the item's own.
@@ -32,15 +50,24 @@ class RssWithAlternates(Rss201rev2Feed):
                 "atom:link", "", {"rel": "alternate", "hreflang": code, "href": url}
             )
         super().add_item_elements(handler, item)
+        name, url = item.get("source") or ("", "")
+        if name and url:
+            # RSS 2.0 requires the url attribute; a source without any address is left out.
+            handler.addQuickElement("source", name, {"url": url})
 
 
 class AtomWithAlternates(Atom1Feed):
     """Atom whose entries link their other languages with rel=alternate hreflang."""
 
+    def item_attributes(self, item):
+        return {**super().item_attributes(item), **entry_language(item)}
+
     def add_item_elements(self, handler, item):
-        super().add_item_elements(handler, item)
+        # Other languages before the entry's own link: feedparser (and other readers) take
+        # the last rel=alternate link as the entry's link.
         for code, url in item.get("alternates", {}).items():
             handler.addQuickElement("link", "", {"rel": "alternate", "hreflang": code, "href": url})
+        super().add_item_elements(handler, item)
 
 
 class JsonFeed(SyndicationFeed):
@@ -97,7 +124,8 @@ class StoryFeed(Feed):
         # get_object() switches to the feed's language; give the request's back afterwards.
         try:
             with translation.override(translation.get_language()):
-                return feed_tags.cache_headers(request, super().__call__(request, *args, **kwargs))
+                response = super().__call__(request, *args, **kwargs)
+                return feed_tags.cache_headers(request, edge.apply_to_feed(request, response))
         except http.RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():
@@ -147,7 +175,7 @@ class StoryFeed(Feed):
         return item.url
 
     def item_guid(self, item):
-        return f"urn:ainews:story:{item.pk}:{item.language}"
+        return story_guid(item)
 
     item_guid_is_permalink = False
 
@@ -172,7 +200,15 @@ class StoryFeed(Feed):
             "content_html": _content_html(item),
             "summary": item.translation.summary,
             "language": item.language,
+            "feed_language": item.batch.audience.language,
+            "source": (item.source_name, item.story.cited_url),
         }
+
+
+def story_guid(item):
+    """The entry's id: the story in the feed's language, whatever language serves it and
+    however often it is edited, so a reader never sees one story twice in a feed."""
+    return f"urn:ainews:story:{item.pk}:{item.batch.audience.language}"
 
 
 def _content_html(item):

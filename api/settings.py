@@ -63,7 +63,7 @@ INSTALLED_APPS = [
     "parler",
     "reversion",
     "django_tasks",
-    "django_tasks_db",
+    "cms.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
 ]
 
@@ -71,6 +71,8 @@ INSTALLED_APPS = [
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 MIDDLEWARE = [
+    # First: answers the health probes, and measures everything below it (api/ops/).
+    "api.ops.middleware.OperationsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -120,6 +122,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             + os.environ.get("DJANGO_DB_STATEMENT_TIMEOUT_MS", "5000"),
         }
     )
+# Streaming replicas for public reads (api/db_router.py): aliases replica_0, replica_1, …
+# In tests each mirrors "default", so the router's choices run against the test database.
+for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
+    DATABASES[f"replica_{_index}"] = {
+        **dj_database_url.parse(
+            _url, conn_max_age=env_number("DJANGO_CONN_MAX_AGE", 60), conn_health_checks=True
+        ),
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["api.db_router.ReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -199,9 +212,37 @@ CMS_HOT_AGE_HALF_LIFE_HOURS = env_number("CMS_HOT_AGE_HALF_LIFE_HOURS", 72, floa
 CMS_HOT_SHARE_WEIGHT = env_number("CMS_HOT_SHARE_WEIGHT", 5, float)
 CMS_HOT_SATURATION = env_number("CMS_HOT_SATURATION", 200, float)
 CMS_HOT_WINDOW_DAYS = env_number("CMS_HOT_WINDOW_DAYS", 7)
+# Engagement (views + shares × CMS_HOT_SHARE_WEIGHT) after a story's estimate at which the
+# estimate and the readers' score weigh the same (cms/ranking.py); 0 ignores estimates.
+CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
+
+# The edge cache in front (api/caching/edge.py, purge.py; README "Production topology"):
+# how long edges keep an answer, serve it stale, and which purge API they are told through.
+CMS_EDGE_MAX_AGE = env_number("CMS_EDGE_MAX_AGE", 3600)
+CMS_EDGE_STALE_WHILE_REVALIDATE = env_number("CMS_EDGE_STALE_WHILE_REVALIDATE", 30)
+CMS_EDGE_STALE_IF_ERROR = env_number("CMS_EDGE_STALE_IF_ERROR", 86400)
+CMS_EDGE_MAX_KEYS = env_number("CMS_EDGE_MAX_KEYS", 128)
+CMS_EDGE_MAX_HEADER_BYTES = env_number("CMS_EDGE_MAX_HEADER_BYTES", 16000)
+CMS_EDGE_PURGE_BACKEND = os.environ.get("CMS_EDGE_PURGE_BACKEND", "none").strip() or "none"
+if CMS_EDGE_PURGE_BACKEND not in {"none", "varnish", "fastly", "cloudflare"}:
+    raise ImproperlyConfigured(
+        "CMS_EDGE_PURGE_BACKEND must be none, varnish, fastly or cloudflare, not "
+        f"{CMS_EDGE_PURGE_BACKEND!r}."
+    )
+# Varnish: the addresses (host:port) of every Varnish that caches the API.
+CMS_EDGE_VARNISH_URLS = env_list("CMS_EDGE_VARNISH_URLS", "http://127.0.0.1:6081")
+CMS_EDGE_FASTLY_API_URL = os.environ.get("CMS_EDGE_FASTLY_API_URL", "https://api.fastly.com")
+CMS_EDGE_FASTLY_SERVICE_ID = os.environ.get("CMS_EDGE_FASTLY_SERVICE_ID", "")
+CMS_EDGE_FASTLY_API_TOKEN = os.environ.get("CMS_EDGE_FASTLY_API_TOKEN", "")
+CMS_EDGE_CLOUDFLARE_API_URL = os.environ.get(
+    "CMS_EDGE_CLOUDFLARE_API_URL", "https://api.cloudflare.com"
+)
+CMS_EDGE_CLOUDFLARE_ZONE_ID = os.environ.get("CMS_EDGE_CLOUDFLARE_ZONE_ID", "")
+CMS_EDGE_CLOUDFLARE_API_TOKEN = os.environ.get("CMS_EDGE_CLOUDFLARE_API_TOKEN", "")
+CMS_EDGE_PURGE_TIMEOUT = env_number("CMS_EDGE_PURGE_TIMEOUT", 5, float)
 
 CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
 
@@ -258,22 +299,56 @@ STORAGES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Operations (README: "Production"): /metrics, /readyz's thresholds, tracing, log format.
+CMS_METRICS_TOKEN = os.environ.get("CMS_METRICS_TOKEN", "")
+CMS_READYZ_MAX_REPLICA_LAG = env_number("CMS_READYZ_MAX_REPLICA_LAG", 30, float)
+CMS_READYZ_MAX_TASK_BACKLOG = env_number("CMS_READYZ_MAX_TASK_BACKLOG", 1000)
+CMS_READYZ_TIMEOUT_MS = env_number("CMS_READYZ_TIMEOUT_MS", 1000)
+_OTEL_ASKED = (
+    any(
+        os.environ.get(name)
+        for name in (
+            "OTEL_TRACES_EXPORTER",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        )
+    )
+    and os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower() != "none"
+    and not env_bool("OTEL_SDK_DISABLED")
+)
+CMS_OTEL = env_bool("CMS_OTEL", _OTEL_ASKED)
+
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"DJANGO_LOG_FORMAT must be plain or json; it is {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "api.ops.logs.RequestIdFilter"},
+        # Request lines of `runserver` lose their query string: feed tokens travel in it.
+        "without_query": {"()": "api.logfilters.WithoutQueryString"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "api.ops.logs.JsonFormatter"},
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
         },
     },
-    # Request lines of `runserver` lose their query string: feed tokens travel in it.
-    "filters": {"without_query": {"()": "api.logfilters.WithoutQueryString"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server" if LOG_FORMAT == "plain" else "json",
+            "filters": ["request_id"],
+        },
     },
     "loggers": {
         "django.server": {

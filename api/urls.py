@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from api import feeds
 from api.graphql_http.view import graphql_view
+from api.ops.exposition import metrics_view
 
 urlpatterns = [
     path("graphql", graphql_view, name="graphql"),
@@ -12,6 +13,7 @@ urlpatterns = [
     path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 # The benchmark's yardstick views (bench/), only when a benchmark run asks for them.

@@ -5,11 +5,10 @@
 loaders) and build the same JSON by hand: what GraphQL itself costs on top.
 """
 
-import base64
-
 import orjson
 from django.http import HttpResponse
 
+from api.schema import ids
 from api.schema.pagination import StoryOrder, encode_cursor
 from cms import serving
 from cms.audience import Audience
@@ -77,7 +76,7 @@ def story_page_data(request, slug, language):
     return {
         "data": {
             "story": {
-                "id": base64.b64encode(f"Story:{story.pk}".encode()).decode(),
+                "id": ids.story_global_id(story.pk, audience.chain),
                 "slug": story.slug,
                 "language": served.language,
                 "availableLanguages": served.available_languages,

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from cms import languages
-from cms.models import Story, StoryActivity, StoryTranslation, scheduled_q
+from cms import approvals, languages
+from cms.models import PendingTranslation, Story, StoryActivity, StoryTranslation, scheduled_q
 
 LIST_SIZE = 10
 CHART_DAYS = 7
@@ -100,6 +100,17 @@ def _rules(now):
             ["-modified_at", "-pk"],
             [(_("See all"), "outdated=any")],
         ),
+        "pending": Rule(
+            _("Translations awaiting approval"),
+            Exists(PendingTranslation.objects.pending().filter(story=OuterRef("pk"))),
+            ["-modified_at", "-pk"],
+            [
+                (
+                    _("See all"),
+                    reverse("admin:cms_pendingtranslation_changelist") + "?status__exact=pending",
+                )
+            ],
+        ),
         "missing": Rule(
             _("Missing a language"),
             missing & not_archived,
@@ -129,10 +140,12 @@ def _titles(ids):
     return titles, versions
 
 
-def _languages_to_name(key, story, versions):
+def _languages_to_name(key, story, versions, pending):
     """The languages a list says a story misses, or has outdated versions in."""
     if key == "missing":
         return [code for code in languages.codes() if code not in versions]
+    if key == "pending":
+        return pending.get(story.pk, [])
     if key == "outdated":
         original = versions.get(story.original_language, (None, None))[1]
         if original is None:
@@ -181,6 +194,7 @@ def build(request, now=None):
     ids = {story.pk for found in stories.values() for story in found}
     ids |= {row["story_id"] for row in chart_rows}
     titles, versions = _titles(ids)
+    pending = approvals.pending_languages([story.pk for story in stories["pending"]])
     changelist = reverse("admin:cms_story_changelist")
 
     def item(pk, **extra):
@@ -203,12 +217,17 @@ def build(request, now=None):
                     when=story.published_at if key == "scheduled" else None,
                     languages=[
                         names.get(code, code)
-                        for code in _languages_to_name(key, story, versions.get(story.pk, {}))
+                        for code in _languages_to_name(
+                            key, story, versions.get(story.pk, {}), pending
+                        )
                     ],
                 )
                 for story in stories[key]
             ],
-            links=[(label, f"{changelist}?{query}") for label, query in rule.links],
+            links=[
+                (label, query if query.startswith("/") else f"{changelist}?{query}")
+                for label, query in rule.links
+            ],
         )
         for key, rule in rules.items()
     ]

@@ -54,6 +54,8 @@ def upsert(data, may_publish=False):
         if not form.is_valid():
             raise IngestError(_form_errors(form, prefix=""))
         story = form.save(commit=False)
+        if "hot" in data:
+            story.estimate_hot(story.hot)
         for step in _steps(story, data, publish):
             publish_at = story.published_at if step in ("publish", "schedule") else None
             change.step(step, publish_at=publish_at)

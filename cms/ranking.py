@@ -15,8 +15,21 @@ saturating curve maps it onto 0–100 (K: CMS_HOT_SATURATION, 200), rounding hal
 
 No engagement scores 0, s = K scores 50, s = 3K scores 75, and 100 needs s ≥ 199K.
 
+That is the readers' score. A story given a score (`Story.hot_prior`: the story pipeline's
+estimate, or the score it was created with) starts from that estimate instead, and the
+engagement counted since it was given, n = views + W × shares after it (the counters
+against `hot_prior_views`/`hot_prior_shares`), shifts the weight to the readers' score
+(P: CMS_HOT_PRIOR_WEIGHT, 200, the engagement at which both weigh the same):
+
+    w   = n / (n + P)
+    hot = round((1 − w) × estimate + w × readers' score)
+
+So the estimate stands until readers come, 200 views since then make it half the
+estimate and half the readers' score, 1,800 a tenth and nine tenths. P = 0 ranks by the
+readers' score alone; a story without an estimate is ranked by it too.
+
 `recompute_hot` (run every few minutes by `manage.py rank_stories --every 300`, never on
-a request) stores the result of every live story in `Story.hot_computed`, and in
+a request) stores the blended score of every live story in `Story.hot_computed`, and in
 `Story.hot` (what readers see) unless an editor set `hot_override`. Pinned stories lead
 the HOT_DESC list whatever their scores.
 """
@@ -49,6 +62,7 @@ class Weights:
     share_weight: float = 5
     saturation: float = 200
     window_days: int = 7
+    prior_weight: float = 200
 
     @classmethod
     def from_settings(cls):
@@ -59,6 +73,7 @@ class Weights:
             share_weight=settings.CMS_HOT_SHARE_WEIGHT,
             saturation=settings.CMS_HOT_SATURATION,
             window_days=settings.CMS_HOT_WINDOW_DAYS,
+            prior_weight=settings.CMS_HOT_PRIOR_WEIGHT,
         )
         positive = {
             "CMS_HOT_HALF_LIFE_HOURS": weights.half_life_hours,
@@ -69,10 +84,13 @@ class Weights:
         for name, value in positive.items():
             if not value > 0:
                 raise ImproperlyConfigured(f"{name} must be more than 0; it is {value}.")
-        if not weights.share_weight >= 0:
-            raise ImproperlyConfigured(
-                f"CMS_HOT_SHARE_WEIGHT must be 0 or more; it is {weights.share_weight}."
-            )
+        at_least_zero = {
+            "CMS_HOT_SHARE_WEIGHT": weights.share_weight,
+            "CMS_HOT_PRIOR_WEIGHT": weights.prior_weight,
+        }
+        for name, value in at_least_zero.items():
+            if not value >= 0:
+                raise ImproperlyConfigured(f"{name} must be 0 or more; it is {value}.")
         return weights
 
 
@@ -117,7 +135,24 @@ def hot_score(
     )
     x += undated * 0.5 ** (story_age / weights.half_life_hours)
     s = x * 0.5 ** (story_age / weights.age_half_life_hours)
-    return min(100, math.floor(100 * s / (s + weights.saturation) + 0.5))
+    return _round(100 * s / (s + weights.saturation))
+
+
+def _round(value):
+    return min(100, math.floor(value + 0.5))
+
+
+def blended_score(*, estimate, readers, views_since=0, shares_since=0, weights=None):
+    """The hot score from the story's estimate (None: none) and the readers' score, 0–100.
+
+    `views_since` and `shares_since` are what readers did after the estimate was given.
+    """
+    weights = weights or Weights()
+    if estimate is None or weights.prior_weight == 0:
+        return readers
+    engagement = max(0, views_since) + weights.share_weight * max(0, shares_since)
+    share = engagement / (engagement + weights.prior_weight)
+    return _round((1 - share) * estimate + share * readers)
 
 
 def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None, story_ids=None):
@@ -133,7 +168,17 @@ def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None, story_ids=None
     stories = (
         Story.objects.published(now)
         .order_by("pk")
-        .only("published_at", "view_count", "share_count", "hot", "hot_computed", "hot_override")
+        .only(
+            "published_at",
+            "view_count",
+            "share_count",
+            "hot",
+            "hot_computed",
+            "hot_override",
+            "hot_prior",
+            "hot_prior_views",
+            "hot_prior_shares",
+        )
     )
     if story_ids is not None:
         stories = stories.filter(pk__in=story_ids)
@@ -156,13 +201,20 @@ def recompute_hot(now=None, batch_size=BATCH_SIZE, progress=None, story_ids=None
             recent.setdefault(story_id, []).append((day, views, shares))
         updated, shown = [], []
         for story in batch:
-            score = hot_score(
+            readers = hot_score(
                 now=now,
                 published_at=story.published_at,
                 view_count=story.view_count,
                 share_count=story.share_count,
                 activity=recent.get(story.pk, ()),
                 tracked=tracked.get(story.pk, (0, 0)),
+                weights=weights,
+            )
+            score = blended_score(
+                estimate=story.hot_prior,
+                readers=readers,
+                views_since=story.view_count - story.hot_prior_views,
+                shares_since=story.share_count - story.hot_prior_shares,
                 weights=weights,
             )
             if score != story.hot_computed:

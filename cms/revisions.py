@@ -41,6 +41,7 @@ INGESTED = "ingested"
 REVERTED = "reverted"
 UNRECORDED = "unrecorded"
 TRANSLATION_DELETED = "translation_deleted"
+TRANSLATION_APPROVED = "translation_approved"
 LIST_CHANGE = "list_change"
 
 # A revert leaves the workflow state alone: putting a story in front of readers or taking
@@ -211,6 +212,10 @@ _DESCRIBERS = {
     TRANSLATION_DELETED: lambda values: (
         _("Deleted the %(language)s version.") % {"language": language_name(values.get("language"))}
     ),
+    TRANSLATION_APPROVED: lambda values: (
+        _("Approved the %(language)s version proposed by %(user)s.")
+        % {"language": language_name(values.get("language")), "user": values.get("user") or "?"}
+    ),
 }
 
 
@@ -248,10 +253,12 @@ def since(story_pk, edit_version):
 # Reverting.
 
 
-def revert(story_pk, version, user=None, keep=()):
+def revert(story_pk, version, user=None, keep=(), keep_languages=()):
     """Restore the story's fields, languages and tags as `version` has them; return warnings.
 
-    Fields named in `keep` (those the reverting user may not change) stay as they are.
+    Fields named in `keep` (those the reverting user may not change) stay as they are, and
+    so do the language versions in `keep_languages` (those the user may not delete) when
+    `version` lacks them.
     """
     # Recorded as a new version by `user`. The workflow state stays (KEPT_ON_REVERT), and
     # the save counts like any other, so forms opened before it notice. The warnings say
@@ -271,7 +278,7 @@ def revert(story_pk, version, user=None, keep=()):
         change = publishing.Change(story)
         before = snapshot_of_story(story)
         _restore_story_fields(story, graph.story, warnings, KEPT_ON_REVERT | set(keep))
-        _restore_translations(story, graph.translations, user)
+        _restore_translations(story, graph.translations, user, keep_languages, warnings)
         _restore_tags(story, graph.tags, warnings)
         if any(
             change.field not in KEPT_ON_REVERT for change in diff(before, snapshot_of_story(story))
@@ -306,11 +313,21 @@ def _restore_story_fields(story, values, warnings, kept):
         setattr(story, field.attname, value)
 
 
-def _restore_translations(story, wanted, user):
+def _restore_translations(story, wanted, user, kept, warnings):
     current = {row.language_code: row for row in StoryTranslation.objects.filter(master=story)}
     for code, row in current.items():
-        if code not in wanted:
-            row.delete()
+        if code in wanted:
+            continue
+        if code in kept:
+            warnings.append(
+                _(
+                    "That version had no %(language)s version; the current one is kept, since "
+                    "you may not delete this story's language versions."
+                )
+                % {"language": language_name(code)}
+            )
+            continue
+        row.delete()
     for code, values in wanted.items():
         row = current.get(code) or StoryTranslation(master=story, language_code=code)
         changed = row.pk is None

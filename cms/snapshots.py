@@ -93,6 +93,14 @@ def snapshot_of_story(story):
     return _snapshot(_graph_of_story(story))
 
 
+def snapshot_with_translation(story, language, values):
+    """What the story would say with `values` (field name to value) as its `language` version."""
+    graph = _graph_of_story(story)
+    fields = {f.name: f.attname for f in translation_fields()}
+    row = {fields[name]: value for name, value in values.items() if name in fields}
+    return _snapshot(Graph(graph.story, {**graph.translations, language: row}, graph.tags))
+
+
 def _present(version):
     """The names of the fields the version's data holds (older versions may lack new ones)."""
     try:

@@ -80,7 +80,7 @@ def test_a_global_id_beyond_what_the_database_holds_is_bad_input_naming_id(gql, 
     assert result["data"] == {"node": None}
     message, code = only_error(result)
     assert code == "BAD_USER_INPUT"
-    assert message.startswith("`id` is not the id of a story")
+    assert message.endswith("is not a story id: pass the `id` of a story from this API.")
 
 
 def test_the_largest_key_that_fits_is_simply_not_found(gql):

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from cms.models import Story
 from tests.conftest import without_cost
-from tests.factories import make_tag
+from tests.factories import make_story, make_tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -100,6 +100,8 @@ def browser(chromium, monkeypatch):
         f"--window-size={WINDOW[0]},{WINDOW[1]}",
         "--hide-scrollbars",
         "--lang=en-US",
+        # No network beyond the test's own server: every page must work offline.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(argument)
     # The admin speaks the browser's language: English, whatever the machine's locale.
@@ -373,3 +375,65 @@ def test_an_editor_writes_translates_tags_previews_and_publishes_a_story(
     editor.follow(editor.find_all('#content a[href*="/history/diff/"]')[-1])
     assert CHINESE["title"] in editor.find("#content").text
     editor.screenshot("12-diff")
+
+
+def test_graphiql_runs_a_query_without_internet(browser, live_server):
+    make_story("offline", title_en="Read without internet")
+    editor = Editor(browser, live_server.url)
+    editor.open("/graphql")
+    editor.wait.until(
+        lambda driver: driver.find_elements(editor.by.CSS_SELECTOR, ".graphiql-query-editor")
+    )
+    browser.execute_script(
+        "document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror"
+        ".setValue(arguments[0])",
+        '{ story(slug: "offline", language: "en") { title language } }',
+    )
+    editor.find(".graphiql-execute-button").click()
+    editor.wait.until(lambda driver: "Read without internet" in editor.find(".result-window").text)
+    # Nothing failed to load or was refused by the page's Content-Security-Policy.
+    editor.page_is_sound()
+
+
+SEED = "china-may-have-accessed-mythos"
+# What an element needs in pixels beyond what it shows (0: everything fits).
+OVERFLOW = "return arguments[0].scrollWidth - arguments[0].clientWidth;"
+CLIPPED_BOXES = """
+return [...document.querySelectorAll('.cms-rows textarea, .field-summary textarea')]
+    .filter(box => box.value && box.scrollHeight > box.clientHeight + 1)
+    .map(box => box.name);
+"""
+
+
+@pytest.mark.parametrize("ui", ["en", "zh-hans"])
+def test_the_story_list_and_the_seed_story_fit_a_1280_pixel_screen(
+    browser, live_server, django_user_model, ui
+):
+    from cms.demo import loader
+
+    django_user_model.objects.create_superuser("editor", "editor@example.com", PASSWORD)
+    loader.load()
+    editor = Editor(browser, live_server.url)
+    editor.log_in("editor")
+    browser.add_cookie({"name": settings.LANGUAGE_COOKIE_NAME, "value": ui, "path": "/"})
+
+    editor.open("/admin/cms/story/")
+    assert editor.find("html").get_attribute("lang") == ui
+    results = editor.find("#changelist .results")
+    assert browser.execute_script(OVERFLOW, results) <= 0, "the story list scrolls sideways"
+    assert browser.execute_script(OVERFLOW, editor.find("html")) <= 0, "the page scrolls sideways"
+    assert editor.find("#result_list thead .column-title_column").size["width"] >= 250
+    for column in ("language_column", "tag_list"):
+        header = editor.find(f"#result_list thead .column-{column}")
+        assert header.location["x"] + header.size["width"] <= WINDOW[0], column
+    if ui == "en":
+        editor.screenshot("13-story-list")
+
+    seed = Story.objects.get(slug=SEED)
+    tab = "zh-hans" if ui == "zh-hans" else "en"
+    editor.open(f"/admin/cms/story/{seed.pk}/change/?language={tab}")
+    title = editor.find('[name="title"]')
+    assert browser.execute_script(OVERFLOW, title) <= 0, "the title is cut off"
+    assert editor.find('[name="analysis"]').size["width"] >= 800
+    assert browser.execute_script(CLIPPED_BOXES) == []
+    browser.save_screenshot(str(ARTIFACTS / f"seed-form-{ui}.png"))

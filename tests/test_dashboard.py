@@ -169,6 +169,37 @@ def test_the_chart_breaks_ties_by_shares_then_by_story(admin_client):
     assert [int(pk) for pk, *_rest in chart_rows(index(admin_client))] == [second, first, third]
 
 
+def test_the_chart_shows_the_demo_stories_views_and_shares(admin_client):
+    from cms.demo import loader
+
+    loader.load()
+    rows = {int(pk): (int(views), int(shares)) for pk, _v, _s, views, shares in
+            chart_rows(index(admin_client))}  # fmt: skip
+    assert len(rows) == 10
+    recent = Story.objects.published().filter(published_at__gt=timezone.now() - timedelta(hours=24))
+    # Stories of the last day have all their counts in the chart, the biggest listed.
+    biggest = max(recent, key=lambda story: story.view_count + story.share_count)
+    assert rows[biggest.pk] == (biggest.view_count, biggest.share_count)
+
+
+def test_the_demo_s_activity_rows_hold_its_live_stories_counts_once():
+    from django.db.models import Sum
+
+    from cms.demo import loader
+
+    loader.load()
+    for story in Story.objects.published():
+        totals = story.activity.aggregate(views=Sum("views"), shares=Sum("shares"))
+        assert (totals["views"] or 0, totals["shares"] or 0) == (
+            story.view_count,
+            story.share_count,
+        ), story.slug
+    assert not StoryActivity.objects.exclude(story__in=Story.objects.published()).exists()
+    rows = StoryActivity.objects.count()
+    loader.load()
+    assert StoryActivity.objects.count() == rows > 0
+
+
 def test_the_chart_says_when_nobody_read_anything(admin_client):
     make_story("s")
     html = section(index(admin_client), "chart")
@@ -252,6 +283,7 @@ def test_the_dashboard_costs_the_same_queries_for_few_or_many_stories(
     fill(30, offset=2)
     many = index_queries(admin_client)
     assert few == many
-    # Session, user, recent actions; the counts, four lists, the chart and the titles.
-    with django_assert_max_num_queries(10):
+    # Session, user, recent actions; the counts, five lists, the chart and the titles
+    # (and the waiting translations' languages, when the list of them is not empty).
+    with django_assert_max_num_queries(11):
         index(admin_client)

@@ -9,6 +9,7 @@ import pytest
 from cms.audience import Audience
 from cms.demo import loader
 from cms.models import ApiKey, Partner, Story
+from tests.factories import make_source, make_story
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,69 @@ def test_an_unknown_language_is_404(client, url):
 def test_a_bad_feed_token_is_401(client):
     response = client.get("/feeds/en/rss.xml", {"token": "ankf_nope_nope"})
     assert response.status_code == 401
+
+
+def entries(client, language, name):
+    _response, feed = parsed(client, language, name)
+    return feed["items"] if name == "feed.json" else feed.entries
+
+
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_every_entrys_link_is_the_page_in_the_language_it_is_served_in(
+    client, demo, language, name
+):
+    feed_entries = entries(client, language, name)
+    served = {}
+    for entry in feed_entries:
+        own = entry.get("title_detail", {}).get("language") or language
+        served[own] = served.get(own, 0) + 1
+        assert entry.link.startswith(f"https://news.example.com/{own}/stories/"), entry.link
+        assert [link["href"] for link in entry.links if "hreflang" not in link] == [entry.link]
+    seed = next(entry for entry in feed_entries if entry.link.endswith(f"/stories/{SEED}"))
+    assert seed.link == f"https://news.example.com/{language}/stories/{SEED}"
+    # The Chinese feed holds English-only stories too, served (and linked) in English.
+    assert set(served) == ({"en"} if language == "en" else {"en", "zh-hans"})
+
+
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
+def test_entries_served_in_the_fallback_language_carry_their_xml_lang(client, name):
+    make_story("english-only", languages=("en",), title_en="Only in English")
+    make_story("bilingual", title_zh_hans="双语报道")
+    by_title = {entry.title: entry for entry in entries(client, "zh-hans", name)}
+    assert by_title["Only in English"].title_detail.language == "en"
+    assert by_title["双语报道"].title_detail.language == "zh-hans"
+    english = {entry.title: entry for entry in entries(client, "en", name)}
+    assert english["Only in English"].title_detail.language == "en"
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_storys_guid_stays_the_same_when_it_is_updated_or_translated(client, language, name):
+    story = make_story("evolving", languages=("en",), title_en="First title")
+    (before,) = [entry["id"] for entry in entries(client, language, name)]
+    story.set_current_language("en")
+    story.title = "Second title"
+    story.save()
+    story.set_current_language("zh-hans")
+    story.title = "第二个标题"
+    story.summary = "摘要"
+    story.save()
+    (after,) = entries(client, language, name)
+    assert after["title"] == ("Second title" if language == "en" else "第二个标题")
+    assert after["id"] == before
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_rss_names_the_cited_source(client, language):
+    source = make_source("semafor", en="Semafor", zh_hans="Semafor 中文")
+    make_story("cited", source=source, source_url="https://www.semafor.com/article/x")
+    make_story("homepage-only", source=source)
+    make_story("uncited")
+    by_link = {
+        entry.link.rsplit("/", 1)[1]: entry for entry in entries(client, language, "rss.xml")
+    }
+    name = "Semafor" if language == "en" else "Semafor 中文"
+    assert by_link["cited"].source == {"href": "https://www.semafor.com/article/x", "title": name}
+    assert by_link["homepage-only"].source == {"href": "https://www.semafor.com", "title": name}
+    assert "source" not in by_link["uncited"]

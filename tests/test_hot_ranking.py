@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cms import ranking
+from cms.demo import loader
 from cms.models import Story, StoryActivity
-from cms.ranking import Weights, hot_score, recompute_hot
+from cms.ranking import Weights, blended_score, hot_score, recompute_hot
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
@@ -130,8 +131,9 @@ def test_an_override_outside_0_to_100_is_refused():
 
 
 def test_recompute_stores_scores_and_shows_them_unless_overridden():
-    read = make_story("read", hot=5, hours_ago=0)
-    overridden = make_story("overridden", hot=5, hot_override=90, hours_ago=0)
+    # Created without a score: no estimate, the readers' score alone ranks them.
+    read = make_story("read", hours_ago=0)
+    overridden = make_story("overridden", hot_override=90, hours_ago=0)
     now = timezone.now()
     StoryActivity.objects.create(story=read, day=timezone.localdate(now), views=200)
     StoryActivity.objects.create(story=overridden, day=timezone.localdate(now), views=200)
@@ -152,17 +154,16 @@ def test_recompute_stores_scores_and_shows_them_unless_overridden():
 
 def test_recompute_ranks_only_live_stories():
     draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None, hot=30)
-    scheduled = make_story("scheduled", hours_ago=-5, hot=30, view_count=500)
+    scheduled = make_story("scheduled", hours_ago=-5, hot=30)
     live = make_story("live", hot=30)
+    # Read since their estimates were given (a scheduled story cannot be, but try).
+    Story.objects.update(view_count=500)
     assert recompute_hot() == {"ranked": 1, "changed": 1}
-    for story, computed in ((draft, None), (scheduled, None), (live, 0)):
+    for story in (draft, scheduled, live):
         story.refresh_from_db()
-        assert story.hot_computed == computed, story.slug
-    assert [Story.objects.get(slug=slug).hot for slug in ("draft", "scheduled", "live")] == [
-        30,
-        30,
-        0,
-    ]
+    assert (draft.hot_computed, scheduled.hot_computed) == (None, None)
+    assert live.hot_computed not in (None, 30)
+    assert [story.hot for story in (draft, scheduled, live)] == [30, 30, live.hot_computed]
 
 
 def test_recompute_works_in_batches():
@@ -265,6 +266,127 @@ def test_the_task_recomputes_like_the_command():
     assert ranking.rank_stories.call() == {"ranked": 1, "changed": 1}
 
 
+def test_an_estimate_stands_until_readers_come_then_their_score_takes_over():
+    def blend(views=0, shares=0, **options):
+        return blended_score(
+            estimate=80, readers=30, views_since=views, shares_since=shares, **options
+        )
+
+    assert blend() == 80
+    assert blend(views=200) == 55  # As much engagement as CMS_HOT_PRIOR_WEIGHT: half each.
+    assert blend(views=100, shares=20) == 55  # A share weighs five views here too.
+    assert blend(views=1800) == 35  # Nine tenths the readers' score.
+    assert blend(views=600, weights=Weights(prior_weight=600)) == 55
+    assert blend(views=0, weights=Weights(prior_weight=0)) == 30  # Estimates ignored.
+    assert blended_score(estimate=None, readers=30, views_since=0) == 30
+
+
+def test_a_negative_prior_weight_is_a_clear_error(settings):
+    settings.CMS_HOT_PRIOR_WEIGHT = -1
+    with pytest.raises(ImproperlyConfigured) as raised:
+        Weights.from_settings()
+    assert str(raised.value) == "CMS_HOT_PRIOR_WEIGHT must be 0 or more; it is -1."
+
+
+SEED = "china-may-have-accessed-mythos"
+SEED_HOT = f'query {{ story(slug: "{SEED}") {{ scores {{ hot }} viewCount }} }}'
+VIEW_SEED = f'mutation {{ recordView(slug: "{SEED}") {{ viewCount }} }}'
+SHARE_SEED = f'mutation {{ recordShare(slug: "{SEED}", network: "x") {{ shareCount }} }}'
+
+
+def test_the_seed_story_shows_its_estimate_after_a_ranking_with_no_new_engagement(
+    gql, admin_client
+):
+    loader.load()
+    call_command("rank_stories", stdout=StringIO())
+    seed = Story.objects.get(slug=SEED)
+    # The demo's 61 views and 12 shares were known when the publication estimated 80.
+    assert (seed.hot, seed.hot_computed, seed.hot_prior, seed.view_count) == (80, 80, 80, 61)
+    assert gql(SEED_HOT)["data"]["story"] == {"scores": {"hot": 80}, "viewCount": 61}
+    page = admin_client.get(f"/admin/cms/story/{seed.pk}/change/").content.decode()
+    assert '<div class="readonly">80</div>' in page
+    listed = admin_client.get("/admin/cms/story/", {"q": "Mythos"}).content.decode()
+    assert '<td class="field-hot_column">80</td>' in listed
+    preview = admin_client.get(f"/admin/cms/story/{seed.pk}/preview/?language=en")
+    assert '<span class="reader-score-value">80</span>' in preview.content.decode()
+
+
+def test_readers_engagement_after_the_estimate_moves_the_score(gql):
+    loader.load()
+    for _ in range(10):
+        assert "errors" not in gql(VIEW_SEED)
+    assert "errors" not in gql(SHARE_SEED)
+    recompute_hot()
+    seed = Story.objects.get(slug=SEED)
+    # 15 engagement since the estimate: w = 15 / 215 of the readers' lower score.
+    readers = hot_score(
+        now=timezone.now(),
+        published_at=seed.published_at,
+        view_count=seed.view_count,
+        share_count=seed.share_count,
+        activity=seed.activity.values_list("day", "views", "shares"),
+    )
+    assert readers < 80
+    assert seed.hot == round(80 - 15 / 215 * (80 - readers)) < 80
+    assert gql(SEED_HOT)["data"]["story"]["scores"]["hot"] == seed.hot
+
+
+def test_an_editor_s_override_wins_over_the_blend_and_pins_still_lead(gql):
+    overridden = make_story("overridden", hot=80, hot_override=12, hours_ago=2)
+    pinned = make_story("pinned", hot=5, pinned=True, hours_ago=3)
+    make_story("estimated", hot=60, hours_ago=1)
+    recompute_hot()
+    overridden.refresh_from_db()
+    pinned.refresh_from_db()
+    assert (overridden.hot, overridden.hot_computed) == (12, 80)
+    assert (pinned.hot, pinned.hot_computed) == (5, 5)
+    result = gql(HOT_LIST, {"first": 10})
+    assert [(edge["node"]["slug"], edge["node"]["scores"]["hot"]) for edge in
+            result["data"]["stories"]["edges"]] == [
+        ("pinned", 5),
+        ("estimated", 60),
+        ("overridden", 12),
+    ]  # fmt: skip
+    Story.objects.filter(pk=overridden.pk).update(hot_override=None)
+    overridden.refresh_from_db()
+    overridden.save()
+    assert Story.objects.get(pk=overridden.pk).hot == 80
+
+
+def test_a_new_estimate_restarts_the_blend_and_the_same_one_changes_nothing():
+    story = make_story("s", hot=40)
+    assert (story.hot_prior, story.hot_prior_views, story.hot_prior_shares) == (40, 0, 0)
+    Story.objects.filter(pk=story.pk).update(view_count=300, share_count=4)
+    recompute_hot()
+    story.refresh_from_db()
+    moved = story.hot
+    assert moved != 40
+    story.estimate_hot(40)
+    story.save()
+    story.refresh_from_db()
+    assert (story.hot, story.hot_prior_views) == (moved, 0)
+    story.estimate_hot(70)
+    story.save()
+    story.refresh_from_db()
+    assert (story.hot, story.hot_prior, story.hot_prior_views, story.hot_prior_shares) == (
+        70,
+        70,
+        300,
+        4,
+    )
+    recompute_hot()
+    story.refresh_from_db()
+    assert story.hot == 70  # Nobody read it since the new estimate.
+
+
+def test_a_story_created_without_a_score_has_no_estimate():
+    story = make_story("s", view_count=1000, hours_ago=0)
+    assert story.hot_prior is None
+    recompute_hot()
+    story.refresh_from_db()
+    assert story.hot == story.hot_computed > 80
+
+
 HOT_LIST = (
     "query($after: String, $first: Int) { stories(orderBy: HOT_DESC, first: $first, "
     "after: $after) { edges { cursor node { slug pinned scores { hot } } } "
@@ -354,7 +476,7 @@ def get_hot_list(client):
 
 
 def test_a_cached_hot_list_changes_after_a_recompute(client):
-    first = make_story("first", hot=90, hours_ago=0)
+    make_story("first", hot=90, hours_ago=0)
     make_story("second", hot=10, hours_ago=0)
     before = get_hot_list(client)
     assert before == [("first", 90), ("second", 10)]
@@ -362,13 +484,14 @@ def test_a_cached_hot_list_changes_after_a_recompute(client):
         assert get_hot_list(client) == before
     assert len(queries) == 0  # The answer is cached.
     second = Story.objects.get(slug="second")
-    StoryActivity.objects.create(story=second, day=timezone.localdate(), views=600)
-    Story.objects.filter(pk=first.pk).update(hot_override=None)
+    # Readers flock to the second story (as recordView counts them); nobody reads the first.
+    StoryActivity.objects.create(story=second, day=timezone.localdate(), views=6000)
+    Story.objects.filter(pk=second.pk).update(view_count=6000)
     recompute_hot()
     after = get_hot_list(client)
     assert [slug for slug, _hot in after] == ["second", "first"]
-    assert after[0][1] == Story.objects.get(slug="second").hot > 70
-    assert after[1] == ("first", 0)
+    assert after[0][1] == Story.objects.get(slug="second").hot > 90
+    assert after[1] == ("first", 90)
 
 
 def test_a_recompute_that_changes_nothing_keeps_cached_answers(client):

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -279,3 +280,28 @@ def test_the_pipeline_says_which_language_is_original_and_which_version_a_machin
     assert refused["data"]["upsertStory"]["errors"] == [
         {"field": "originalLanguage", "message": "Unsupported language “fr”."}
     ]
+
+
+def test_the_pipeline_s_hot_score_is_the_ranking_s_estimate_and_a_new_one_restarts_it(
+    client, pipeline
+):
+    from cms.ranking import recompute_hot
+
+    assert upsert(client, pipeline["ingest"], story_input(hot=60))["data"]["upsertStory"]["created"]
+    story = Story.objects.get(external_id="pipeline-42")
+    assert (story.hot, story.hot_prior, story.hot_prior_views) == (60, 60, 0)
+    Story.objects.filter(pk=story.pk).update(status="published", published_at=timezone.now())
+    recompute_hot()
+    assert Story.objects.get(pk=story.pk).hot == 60  # Nobody read it yet.
+    Story.objects.filter(pk=story.pk).update(view_count=400)
+    recompute_hot()
+    read = Story.objects.get(pk=story.pk).hot
+    assert read != 60  # Readers moved it.
+    # The same estimate again changes nothing; another one is where the ranking starts anew.
+    upsert(client, pipeline["publish"], story_input(hot=60))
+    assert Story.objects.get(pk=story.pk).hot == read
+    upsert(client, pipeline["publish"], story_input(hot=90))
+    story = Story.objects.get(pk=story.pk)
+    assert (story.hot, story.hot_prior, story.hot_prior_views) == (90, 90, 400)
+    recompute_hot()
+    assert Story.objects.get(pk=story.pk).hot == 90

@@ -74,8 +74,10 @@ def test_a_writer_may_not_delete_stories(login):
 
 
 def test_a_translator_edits_only_their_language_and_nothing_shared(login):
+    # On a story in review; a live story's translations wait for approval
+    # (tests/test_translation_approval.py).
     translator = login(make_user("translator", "Translator", languages=["zh-hans"]))
-    story = make_story("live", quality=40)
+    story = make_story("live", status=Story.Status.REVIEW, quality=40)
     data = open_form(translator, change_url(story, "zh-hans"))
     assert {"slug", "quality", "published_at_0", "source"}.isdisjoint(data)
     assert not any(key.startswith("tag_links") for key in data)
@@ -85,7 +87,7 @@ def test_a_translator_edits_only_their_language_and_nothing_shared(login):
     story = Story.objects.get(pk=story.pk)
     assert translation(story, "zh-hans").title == "新标题"
     assert translation(story, "zh-hans").edited_by.username == "translator"
-    assert (story.slug, story.quality, story.state) == ("live", 40, State.PUBLISHED)
+    assert (story.slug, story.quality, story.state) == ("live", 40, State.REVIEW)
 
     english = translator.get(change_url(story, "en")).content.decode()
     assert 'name="title"' not in english
@@ -95,7 +97,7 @@ def test_a_translator_edits_only_their_language_and_nothing_shared(login):
 
 def test_a_translator_may_add_their_language_but_not_write_stories(login):
     translator = login(make_user("translator", "Translator", languages=["zh-hans"]))
-    story = make_story("english-only", languages=("en",))
+    story = make_story("english-only", languages=("en",), status=Story.Status.DRAFT)
     data = open_form(translator, change_url(story, "zh-hans"))
     data.update({"title": "只有英文", "summary": "摘要"})
     assert translator.post(change_url(story, "zh-hans"), data).status_code == 302

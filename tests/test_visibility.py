@@ -33,8 +33,10 @@ def hidden_and_visible():
     return live, [draft, dated_draft, future, review, archived]
 
 
-def global_id(story):
-    return base64.b64encode(f"Story:{story.pk}".encode()).decode()
+def global_id(story, language=None):
+    """The story's global id in `language`; without one, the old form the API still takes."""
+    node_id = f"{story.pk}:{language}" if language else str(story.pk)
+    return base64.b64encode(f"Story:{node_id}".encode()).decode()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -85,7 +87,7 @@ def test_node_lookup_returns_null_for_unpublished_stories(gql, hidden_and_visibl
         result = gql(query, {"id": global_id(story)}, accept_language=language)
         assert result == {"data": {"node": None}}
     result = gql(query, {"id": global_id(live)}, accept_language=language)
-    assert result == {"data": {"node": {"id": global_id(live), "slug": "live"}}}
+    assert result == {"data": {"node": {"id": global_id(live, language), "slug": "live"}}}
 
 
 def test_a_story_whose_publish_time_passes_appears_without_a_save(gql):

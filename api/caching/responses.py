@@ -8,13 +8,13 @@ version it recorded is still current, so an edit through one process is seen by 
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from api.caching import keys
+from api.caching import edge, keys, purge
 from cms.models import Story
 
 GLOBAL = "v:global"
@@ -39,6 +39,8 @@ class Entry:
     shared_max_age: int = 0
     # The languages the answer is in, as its Content-Language header says.
     content_language: str = ""
+    # What the edge needs to know of the entry (`api.caching.edge.lifetime_note`).
+    extra: dict = field(default_factory=dict)
 
 
 def etag_for(body):
@@ -108,16 +110,20 @@ def bump(*dependencies):
     """Mark `dependencies` changed for every process: now, and again once the change commits.
 
     The second bump matters: a reader that cached what it read before our commit, but
-    after the first bump, would otherwise keep serving it.
+    after the first bump, would otherwise keep serving it. The edge is purged too, by
+    the worker, once the change is committed and replicated (api/caching/purge.py).
     """
 
-    def apply():
-        generation()
-        value = cache.incr(GLOBAL)
-        cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
+    advance(dependencies)
+    transaction.on_commit(lambda: advance(dependencies))
+    purge.record(dependencies)
 
-    apply()
-    transaction.on_commit(apply)
+
+def advance(dependencies):
+    """Give `dependencies` a new version now, invalidating every answer that recorded them."""
+    generation()
+    value = cache.incr(GLOBAL)
+    cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
 
 
 def make_entry(encoded, status, media_type, uses_counters, content_language=""):
@@ -144,6 +150,7 @@ def make_entry(encoded, status, media_type, uses_counters, content_language=""):
         max_age=max_age,
         shared_max_age=shared_max_age,
         content_language=content_language,
+        extra=edge.lifetime_note(lifetime),
     )
 
 

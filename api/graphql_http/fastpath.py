@@ -14,6 +14,7 @@ from api.caching import responses as cache
 from api.graphql_http import persisted
 from api.graphql_http.request import Incoming, RequestError
 from api.graphql_http.responses import from_entry
+from api.ops import metrics
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 
@@ -86,6 +87,7 @@ class FastPath:
             return self.application(environ, start_response)
         entry, request, language = found
         response = from_entry(request, entry)
+        metrics.fast_path_hit(environ, response.status_code)
         headers = [(name, value) for name, value in response.items()]
         headers += security_headers(environ)
         if "Content-Language" not in response:

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 
+from api.caching import edge
+
 # The response cache's name in `Cache-Status` headers.
 CACHE_NAME = "ainews-origin"
 # Preview-Token too: a shared cache must not answer a preview with the public answer.
@@ -82,4 +84,4 @@ def from_entry(request, entry, private=False, stored=None):
         f"public, max-age={max_age}, s-maxage={shared}, "
         f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}"
     )
-    return response
+    return edge.apply(request, response, entry, private)

@@ -13,8 +13,8 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from strawberry.http.ides import get_graphql_ide_html
 
+from api.graphql_http import graphiql
 from api.graphql_http.ratelimit import client_address
 
 ADMIN_POLICY = (
@@ -22,20 +22,19 @@ ADMIN_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
-GRAPHIQL_ASSETS = "https://unpkg.com"
 
 
 @memoize
 def _graphiql():
-    """GraphiQL's page and a policy allowing exactly its inline script and its assets."""
-    html = get_graphql_ide_html("graphiql")
+    """GraphiQL's page and a policy allowing exactly its inline script and its own assets."""
+    html = graphiql.page()
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
         for script in re.findall(r"<script>(.*?)</script>", html, re.S)
     )
     policy = (
-        f"default-src 'self'; script-src {GRAPHIQL_ASSETS} {hashes}; "
-        f"style-src {GRAPHIQL_ASSETS} 'unsafe-inline'; font-src {GRAPHIQL_ASSETS} data:; "
+        f"default-src 'self'; script-src 'self' {hashes}; "
+        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
         "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
         "form-action 'self'; frame-ancestors 'none'"
     )

@@ -15,7 +15,7 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import auth
+from api import auth, db_router
 from api.caching import responses as cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http.errors import format_error, is_unavailable
@@ -28,6 +28,7 @@ from api.graphql_http.request import (
     media_type,
 )
 from api.graphql_http.security import graphiql_response
+from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context
 from cms import preview as previews
@@ -111,6 +112,7 @@ class GraphQLView(View):
         fresh = "no-cache" in request.headers.get("Cache-Control", "")
         if key is not None and not fresh:
             entry = cache.lookup(key)
+            metrics.response_cache_lookup(hit=entry is not None)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
                 return with_headers(response, allowance)
@@ -144,14 +146,20 @@ class GraphQLView(View):
             key = None
         started = cache.generation() if key else None
         operation = incoming.operation
+        # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
+        public = context.key is None and context.preview is None and analysis is not None
+        public = public and analysis.is_query
         try:
-            result = schema.execute_sync(
-                document,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=ANY_OPERATION if request.method == "POST" else QUERY_ONLY,
-            )
+            with db_router.public_reads(public):
+                result = schema.execute_sync(
+                    document,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    operation_name=operation.operation_name,
+                    allowed_operation_types=ANY_OPERATION
+                    if request.method == "POST"
+                    else QUERY_ONLY,
+                )
         except CannotGetOperationTypeError:
             raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
         except InvalidOperationTypeError:

@@ -3,6 +3,8 @@
 import strawberry
 from strawberry.extensions import ParserCache, ValidationCache
 
+from api.ops import tracing
+
 from .mutation import Mutation
 from .query import Query
 from .types import Story
@@ -19,5 +21,9 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[Story],
-    extensions=[lambda: ParserCache(maxsize=1024), lambda: ValidationCache(maxsize=1024)],
+    extensions=[
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        *tracing.extensions(),
+    ],
 )

@@ -60,5 +60,5 @@ class ShareLink:
 
 @strawberry.enum(description="Who wrote a language version.")
 class TranslationOrigin(Enum):
-    HUMAN = "human"
-    MACHINE = "machine"
+    HUMAN = strawberry.enum_value("human", description="A person wrote or checked it.")
+    MACHINE = strawberry.enum_value("machine", description="A machine translated it.")

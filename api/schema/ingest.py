@@ -18,33 +18,41 @@ class Forbidden(ApiError):
 
 @strawberry.input(description="One row of a Key Data table.")
 class KeyDataInput:
-    entity: str
-    detail: str = ""
-    metric: str = ""
+    entity: str = strawberry.field(description="Who or what the row is about.")
+    detail: str = strawberry.field(default="", description="The key information.")
+    metric: str = strawberry.field(default="", description="The figure or measure, if any.")
 
 
 @strawberry.input(description="One industry insight.")
 class InsightInput:
-    title: str
-    body: str = ""
+    title: str = strawberry.field(description="The insight in a few words.")
+    body: str = strawberry.field(default="", description="The insight explained.")
 
 
 @strawberry.input(description="One question and its answer.")
 class FaqInput:
-    question: str
-    answer: str = ""
+    question: str = strawberry.field(description="The question.")
+    answer: str = strawberry.field(default="", description="The answer.")
 
 
 @strawberry.input(description="A story's version in one language.")
 class StoryTranslationInput:
     language: str = strawberry.field(description="Language code, e.g. `en` or `zh-hans`.")
-    title: str
-    summary: str = ""
-    tldr: list[str] = strawberry.field(default_factory=list)
-    key_data: list[KeyDataInput] = strawberry.field(default_factory=list)
-    analysis: str = strawberry.field(default="", description="Markdown.")
-    insights: list[InsightInput] = strawberry.field(default_factory=list)
-    faq: list[FaqInput] = strawberry.field(default_factory=list)
+    title: str = strawberry.field(description="Headline.")
+    summary: str = strawberry.field(default="", description="One-paragraph summary.")
+    tldr: list[str] = strawberry.field(
+        default_factory=list, description="TL;DR bullets, in reading order."
+    )
+    key_data: list[KeyDataInput] = strawberry.field(
+        default_factory=list, description="The Key Data table's rows, in order."
+    )
+    analysis: str = strawberry.field(default="", description="The deep analysis, in Markdown.")
+    insights: list[InsightInput] = strawberry.field(
+        default_factory=list, description="Industry insights, in their numbered order."
+    )
+    faq: list[FaqInput] = strawberry.field(
+        default_factory=list, description="Frequently asked questions, in reading order."
+    )
     machine_translated: bool = strawberry.field(
         default=False, description="Whether a machine translated this version."
     )
@@ -53,18 +61,26 @@ class StoryTranslationInput:
 @strawberry.input(description="A story from the pipeline; fields left out keep their value.")
 class StoryInput:
     external_id: str = strawberry.field(description="The pipeline's id: the same id updates.")
-    translations: list[StoryTranslationInput]
+    translations: list[StoryTranslationInput] = strawberry.field(
+        description="The versions to write, one per language; languages left out are kept."
+    )
     slug: str | None = strawberry.field(default=None, description="Generated when left out.")
     publish: bool | None = strawberry.field(
         default=None, description="Publish (needs the publish scope) or keep as a draft."
     )
-    published_at: datetime | None = None
-    hot: int | None = None
-    quality: int | None = None
-    impact: int | None = None
-    ai_generated: bool | None = None
+    published_at: datetime | None = strawberry.field(
+        default=None, description="The publish time, with a time zone; a future one schedules."
+    )
+    hot: int | None = strawberry.field(default=None, description="The pipeline's hot score, 0–100.")
+    quality: int | None = strawberry.field(default=None, description="Quality score, 0–100.")
+    impact: int | None = strawberry.field(default=None, description="Impact score, 0–100.")
+    ai_generated: bool | None = strawberry.field(
+        default=None, description="Whether AI wrote the story (readers then see a disclaimer)."
+    )
     source: str | None = strawberry.field(default=None, description="A source slug.")
-    source_url: str | None = None
+    source_url: str | None = strawberry.field(
+        default=None, description="The cited article's address; empty for none."
+    )
     tags: list[str] | None = strawberry.field(default=None, description="Tag slugs, in order.")
     original_language: str | None = strawberry.field(
         default=None,
@@ -97,15 +113,15 @@ class StoryInput:
 @strawberry.type(description="A problem with one field of the input.")
 class FieldError:
     field: str = strawberry.field(description="Where, e.g. `translations.zh-hans.title`.")
-    message: str
+    message: str = strawberry.field(description="What is wrong, in the request's language.")
 
 
 @strawberry.type(description="The story as written by the pipeline (it may be a draft).")
 class IngestedStory:
-    external_id: str
-    slug: str
+    external_id: str = strawberry.field(description="The pipeline's id of the story.")
+    slug: str = strawberry.field(description="The story's slug, shared by all languages.")
     status: str = strawberry.field(description="`draft`, `review`, `published` or `archived`.")
-    languages: list[str]
+    languages: list[str] = strawberry.field(description="Every language the story now has.")
 
 
 @strawberry.type(description="What `upsertStory` did.")

@@ -1,5 +1,7 @@
 """Counting what readers do: views and shares, atomically."""
 
+from typing import Annotated
+
 import strawberry
 from django.utils.translation import gettext as _
 
@@ -29,7 +31,9 @@ def increment(slug, counter):
         raise NotFound(_("No published story has the slug “%(slug)s”.") % {"slug": slug}) from None
 
 
-@strawberry.type
+@strawberry.type(
+    description="What callers change: readers' views and shares, the pipeline's stories."
+)
 class Mutation:
     upsert_story: UpsertStoryPayload = strawberry.mutation(
         resolver=upsert_story,
@@ -37,11 +41,24 @@ class Mutation:
     )
 
     @strawberry.mutation(description="Count one view of a published story.")
-    def record_view(self, slug: str) -> RecordViewPayload:
+    def record_view(
+        self, slug: Annotated[str, strawberry.argument(description="The story's slug.")]
+    ) -> RecordViewPayload:
         return RecordViewPayload(slug=slug, view_count=increment(slug, counters.VIEWS))
 
     @strawberry.mutation(description="Count one share of a published story on a network.")
-    def record_share(self, slug: str, network: str) -> RecordSharePayload:
+    def record_share(
+        self,
+        slug: Annotated[str, strawberry.argument(description="The story's slug.")],
+        network: Annotated[
+            str,
+            strawberry.argument(
+                description="Network code, as `shareLinks` gives it: "
+                + ", ".join(sharing.NETWORKS)
+                + "."
+            ),
+        ],
+    ) -> RecordSharePayload:
         code = network.strip().lower()
         if code not in sharing.NETWORKS:
             raise BadUserInput(

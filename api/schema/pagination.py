@@ -21,13 +21,15 @@ MAX_CURSOR_LENGTH = 500
 
 @strawberry.enum(description="How a story list is ordered; ties go to the newer story.")
 class StoryOrder(Enum):
-    PUBLISHED_DESC = "published"
-    UPDATED_DESC = "updated"
+    PUBLISHED_DESC = strawberry.enum_value("published", description="Newest publish time first.")
+    UPDATED_DESC = strawberry.enum_value(
+        "updated", description="Most recently updated first (the publish time if never updated)."
+    )
     HOT_DESC = strawberry.enum_value(
         "hot", description="Pinned stories first, then by hot score (views and shares, fading)."
     )
-    QUALITY_DESC = "quality"
-    IMPACT_DESC = "impact"
+    QUALITY_DESC = strawberry.enum_value("quality", description="Highest quality score first.")
+    IMPACT_DESC = strawberry.enum_value("impact", description="Highest impact score first.")
 
 
 # Every ordering is descending on these fields; the primary key makes it total.

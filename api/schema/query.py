@@ -112,7 +112,7 @@ class StoryConnection:
         return self._matching.count()
 
 
-@strawberry.type
+@strawberry.type(description="What readers and partners read: stories, tags and their key.")
 class Query:
     @strawberry.field(
         description="One published story by slug, or null when readers cannot see it. "
@@ -121,7 +121,9 @@ class Query:
     def story(
         self,
         info: Info,
-        slug: str,
+        slug: Annotated[
+            str, strawberry.argument(description="The story's slug, shared by all languages.")
+        ],
         language: Annotated[
             str | None, strawberry.argument(description=LANGUAGE_DESCRIPTION)
         ] = None,
@@ -213,7 +215,9 @@ class Query:
         audience = info.context.audience_for(language)
         return [Tag(_entry=entry) for entry in serving.listed_tags(audience, info.context.observe)]
 
-    node: relay.Node | None = relay.node(description="Any object by its global `id`.")
+    node: relay.Node | None = relay.node(
+        description="Any object by its global `id`; a story in the language its id names."
+    )
 
     @strawberry.field(description="The partner calling with an API key; null without one.")
     def viewer(self, info: Info) -> Viewer | None:

@@ -7,7 +7,7 @@ from django.conf import settings
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.schema import inputs, seo
+from api.schema import ids, seo
 from cms import serving, structured_data, translation_state
 
 from .content import (
@@ -84,19 +84,23 @@ class Tag:
         return self._entry.story_count
 
 
-@strawberry.type(description="A news story, served in one language.")
+@strawberry.type(
+    description="A news story, served in one language. Its `id` names that language, so "
+    "client caches keep each language apart; `slug` links the languages of one story."
+)
 class Story(relay.Node):
     _served: strawberry.Private[serving.ServedStory]
 
     @classmethod
     def resolve_id(cls, root, *, info):
-        return str(root._served.pk)
+        return ids.story_node_id(root._served.pk, root._served.batch.chain)
 
     @classmethod
     def resolve_nodes(cls, *, info, node_ids, required=False):
-        ids = [inputs.story_pk(node_id) for node_id in node_ids]
-        by_id = {str(story._served.pk): story for story in find_stories(info, None, pk__in=ids)}
-        return [by_id.get(str(node_id)) for node_id in node_ids]
+        def find(language, pks):
+            return {story._served.pk: story for story in find_stories(info, language, pk__in=pks)}
+
+        return ids.resolve_story_nodes(info, node_ids, find)
 
     @property
     def _translation(self):

@@ -1,3 +1,3 @@
-from . import partners, people, story, taxonomy, webhooks
+from . import approvals, edge, partners, people, site, story, taxonomy, webhooks
 
-__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
+__all__ = ["approvals", "edge", "partners", "people", "site", "story", "taxonomy", "webhooks"]

@@ -14,13 +14,16 @@ from .workflow import WorkflowFormMixin
 
 TLDR_COLUMNS = [Column("text", _("Bullet"), multiline=True)]
 KEY_DATA_COLUMNS = [
-    Column("entity", _("Entity")),
+    Column("entity", _("Entity"), multiline=True, width="25%"),
     Column("detail", _("Detail"), multiline=True),
-    Column("metric", _("Metric")),
+    Column("metric", _("Metric"), multiline=True, width="25%"),
 ]
-INSIGHT_COLUMNS = [Column("title", _("Title")), Column("body", _("Body"), multiline=True)]
+INSIGHT_COLUMNS = [
+    Column("title", _("Title"), multiline=True, width="30%"),
+    Column("body", _("Body"), multiline=True),
+]
 FAQ_COLUMNS = [
-    Column("question", _("Question"), multiline=True),
+    Column("question", _("Question"), multiline=True, width="35%"),
     Column("answer", _("Answer"), multiline=True),
 ]
 

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from cms import audience, languages, serving
 from cms import preview as previews
 
+from .approvals import pending_preview
+
 # What the example in the page asks for; a frontend asks for what its page shows.
 EXAMPLE_QUERY = (
     "query Preview($slug: String!, $language: String) { "
@@ -97,6 +99,7 @@ class PreviewMixin:
             **self._reader_view(story, requested),
             **self._token(request, story, requested),
         }
+        context.update(pending_preview(request, story, requested))
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "cms/preview.html", context)
 

@@ -161,6 +161,14 @@ class RevisionMixin:
             f"{opts.app_label}.change_{opts.model_name}"
         )
 
+    def languages_kept_on_revert(self, request, obj):
+        """The story's language versions `request`'s user may not delete: a revert keeps them."""
+        return {
+            row.language_code
+            for row in obj.translations.all()
+            if not self.has_delete_permission(request, row)
+        }
+
     def _context(self, request, obj, title, **extra):
         request.current_app = self.admin_site.name
         return {
@@ -278,11 +286,15 @@ class RevisionMixin:
         version = self._version(obj, version_id)
         if not self.may_revert(request, obj):
             raise PermissionDenied
-        # What the user may not edit, a revert by them does not change either.
+        # What the user may not edit, a revert by them does not change either; nor does it
+        # delete a language version they may not delete.
         kept = set(self.get_readonly_fields(request, obj))
+        kept_languages = self.languages_kept_on_revert(request, obj)
         if request.method == "POST":
             try:
-                warnings = revisions.revert(obj.pk, version, request.user, keep=kept)
+                warnings = revisions.revert(
+                    obj.pk, version, request.user, keep=kept, keep_languages=kept_languages
+                )
             except RevertError as error:
                 messages.error(request, str(error))
                 return HttpResponseRedirect(self._url("history", quote(obj.pk)))
@@ -295,12 +307,17 @@ class RevisionMixin:
                 messages.warning(request, warning)
             return HttpResponseRedirect(self._url("change", quote(obj.pk)))
         try:
+            target = snapshots.snapshot_of_version(version)
+            dropped = [
+                code
+                for code in obj.translations.values_list("language_code", flat=True)
+                if code not in target["languages"]
+            ]
             changes = [
                 change
-                for change in snapshots.diff(
-                    snapshots.snapshot_of_story(obj), snapshots.snapshot_of_version(version)
-                )
+                for change in snapshots.diff(snapshots.snapshot_of_story(obj), target)
                 if change.field not in revisions.KEPT_ON_REVERT | kept
+                and not (change.language in dropped and change.language in kept_languages)
             ]
         except RevertError as error:
             raise Http404(str(error)) from error
@@ -313,6 +330,11 @@ class RevisionMixin:
             changes=changes,
             revert=self._describe(version),
             revert_url=self._url("revert", quote(obj.pk), version.pk),
+            languages_kept=[snapshots.language_name(c) for c in dropped if c in kept_languages],
+            languages_deleted=[
+                snapshots.language_name(c) for c in dropped if c not in kept_languages
+            ],
+            readers_see_it=obj.status == obj.Status.PUBLISHED,
         )
         return TemplateResponse(
             request,

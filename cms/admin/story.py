@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.db import models
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.html import format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
@@ -15,6 +19,7 @@ from cms.models import (
     assigned_languages,
 )
 
+from .approvals import TranslationApprovalMixin
 from .filters import (
     MissingLanguageFilter,
     NeedsTranslationFilter,
@@ -32,6 +37,7 @@ NOT_MATERIAL = {"minor_edit", "status", "published_at"}
 ALWAYS_READ_ONLY = (
     "state",
     "hot",
+    "hot_prior",
     "translation_status",
     "updated_at",
     "first_published_at",
@@ -54,23 +60,67 @@ SHARED_FIELDS = (
 )
 
 
+# The form in two parts: the tab's language version first, then what all languages share
+# (named so, so that a translator can tell which fields are theirs).
+LANGUAGE_FIELDSET = (
+    "title",
+    "summary",
+    "tldr",
+    "key_data",
+    "analysis",
+    "insights",
+    "faq",
+    "origin",
+)
+SHARED_FIELDSETS = (
+    (_("Story"), {"fields": ("slug", "original_language", "translation_status")}),
+    (
+        _("Publishing"),
+        {"fields": ("state", "published_at", "minor_edit", "updated_at", "first_published_at")},
+    ),
+    (
+        _("Scores"),
+        {"fields": ("hot", "hot_prior", "hot_override", "pinned", "quality", "impact")},
+    ),
+    (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
+    (
+        _("Statistics"),
+        {
+            "classes": ("collapse",),
+            "fields": ("view_count", "share_count", "created_at", "modified_at"),
+        },
+    ),
+)
+
+
+def shared(name):
+    """A fieldset's name saying that every language shares its fields."""
+    return gettext("%(part)s · shared by all languages") % {"part": name}
+
+
 class StoryTagInline(admin.TabularInline):
     model = StoryTag
     fields = ("tag", "position")
     autocomplete_fields = ("tag",)
     extra = 1
+    verbose_name_plural = _("Tags · shared by all languages")
 
 
 @admin.register(Story)
 class StoryAdmin(
-    KnownLanguagesMixin, PreviewMixin, WorkflowMixin, RevisionMixin, TranslatableAdmin
+    TranslationApprovalMixin,
+    KnownLanguagesMixin,
+    PreviewMixin,
+    WorkflowMixin,
+    RevisionMixin,
+    TranslatableAdmin,
 ):
     form = StoryForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",
         "state",
-        "published_at",
+        "published_column",
         "hot_column",
         "quality",
         "impact",
@@ -91,32 +141,10 @@ class StoryAdmin(
     date_hierarchy = "published_at"
     inlines = (StoryTagInline,)
     list_per_page = 50
-    fieldsets = (
-        (None, {"fields": ("title", "slug", "summary", "original_language")}),
-        (
-            _("Publishing"),
-            {
-                "fields": (
-                    "state",
-                    "published_at",
-                    "minor_edit",
-                    "updated_at",
-                    "first_published_at",
-                )
-            },
-        ),
-        (_("Scores"), {"fields": ("hot", "hot_override", "pinned", "quality", "impact")}),
-        (_("Content"), {"fields": ("tldr", "key_data", "analysis", "insights", "faq")}),
-        (_("Translation"), {"fields": ("origin", "translation_status")}),
-        (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
-        (
-            _("Statistics"),
-            {
-                "classes": ("collapse",),
-                "fields": ("view_count", "share_count", "created_at", "modified_at"),
-            },
-        ),
-    )
+    fieldsets = ((None, {"fields": LANGUAGE_FIELDSET}), *SHARED_FIELDSETS)
+
+    class Media:
+        css = {"all": ("cms/admin.css",)}
 
     def get_prepopulated_fields(self, request, obj=None):
         # Parler asks with a bare request, without a user, when it collects the form's media.
@@ -125,7 +153,9 @@ class StoryAdmin(
         return {"slug": ("title",)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("tags__translations")
+        # The tags in the editor's order, as readers see them.
+        links = StoryTag.objects.select_related("tag").prefetch_related("tag__translations")
+        return super().get_queryset(request).prefetch_related(Prefetch("tag_links", links))
 
     # Who may change what: writers their unpublished stories, editors and publishers
     # everything, translators only their languages' versions.
@@ -165,7 +195,27 @@ class StoryAdmin(
         return readonly
 
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
+        # The first fieldset is the tab's language version, the others are shared.
+        (_name, language_options), *shared_fieldsets = super().get_fieldsets(request, obj)
+        code = self.get_form_language(request, obj)
+        language = str(dict(settings.LANGUAGES).get(code, code))
+        fieldsets = [
+            (
+                language,
+                {
+                    **language_options,
+                    "classes": ("cms-language",),
+                    "description": gettext(
+                        "The %(language)s version: these fields are this language's only."
+                    )
+                    % {"language": language},
+                },
+            ),
+            *(
+                (shared(name), {**options, "classes": (*options.get("classes", ()), "cms-shared")})
+                for name, options in shared_fieldsets
+            ),
+        ]
         if self.is_translator_only(request):
             # A translator's save must not touch what other languages share.
             hidden = {"minor_edit"}
@@ -180,7 +230,26 @@ class StoryAdmin(
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self.workflow_context(request, obj))
+        context["delete_translation"] = self.delete_translation_link(request, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def delete_translation_link(self, request, obj):
+        """Where to delete the tab's language version (a confirmation page), if one may."""
+        if obj is None or obj.pk is None:
+            return None
+        code = self.get_form_language(request, obj)
+        available = obj.get_available_languages()
+        if code not in available or len(available) < 2:
+            return None
+        if not self.has_delete_permission(request, obj):
+            return None
+        name = dict(settings.LANGUAGES).get(code, code)
+        return {
+            "url": reverse(
+                f"{self.admin_site.name}:cms_story_delete_translation", args=[obj.pk, code]
+            ),
+            "label": gettext("Delete the %(language)s version…") % {"language": str(name)},
+        }
 
     @admin.display(description=_("title"))
     def title_column(self, obj):
@@ -196,9 +265,19 @@ class StoryAdmin(
             return _("%(hot)s, pinned") % {"hot": obj.hot}
         return obj.hot
 
+    @admin.display(description=_("publish time"), ordering="published_at")
+    def published_column(self, obj):
+        if obj.published_at is None:
+            return "–"
+        return formats.date_format(timezone.localtime(obj.published_at), "Y-m-d H:i")
+
+    @admin.display(description=_("languages"))
+    def language_column(self, obj):
+        return super().language_column(obj)
+
     @admin.display(description=_("tags"))
     def tag_list(self, obj):
-        return ", ".join(str(tag) for tag in obj.tags.all())
+        return ", ".join(str(link.tag) for link in obj.tag_links.all())
 
     @admin.display(description=_("languages"))
     def translation_status(self, obj):
@@ -215,6 +294,8 @@ class StoryAdmin(
         )
 
     def save_model(self, request, obj, form, change):
+        if self.keep_as_proposal(request, obj, form, change):
+            return  # A translator's change to a live story waits for an editor's approval.
         material = set(form.changed_data) - NOT_MATERIAL
         if change and material and not form.cleaned_data.get("minor_edit"):
             before = Story.objects.only("status", "published_at").get(pk=obj.pk)

@@ -11,10 +11,12 @@ MAX_ROWS = 200
 class Column:
     """One column of a rows table: the key it is stored under, its label, and its input."""
 
-    def __init__(self, key, label, multiline=False):
+    def __init__(self, key, label, multiline=False, width=None):
         self.key = key
         self.label = label
         self.multiline = multiline
+        # The column's share of the table (e.g. "30%"); None: what is left.
+        self.width = width
 
 
 class RowsWidget(forms.Widget):
@@ -43,6 +45,7 @@ class RowsWidget(forms.Widget):
                                 "column": column,
                                 "name": f"{name}-{position}-{column.key}",
                                 "value": self._cell(row, column),
+                                "lines": self._lines(self._cell(row, column)),
                             }
                             for column in self.columns
                         ],
@@ -52,6 +55,12 @@ class RowsWidget(forms.Widget):
             }
         )
         return context
+
+    @staticmethod
+    def _lines(value):
+        """Lines a box needs to show `value` whole, where the browser cannot size it."""
+        text = str(value or "")
+        return max(2, min(20, sum(1 + len(line) // 60 for line in text.splitlines() or [""])))
 
     def _cell(self, row, column):
         if row is None:

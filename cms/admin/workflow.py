@@ -124,7 +124,10 @@ class WorkflowMixin:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        request.story_change.finish()
+        # A translator's change to a live story is kept as a proposal: nothing changed.
+        story_change = getattr(request, "story_change", None)
+        if story_change is not None:
+            story_change.finish()
 
     def delete_translation(self, request, object_id, language_code):
         response = super().delete_translation(request, object_id, language_code)

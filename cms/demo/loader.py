@@ -1,4 +1,10 @@
-"""Load the demo content without touching what is already there."""
+"""Load the demo content without touching what is already there.
+
+Each demo story's hot score is the publication's estimate (the ranking starts from it:
+cms/ranking.py), and its views and shares are spread over the days since it went live
+as activity rows, the way readers would have left them, so that the dashboard's most
+read chart shows them. Demo stories loaded before estimates and rows existed get theirs.
+"""
 
 import json
 from datetime import timedelta
@@ -7,7 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cms.models import Source, Story, Tag, set_tags
+from cms.models import Source, Story, StoryActivity, Tag, set_tags
 from cms.models.story import CONTENT_FIELDS
 
 DEMO_FILE = Path(__file__).with_name("stories.json")
@@ -35,6 +41,48 @@ def _hours_ago(now, hours):
     return None if hours is None else now - timedelta(hours=hours)
 
 
+def _spread(total, days):
+    """`total` over `days`, halving from one day to the next; the first day gets the rest."""
+    weights = [0.5**number for number in range(len(days))]
+    parts = [int(total * weight / sum(weights)) for weight in weights]
+    parts[0] += total - sum(parts)
+    return parts
+
+
+def _activity(story, now):
+    """Activity rows holding a live story's counters, unless it has rows already."""
+    if not story.is_live(now) or story.activity.exists():
+        return []
+    first = timezone.localdate(story.published_at)
+    days = [
+        first + timedelta(days=number)
+        for number in range((timezone.localdate(now) - first).days + 1)
+    ]
+    return [
+        StoryActivity(story=story, day=day, views=views, shares=shares)
+        for day, views, shares in zip(
+            days, _spread(story.view_count, days), _spread(story.share_count, days), strict=True
+        )
+        if views or shares
+    ]
+
+
+def _complete(story, item, now):
+    """Give a demo story loaded by an older version its estimate and activity rows."""
+    if story.hot_prior is None and item["hot"]:
+        story.estimate_hot(item["hot"])
+        story.save(
+            update_fields=[
+                "hot",
+                "hot_prior",
+                "hot_prior_views",
+                "hot_prior_shares",
+                "hot_computed",
+            ]
+        )
+    return _activity(story, now)
+
+
 @transaction.atomic
 def load(data=None, now=None):
     """Create every demo object that does not exist yet; return how many stories were created."""
@@ -46,8 +94,11 @@ def load(data=None, now=None):
     }
     tags = {item["slug"]: _translated(Tag, item["slug"], item["name"])[0] for item in data["tags"]}
     created = 0
+    activity = []
     for item in data["stories"]:
-        if Story.objects.filter(slug=item["slug"]).exists():
+        existing = Story.objects.filter(slug=item["slug"]).first()
+        if existing is not None:
+            activity += _complete(existing, item, now)
             continue
         story = Story(
             slug=item["slug"],
@@ -69,5 +120,7 @@ def load(data=None, now=None):
                 setattr(story, field, fields[field])
         story.save()
         set_tags(story, [tags[slug] for slug in item["tags"]])
+        activity += _activity(story, now)
         created += 1
+    StoryActivity.objects.bulk_create(activity)
     return created

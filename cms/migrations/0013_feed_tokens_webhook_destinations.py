@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cms", "0010_story_live_since"),
+        ("cms", "0016_edge_purges"),
     ]
 
     operations = [

@@ -1,6 +1,8 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
+from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
+from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
 from .source import Source
 from .story import (
@@ -19,9 +21,11 @@ __all__ = [
     "TRANSLATED_FIELDS",
     "ApiKey",
     "ApiKeyUsage",
+    "EdgePurge",
     "LanguageAssignment",
     "Origin",
     "Partner",
+    "PendingTranslation",
     "Scope",
     "Source",
     "State",

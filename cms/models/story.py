@@ -81,7 +81,27 @@ class Story(TranslatableModel):
         null=True,
         editable=False,
         validators=SCORE_VALIDATORS,
-        help_text=_("The hot formula's last result, from views and shares."),
+        help_text=_(
+            "The hot ranking's last result: the estimate blended with readers' views and shares."
+        ),
+    )
+    # The blend's prior (cms/ranking.py): the score the story was given, with the counters
+    # as they stood then, so that only engagement after the estimate moves it.
+    hot_prior = models.PositiveSmallIntegerField(
+        _("estimated hot score"),
+        null=True,
+        editable=False,
+        # Always a copy of `hot`, which is validated and constrained: errors name that field.
+        help_text=_(
+            "The hot score the story was given (by the story pipeline): the ranking starts "
+            "from it, and readers' views and shares move it from there."
+        ),
+    )
+    hot_prior_views = models.PositiveBigIntegerField(
+        _("views when estimated"), default=0, editable=False
+    )
+    hot_prior_shares = models.PositiveBigIntegerField(
+        _("shares when estimated"), default=0, editable=False
     )
     hot_override = models.PositiveSmallIntegerField(
         _("hot score override"),
@@ -205,6 +225,22 @@ class Story(TranslatableModel):
     def __str__(self):
         return self.safe_translation_getter("title", any_language=True) or self.slug
 
+    def estimate_hot(self, score):
+        """Give the story a hot score estimate (the pipeline's): the ranking's new prior.
+
+        Readers' views and shares counted from now on move the score away from it (see
+        cms/ranking.py). Giving the estimate the story already has changes nothing, so a
+        pipeline sending the same score again does not restart the blend.
+        """
+        if score == self.hot_prior:
+            return
+        self.hot_prior = score
+        self.hot_prior_views = self.view_count
+        self.hot_prior_shares = self.share_count
+        # The last ranking blended the old estimate; the new one stands until the next.
+        self.hot_computed = None
+        self.hot = score
+
     def clean(self):
         # Before constraints are validated: publishing without a time means now.
         if self.status == self.Status.PUBLISHED and self.published_at is None:
@@ -216,6 +252,9 @@ class Story(TranslatableModel):
                 self.published_at = timezone.now()
             if self.first_published_at is None:
                 self.first_published_at = self.published_at
+        if self._state.adding and self.hot_prior is None and self.hot:
+            # A story created with a score (the default 0: none) starts from it.
+            self.estimate_hot(self.hot)
         self.hot = self.effective_hot
         # "Updated" is never earlier than the publish time readers see.
         if self.published_at and (self.updated_at is None or self.updated_at < self.published_at):
@@ -229,12 +268,14 @@ class Story(TranslatableModel):
 
     @property
     def effective_hot(self):
-        """The hot score readers see: the editor's override, else the formula's last
-        result, else the score the story was given (the pipeline's first guess)."""
+        """The hot score readers see: the editor's override, else the ranking's last
+        result, else the score the story was given (the pipeline's estimate)."""
         if self.hot_override is not None:
             return self.hot_override
         if self.hot_computed is not None:
             return self.hot_computed
+        if self.hot_prior is not None:
+            return self.hot_prior
         return self.hot
 
     def get_absolute_url(self, language=None):

@@ -79,6 +79,9 @@ class Command(BaseCommand):
                     source_url="",
                 )
             )
+        for story in stories:
+            # bulk_create skips save(): the given score is the ranking's estimate here too.
+            story.estimate_hot(story.hot)
         Story.objects.bulk_create(stories)
         translations, links = [], []
         for story in stories:

@@ -1,0 +1,165 @@
+"""What an edge cache (Varnish, Fastly, Cloudflare, Akamai) is told about a public answer.
+
+An answer's dependencies in the response cache ("story:12", "tag:3", "stories") become its
+surrogate keys: `Surrogate-Key` (space-separated: Varnish xkey, Fastly, Akamai) and
+`Cache-Tag` (comma-separated: Cloudflare). A purge names the same keys (api/caching/purge.py),
+so an edit evicts exactly the answers it changed. Edge lifetimes are separate from the
+browser's: `Surrogate-Control` (Varnish, Fastly, Akamai) and `CDN-Cache-Control` (RFC 9213,
+Cloudflare) carry `max-age`, `stale-while-revalidate` and `stale-if-error`. With a purge
+backend an answer stays at the edge for CMS_EDGE_MAX_AGE (purges keep it right), unless it
+expires early (a scheduled story goes live, or it shows counters); without one, no longer
+than shared caches are told (`s-maxage`).
+
+Keys are kept within what providers accept: at most CMS_EDGE_MAX_KEYS keys (Akamai takes
+128 tags per object) and a header of at most CMS_EDGE_MAX_HEADER_BYTES (Cloudflare about
+16 KB). Past that, the most numerous family of keys is replaced by its broad key
+("story:1 story:2 …" becomes "stories"), which every purge of one of its members also names.
+"""
+
+import hashlib
+import math
+import re
+import time
+from collections import Counter
+
+from django.conf import settings
+
+# Broad keys: every change to one member also purges its family's key.
+FAMILIES = {"story": "stories", "tag": "tags"}
+# Keys providers accept as they are; anything else (long or odd) is hashed to a short token.
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._-]{0,63}$")
+
+
+def token(dependency):
+    """The edge key of one dependency: itself when short and plain, else `h-` and a hash."""
+    if _PLAIN.match(dependency):
+        return dependency
+    return "h-" + hashlib.sha256(dependency.encode()).hexdigest()[:16]
+
+
+def family(dependency):
+    """The broad key standing for `dependency` when an answer has too many keys."""
+    name, separator, _rest = dependency.partition(":")
+    if not separator:
+        return None
+    return FAMILIES.get(name, f"{name}:all")
+
+
+def purge_keys(dependencies):
+    """The edge keys a change to `dependencies` must purge: theirs and their families'."""
+    keys = set()
+    for dependency in dependencies:
+        keys.add(token(dependency))
+        broad = family(dependency)
+        if broad is not None:
+            keys.add(token(broad))
+    return sorted(keys)
+
+
+def _within_bounds(keys):
+    return (
+        len(keys) <= settings.CMS_EDGE_MAX_KEYS
+        and len(" ".join(keys)) <= settings.CMS_EDGE_MAX_HEADER_BYTES
+        and len(",".join(keys)) <= settings.CMS_EDGE_MAX_HEADER_BYTES
+    )
+
+
+def answer_keys(dependencies):
+    """An answer's edge keys, sorted, within the providers' bounds."""
+    names = set(dependencies)
+    while True:
+        keys = sorted({token(name) for name in names})
+        if _within_bounds(keys):
+            return keys
+        counts = Counter(family(name) for name in names if family(name) is not None)
+        if not counts:
+            # Nothing left to fold: keep as many keys as fit (never reached with real deps).
+            while keys and not _within_bounds(keys):
+                keys.pop()
+            return keys
+        broad, _count = counts.most_common(1)[0]
+        names = {name for name in names if family(name) != broad} | {broad}
+
+
+SHORT_LIVED = "edge_short_lived"
+
+
+def lifetime_note(lifetime):
+    """What a new cache entry records for the edge: whether it expires early.
+
+    An answer that expires before the response cache's usual timeout (a story goes live
+    then, or it shows counters) may not outlive that at the edge either; any other answer
+    stays right until a change purges it.
+    """
+    return {SHORT_LIVED: lifetime < settings.CMS_RESPONSE_CACHE_TIMEOUT}
+
+
+def edge_max_age(remaining, shared_max_age, short_lived):
+    """Seconds an edge may keep an answer that the response cache keeps `remaining` more."""
+    if settings.CMS_EDGE_PURGE_BACKEND == "none":
+        # Nothing will purge an edge: keep to what shared caches are told.
+        return min(settings.CMS_EDGE_MAX_AGE, shared_max_age, remaining)
+    if short_lived:
+        return min(settings.CMS_EDGE_MAX_AGE, remaining)
+    return settings.CMS_EDGE_MAX_AGE
+
+
+def edge_control(max_age):
+    """The `Surrogate-Control` / `CDN-Cache-Control` value for an edge lifetime."""
+    max_age = max(0, max_age)
+    return (
+        f"max-age={max_age}, "
+        f"stale-while-revalidate={settings.CMS_EDGE_STALE_WHILE_REVALIDATE}, "
+        f"stale-if-error={settings.CMS_EDGE_STALE_IF_ERROR}"
+    )
+
+
+def apply(request, response, entry, private):
+    """Add surrogate keys and edge lifetimes to a cached public answer's response.
+
+    Only a public, successful GET of a cached answer whose dependencies were recorded is
+    edge-cacheable: keyed and preview answers never reach here as public (`private`),
+    errors are never cached entries, and an entry without recorded dependencies (its
+    content changed while it was computed) could not be purged.
+    """
+    if private or request.method != "GET" or entry.status != 200 or not entry.dependencies:
+        return response
+    remaining = max(0, math.ceil(entry.expires_at - time.time()))
+    keys = answer_keys(entry.dependencies)
+    response["Surrogate-Key"] = " ".join(keys)
+    response["Cache-Tag"] = ",".join(keys)
+    control = edge_control(
+        edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
+    )
+    response["Surrogate-Control"] = control
+    response["CDN-Cache-Control"] = control
+    return response
+
+
+# A feed lists the newest stories with their tags' and sources' names.
+FEED_DEPENDENCIES = ("stories", "tags", "source:all")
+
+
+def apply_to_feed(request, response):
+    """Edge headers for a feed: public ones keyed like lists; keyed feeds never shared."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    # A keyed feed: a header, or a feed token (`?token=`, see api.auth.authenticate_feed).
+    if "Authorization" in request.headers or getattr(request, "feed_is_private", False):
+        response["Cache-Control"] = "private, no-store"
+        return response
+    from api.caching.responses import next_publication_at  # It imports this module.
+
+    remaining = settings.CMS_EDGE_MAX_AGE
+    next_publication = next_publication_at()
+    if next_publication is not None:
+        remaining = min(remaining, max(1, math.ceil(next_publication - time.time())))
+    keys = answer_keys(FEED_DEPENDENCIES)
+    response["Surrogate-Key"] = " ".join(keys)
+    response["Cache-Tag"] = ",".join(keys)
+    control = edge_control(
+        edge_max_age(remaining, settings.CMS_HTTP_SHARED_MAX_AGE, next_publication is not None)
+    )
+    response["Surrogate-Control"] = control
+    response["CDN-Cache-Control"] = control
+    return response

@@ -1,0 +1,1 @@
+"""Operations: health probes, Prometheus metrics, JSON logs and OpenTelemetry tracing."""

@@ -1,0 +1,130 @@
+# Varnish in front of the two app processes of `make cluster` (README: "Production topology").
+#
+# - Caches only what the origin marks for edges with Surrogate-Control (public, successful
+#   GraphQL GETs and feeds), for the max-age it says; Cache-Control stays the browser's.
+# - Serves an expired answer for its stale-while-revalidate seconds while refetching it,
+#   and for its stale-if-error seconds while no app process is healthy.
+# - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
+#   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
+# - Never caches a request with Authorization, Preview-Token, a session cookie or a feed
+#   key, nor anything under /admin/.
+# Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102.
+vcl 4.1;
+
+import directors;
+import std;
+import xkey;
+
+probe graphql {
+    .request =
+        "GET /graphql?query=%7B__typename%7D HTTP/1.1"
+        "Host: 127.0.0.1"
+        "Accept: application/json"
+        "Connection: close";
+    .interval = 2s;
+    .timeout = 2s;
+    .window = 3;
+    .threshold = 2;
+}
+
+backend app1 { .host = "127.0.0.1"; .port = "9101"; .probe = graphql; }
+backend app2 { .host = "127.0.0.1"; .port = "9102"; .probe = graphql; }
+
+acl purgers {
+    "127.0.0.1";
+    "::1";
+}
+
+sub vcl_init {
+    new apps = directors.round_robin();
+    apps.add_backend(app1);
+    apps.add_backend(app2);
+}
+
+sub vcl_recv {
+    if (req.method == "PURGE") {
+        if (client.ip !~ purgers) {
+            return (synth(403, "Purging is allowed from loopback only."));
+        }
+        if (!req.http.xkey-purge) {
+            return (synth(400, "Name the keys to purge in an xkey-purge header."));
+        }
+        # A hard purge: a purged answer is never served again, not even stale.
+        set req.http.n-gone = xkey.purge(req.http.xkey-purge);
+        return (synth(200, "Purged " + req.http.n-gone + " objects."));
+    }
+    set req.backend_hint = apps.backend();
+    # Our own restart marker (vcl_hit) only; a client's is dropped.
+    if (req.restarts == 0) {
+        unset req.http.X-Edge-Refresh;
+    } else if (req.http.X-Edge-Refresh) {
+        set req.hash_always_miss = true;
+    }
+    if (req.method != "GET" && req.method != "HEAD") {
+        return (pass);
+    }
+    if (req.http.Authorization || req.http.Preview-Token || req.url ~ "^/admin"
+        || req.url ~ "[?&]key=") {
+        return (pass);
+    }
+    if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
+        return (pass);
+    }
+    # No other cookie changes a public answer.
+    unset req.http.Cookie;
+    return (hash);
+}
+
+sub vcl_hit {
+    # Past max-age: within stale-while-revalidate, the builtin grace logic serves the stale
+    # copy and refetches in the background; past it, while an app process is healthy,
+    # fetch now (the rest of the grace, up to stale-if-error, is for when none is).
+    if (obj.ttl < 0s && std.healthy(req.backend_hint)
+        && obj.ttl + std.duration(obj.http.X-Edge-SWR + "s", 0s) < 0s) {
+        set req.http.X-Edge-Refresh = "1";
+        return (restart);
+    }
+}
+
+sub vcl_backend_response {
+    if (bereq.uncacheable) {
+        return (deliver);
+    }
+    if (beresp.http.Surrogate-Control !~ "max-age=[0-9]+" || beresp.http.Set-Cookie) {
+        # Not marked for edges (errors, keyed, preview, admin): fetch it every time.
+        set beresp.uncacheable = true;
+        set beresp.ttl = 120s;
+        return (deliver);
+    }
+    set beresp.ttl = std.duration(
+        regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
+    set beresp.http.X-Edge-SWR = "0";
+    if (beresp.http.Surrogate-Control ~ "stale-while-revalidate=[0-9]+") {
+        set beresp.http.X-Edge-SWR = regsub(beresp.http.Surrogate-Control,
+            "^.*stale-while-revalidate=([0-9]+).*$", "\1");
+    }
+    set beresp.grace = std.duration(beresp.http.X-Edge-SWR + "s", 0s);
+    if (beresp.http.Surrogate-Control ~ "stale-if-error=[0-9]+") {
+        set beresp.grace = std.duration(regsub(beresp.http.Surrogate-Control,
+            "^.*stale-if-error=([0-9]+).*$", "\1") + "s", 0s);
+    }
+    if (beresp.http.Surrogate-Key) {
+        set beresp.http.xkey = beresp.http.Surrogate-Key;
+    }
+    unset beresp.http.Surrogate-Control;
+    return (deliver);
+}
+
+sub vcl_deliver {
+    if (obj.uncacheable) {
+        set resp.http.X-Cache = "PASS";
+    } else if (obj.hits > 0) {
+        set resp.http.X-Cache = "HIT";
+    } else {
+        set resp.http.X-Cache = "MISS";
+    }
+    unset resp.http.xkey;
+    unset resp.http.X-Edge-SWR;
+    unset resp.http.Surrogate-Key;
+    unset resp.http.Surrogate-Control;
+}

@@ -1,0 +1,147 @@
+"""Which database answers: anonymous GraphQL queries may read a replica, all else the primary."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+
+from api import db_router
+from cms.models import ApiKey, Partner, Story
+from tests.factories import make_story
+
+pytestmark = pytest.mark.django_db
+
+LIST = "{ stories(first: 3) { edges { node { slug title } } } }"
+
+
+@pytest.fixture
+def replicas(monkeypatch):
+    """Two replicas configured; reads the router sends them are recorded, then served by
+    the test database (which every replica alias mirrors in tests)."""
+    monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0", "replica_1"])
+    decisions = []
+    choose = db_router.ReplicaRouter.db_for_read
+
+    def recording(self, model, **hints):
+        alias = choose(self, model, **hints)
+        decisions.append(alias)
+        return "default"
+
+    monkeypatch.setattr(db_router.ReplicaRouter, "db_for_read", recording)
+    return decisions
+
+
+def test_inside_public_reads_the_router_picks_a_replica_and_writes_stay_on_the_primary(
+    monkeypatch,
+):
+    monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0", "replica_1"])
+    router = db_router.ReplicaRouter()
+    assert router.db_for_read(Story) == "default"
+    chosen = set()
+    for _ in range(4):
+        with db_router.public_reads() as alias:
+            assert router.db_for_read(Story) == alias
+            assert router.db_for_write(Story) == "default"
+            chosen.add(alias)
+    assert chosen == {"replica_0", "replica_1"}
+    with db_router.public_reads(enabled=False):
+        assert router.db_for_read(Story) == "default"
+    assert router.db_for_read(Story) == "default"
+
+
+def test_without_replicas_everything_uses_the_primary():
+    router = db_router.ReplicaRouter()
+    with db_router.public_reads() as alias:
+        assert alias is None
+        assert router.db_for_read(Story) == "default"
+
+
+def test_migrations_run_on_the_primary_only():
+    router = db_router.ReplicaRouter()
+    assert router.allow_migrate("default", "cms")
+    assert not router.allow_migrate("replica_0", "cms")
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_an_anonymous_query_reads_from_a_replica(client, replicas, method):
+    make_story("s")
+    if method == "get":
+        response = client.get("/graphql", {"query": LIST}, headers={"accept": "application/json"})
+    else:
+        response = client.post("/graphql", {"query": LIST}, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["data"]["stories"]["edges"]
+    assert any(alias.startswith("replica_") for alias in replicas)
+
+
+def test_a_keyed_query_reads_from_the_primary(client, replicas):
+    make_story("s")
+    partner = Partner.objects.create(name="Daily")
+    _key, secret = ApiKey.issue(partner=partner, name="site", scopes=["read"])
+    replicas.clear()
+    response = client.post(
+        "/graphql",
+        {"query": LIST},
+        content_type="application/json",
+        headers={"authorization": f"Bearer {secret}"},
+    )
+    assert response.json()["data"]["stories"]["edges"]
+    assert replicas and set(replicas) == {"default"}
+
+
+def test_a_mutation_reads_its_own_writes_on_the_primary(client, replicas):
+    make_story("s")
+    replicas.clear()
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": 'mutation { recordView(slug: "s") { viewCount } }'}),
+        content_type="application/json",
+    )
+    assert response.json()["data"]["recordView"]["viewCount"] == 1
+    assert replicas and set(replicas) == {"default"}
+
+
+def test_the_admin_reads_from_the_primary(admin_client, replicas):
+    make_story("s")
+    replicas.clear()
+    assert admin_client.get("/admin/cms/story/").status_code == 200
+    assert replicas and set(replicas) == {"default"}
+
+
+def settings_in_a_fresh_process(code, **environment):
+    env = {**os.environ, "DJANGO_SECRET_KEY": "x", **environment}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=settings.BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "api.settings"},
+        capture_output=True,
+        text=True,
+    )
+
+
+def test_each_replica_url_becomes_an_alias_that_mirrors_the_primary_in_tests():
+    result = settings_in_a_fresh_process(
+        "from django.conf import settings; "
+        "print(sorted(settings.DATABASES), settings.DATABASES['replica_1']['PORT'], "
+        "settings.DATABASES['replica_1']['TEST']['MIRROR'])",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/news",
+        DATABASE_REPLICA_URLS="postgres://postgres@127.0.0.1:5433/news, "
+        "postgres://postgres@127.0.0.1:5434/news",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['default',",
+        "'replica_0',",
+        "'replica_1']",
+        "5434",
+        "default",
+    ]
+
+
+def test_an_unknown_purge_backend_is_a_clear_error():
+    result = settings_in_a_fresh_process("", CMS_EDGE_PURGE_BACKEND="akamai")
+    assert result.returncode != 0
+    assert "CMS_EDGE_PURGE_BACKEND must be none, varnish, fastly or cloudflare" in result.stderr
