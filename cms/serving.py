@@ -18,7 +18,7 @@ from functools import cached_property
 from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone, translation
 
-from cms import disclosure, languages, sharing, translation_state
+from cms import counts, disclosure, languages, sharing, translation_state
 from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 
 # What an answer showed, as observers hear it: one story, tag or source (with their ids),
@@ -291,6 +291,9 @@ class TagBatch:
     def story_counts(self):
         """Tag id to the number of stories the audience sees with it."""
         self.observe(STORY_LIST, [])
+        maintained = counts.tag_counts(self.audience, list(self.entries))
+        if maintained is not None:
+            return {pk: count for pk, (_slug, count) in maintained.items()}
         visible = Story.objects.readable(self.audience)
         rows = (
             StoryTag.objects.filter(story__in=visible, tag_id__in=list(self.entries))
@@ -307,16 +310,19 @@ def listed_tags(audience, observer=None):
     observe(STORY_LIST, [])
     observe(TAG_LIST, [])
     batch = TagBatch(audience, observer)
-    visible = Story.objects.readable(audience)
-    # Counting and naming in one statement would make PostgreSQL look the name up
-    # once per tagged story; two statements cost a fraction of that.
-    counts = (
-        StoryTag.objects.filter(story__in=visible)
-        .values_list("tag_id", "tag__slug")
-        .annotate(story_count=Count("id"))
-        .order_by()
-    )
-    for pk, slug, story_count in counts:
+    maintained = counts.tag_counts(audience)
+    if maintained is not None:
+        found = [(pk, slug, count) for pk, (slug, count) in maintained.items()]
+    else:
+        # Counting and naming in one statement would make PostgreSQL look the name up
+        # once per tagged story; two statements cost a fraction of that.
+        found = (
+            StoryTag.objects.filter(story__in=Story.objects.readable(audience))
+            .values_list("tag_id", "tag__slug")
+            .annotate(story_count=Count("id"))
+            .order_by()
+        )
+    for pk, slug, story_count in found:
         batch.add(pk, slug, story_count)
     names = Tag.translations.field.model.objects.filter(
         master_id__in=list(batch.entries), language_code__in=audience.chain

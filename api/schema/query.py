@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from api.caching import keys
 from api.graphql_http.errors import BadUserInput
-from cms import serving
+from cms import counts, serving
 from cms import values as bounds
 
 from . import pagination
@@ -106,9 +106,15 @@ class StoryConnection:
     edges: list[StoryEdge] = strawberry.field(description="The stories of this page, in order.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
     _matching: strawberry.Private[object]
+    # The maintained count, when the list is a plain one (no search or filter).
+    _maintained: strawberry.Private[object] = None
 
     @strawberry.field(description="How many stories the whole list holds, on every page.")
     def total_count(self) -> int:
+        if self._maintained is not None:
+            found = self._maintained()
+            if found is not None:
+                return found
         return self._matching.count()
 
 
@@ -202,6 +208,9 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
             _matching=matching,
+            _maintained=None
+            if search is not None or filter is not None
+            else lambda: counts.total(audience, tag),
         )
 
     @strawberry.field(description="Tags with at least one story readers see, most used first.")

@@ -13,6 +13,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
+from cms import publishing
 from cms.models import Source, Story, StoryActivity, Tag, set_tags
 from cms.models.story import CONTENT_FIELDS
 
@@ -120,6 +121,8 @@ def load(data=None, now=None):
                 setattr(story, field, fields[field])
         story.save()
         set_tags(story, [tags[slug] for slug in item["tags"]])
+        # Published as the workflow publishes: announced, counted, scheduled.
+        publishing.announce(story)
         activity += _activity(story, now)
         created += 1
     StoryActivity.objects.bulk_create(activity)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cms", "0016_edge_purges"),
+        ("cms", "0017_story_counts"),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
+from .counts import StoryCount
 from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
@@ -31,6 +32,7 @@ __all__ = [
     "State",
     "Story",
     "StoryActivity",
+    "StoryCount",
     "StoryTag",
     "StoryTranslation",
     "Tag",

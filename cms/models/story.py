@@ -25,6 +25,10 @@ def score_field(name, help_text):
     )
 
 
+# Written only by the workflow transition and the counts, never by a story's own save.
+ANNOUNCEMENT_FIELDS = ("live_since", "counted_in")
+
+
 class State(models.TextChoices):
     """Where a story is in the workflow, as editors see it (scheduled is derived)."""
 
@@ -124,6 +128,8 @@ class Story(TranslatableModel):
         editable=False,
         help_text=_("When readers were told the story went live; empty while it is not public."),
     )
+    # Where the story is counted in `StoryCount` ("en", "en:12" for a tag): cms.counts.
+    counted_in = models.JSONField(default=list, editable=False)
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
     ai_generated = models.BooleanField(
@@ -195,6 +201,13 @@ class Story(TranslatableModel):
             models.Index(
                 fields=["status", "-pinned", "-hot", "-published_at", "-id"], name="story_hot_idx"
             ),
+            # Live stories the workflow has not announced yet (a scheduled story whose
+            # time came before the worker's scheduler ran): counted on read (cms.counts).
+            models.Index(
+                fields=["published_at"],
+                condition=models.Q(status="published", live_since__isnull=True),
+                name="story_unannounced_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -259,6 +272,15 @@ class Story(TranslatableModel):
         # "Updated" is never earlier than the publish time readers see.
         if self.published_at and (self.updated_at is None or self.updated_at < self.published_at):
             self.updated_at = self.published_at
+        if not self._state.adding and kwargs.get("update_fields") is None and not args:
+            # What readers were told and where the story is counted are written by
+            # cms.publishing and cms.counts alone, under a row lock: a save of an instance
+            # loaded before them must not undo their work.
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name not in ANNOUNCEMENT_FIELDS
+            ]
         super().save(*args, **kwargs)
 
     def save_translations(self, *args, **kwargs):
