@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import revisions, webhooks  # noqa: F401  (webhooks connects the story signals)
+        from . import revisions, search, webhooks  # noqa: F401  (webhooks connects the story signals)
 
         revisions.register()
+        search.connect()

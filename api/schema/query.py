@@ -4,6 +4,7 @@ One-story lookups (`story`, `node`) start from `previewable()` when a preview to
 """
 
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated
 
 import strawberry
@@ -13,6 +14,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.graphql_http.errors import BadUserInput
+from cms import search as search_engine
 
 from . import pagination
 from .loaders import StoryBatch, TagBatch
@@ -119,10 +121,28 @@ class StoryConnection:
     edges: list[StoryEdge] = strawberry.field(description="The stories of this page, in order.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
     _matching: strawberry.Private[object]
+    _search: strawberry.Private[object] = None
 
-    @strawberry.field(description="How many stories the whole list holds, on every page.")
+    @cached_property
+    def _counted(self):
+        if self._search is None:
+            return self._matching.count(), False
+        return self._search.count(self._matching)
+
+    @strawberry.field(
+        description="How many stories the whole list holds, on every page. A search counts "
+        "exactly up to 1,000 matches (`CMS_SEARCH_EXACT_COUNT`); beyond that this is an "
+        "estimate, never below 1,001, and `totalCountIsEstimate` is true."
+    )
     def total_count(self) -> int:
-        return self._matching.count()
+        return self._counted[0]
+
+    @strawberry.field(
+        description="Whether `totalCount` is an estimate (a search with more matches than it "
+        "counts exactly): show it as “1,000+” or “about 23,000”. Always false without `search`."
+    )
+    def total_count_is_estimate(self) -> bool:
+        return self._counted[1]
 
 
 @strawberry.type
@@ -164,7 +184,8 @@ class Query:
         search: Annotated[
             str | None,
             strawberry.argument(
-                description="Words to find in the served title, summary or analysis."
+                description="Words to find in the served title, summary or analysis: every "
+                "word must occur (English by stem, Chinese by word), synonyms count."
             ),
         ] = None,
         filter: Annotated[
@@ -174,6 +195,7 @@ class Query:
         pagination.check_page_size(first)
         code = info.context.language(language)
         matching = info.context.stories(code)
+        finder = None
         if tag is not None:
             matching = matching.with_tag(tag)
         if search is not None:
@@ -185,10 +207,14 @@ class Query:
                     _("`search` may be at most %(max)s characters long.")
                     % {"max": MAX_SEARCH_LENGTH}
                 )
-            matching = matching.search(search)
+            finder = search_engine.Search(search, info.context.chain(code))
+            matching = finder.matching(matching)
+        elif order_by is StoryOrder.RELEVANCE:
+            raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
         if filter is not None:
             matching = filter.apply(matching)
-        page = matching.select_related("source").order_by(*pagination.order_by(order_by))
+        page = finder.ranked(matching) if order_by is StoryOrder.RELEVANCE else matching
+        page = page.select_related("source").order_by(*pagination.order_by(order_by))
         if after is not None:
             page = page.filter(
                 pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
@@ -198,10 +224,11 @@ class Query:
         stories = stories[:first]
         info.context.depends_on("stories")
         batch = StoryBatch(stories, code, info.context)
+        snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
         edges = [
             StoryEdge(
                 cursor=pagination.encode_cursor(order_by, story),
-                node=Story(_story=story, _batch=batch),
+                node=Story(_story=story, _batch=batch, _snippets=snippets),
             )
             for story in stories
         ]
@@ -214,6 +241,7 @@ class Query:
                 end_cursor=edges[-1].cursor if edges else None,
             ),
             _matching=matching,
+            _search=finder,
         )
 
     @strawberry.field(description="Tags with at least one story readers see, most used first.")

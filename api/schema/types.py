@@ -129,6 +129,8 @@ class Tag:
 class Story(relay.Node):
     _story: strawberry.Private[StoryModel]
     _batch: strawberry.Private[StoryBatch]
+    # A list's search snippets (cms.search.PageSnippets), loaded for the page at once.
+    _snippets: strawberry.Private[object] = None
 
     @classmethod
     def resolve_id(cls, root, *, info):
@@ -183,6 +185,14 @@ class Story(relay.Node):
     @strawberry.field(description="Headline.")
     def title(self) -> str:
         return self._translation.title
+
+    @strawberry.field(
+        description="In a searched list, a passage of the served summary or analysis around "
+        "the searched words, as HTML: escaped text with each found word in `<mark>`, safe to "
+        "insert as it is. Null when the list was not searched."
+    )
+    def search_snippet(self) -> str | None:
+        return None if self._snippets is None else self._snippets.get(self._story.pk)
 
     @strawberry.field(description="One-paragraph summary.")
     def summary(self) -> str:

@@ -3,6 +3,7 @@ from .assignment import LanguageAssignment, assigned_languages
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .source import Source
 from .story import Origin, State, Story, StoryTag, StoryTranslation, set_tags
+from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 
@@ -13,6 +14,7 @@ __all__ = [
     "Origin",
     "Partner",
     "Scope",
+    "SearchSynonym",
     "Source",
     "State",
     "Story",
