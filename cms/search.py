@@ -150,6 +150,35 @@ def refresh_scope(story_id):
             StoryTranslation.objects.filter(pk=pk).update(search_scope=wanted)
 
 
+def reindex(translation_model=None, progress=None):
+    """Recompute every version's terms and markers; returns how many were written.
+
+    `translation_model` is `StoryTranslation` (or a migration's historical copy of it);
+    `progress(n)` is told of each batch written.
+    """
+    if translation_model is None:
+        from cms.models import StoryTranslation as translation_model
+    languages_of = {}
+    for story_id, code in translation_model.objects.values_list("master_id", "language_code"):
+        languages_of.setdefault(story_id, set()).add(code)
+    total = sum(len(codes) for codes in languages_of.values())
+    rows = translation_model.objects.only(
+        "pk", "master_id", "language_code", "title", "summary", "analysis_text"
+    )
+    batch, written = [], 0
+    for row in rows.iterator(chunk_size=1000):
+        row.search_terms = document_terms(row.title, row.summary, row.analysis_text)
+        row.search_scope = scope_markers(row.language_code, languages_of[row.master_id])
+        batch.append(row)
+        if len(batch) == 1000 or len(batch) + written == total:
+            translation_model.objects.bulk_update(batch, ["search_terms", "search_scope"])
+            written += len(batch)
+            if progress is not None:
+                progress(len(batch))
+            batch = []
+    return written
+
+
 def _translation_deleted(sender, instance, **kwargs):
     refresh_scope(instance.master_id)
 
@@ -472,6 +501,8 @@ def count(queryset, text, chain):
 def snippets(story_ids, query, chain):
     """Story id to an HTML passage of the served version around the search's words.
 
+    The served version is the first of `chain` the story has, as `languages.pick` chooses.
+
     `query` is a `SearchQuery` or a search text. The passage is escaped text with each found
     word in `<mark>`; it comes from the summary and analysis (the title is shown anyway).
     """
@@ -482,17 +513,18 @@ def snippets(story_ids, query, chain):
     ids = list(story_ids)
     if not ids or not chain:
         return {}
-    found = {}
-    for row in StoryTranslation.objects.filter(master_id__in=ids, language_code__in=chain).only(
+    order = {code: position for position, code in enumerate(chain)}
+    served = {}
+    rows = StoryTranslation.objects.filter(master_id__in=ids, language_code__in=chain)
+    for story_id, code, summary, analysis in rows.values_list(
         "master_id", "language_code", "summary", "analysis_text"
     ):
-        found.setdefault(row.master_id, []).append(row)
-    result = {}
-    for story_id, rows in found.items():
-        served = languages.pick(rows, chain)
-        text = "\n".join(part for part in (served.summary, served.analysis_text) if part)
-        result[story_id] = highlight(text, query.words)
-    return result
+        if story_id not in served or order[code] < served[story_id][0]:
+            served[story_id] = (order[code], summary, analysis)
+    return {
+        story_id: highlight("\n".join(part for part in texts if part), query.words)
+        for story_id, (_position, *texts) in served.items()
+    }
 
 
 def highlight(text, words):

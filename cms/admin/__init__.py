@@ -1,3 +1,3 @@
-from . import partners, people, story, taxonomy, webhooks
+from . import partners, people, story, synonyms, taxonomy, webhooks
 
-__all__ = ["partners", "people", "story", "taxonomy", "webhooks"]
+__all__ = ["partners", "people", "story", "synonyms", "taxonomy", "webhooks"]

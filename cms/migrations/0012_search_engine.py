@@ -14,21 +14,7 @@ VECTOR_INDEX = "cms_story_translation_search_vector"
 def fill(apps, schema_editor):
     from cms import search
 
-    translation = apps.get_model("cms", "StoryTranslation")
-    languages_of = {}
-    for master_id, code in translation.objects.values_list("master_id", "language_code"):
-        languages_of.setdefault(master_id, set()).add(code)
-    batch = []
-    for row in translation.objects.only(
-        "pk", "master_id", "language_code", "title", "summary", "analysis_text"
-    ).iterator(chunk_size=1000):
-        row.search_terms = search.document_terms(row.title, row.summary, row.analysis_text)
-        row.search_scope = search.scope_markers(row.language_code, languages_of[row.master_id])
-        batch.append(row)
-        if len(batch) == 1000:
-            translation.objects.bulk_update(batch, ["search_terms", "search_scope"])
-            batch = []
-    translation.objects.bulk_update(batch, ["search_terms", "search_scope"])
+    search.reindex(apps.get_model("cms", "StoryTranslation"))
 
 
 def create_vector(apps, schema_editor):
