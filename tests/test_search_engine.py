@@ -98,7 +98,9 @@ def test_relevance_puts_the_best_match_first_and_its_cursors_page_on(gql):
         summary_en="Quokka numbers rise",
         analysis_en="Every quokka counted; quokka experts agree.",
     )
-    make_story("once", languages=("en",), hours_ago=2, title_en="Island news", summary_en="A quokka")
+    make_story(
+        "once", languages=("en",), hours_ago=2, title_en="Island news", summary_en="A quokka"
+    )
     make_story("twice", languages=("en",), hours_ago=9, title_en="Quokka", summary_en="quokka")
     assert slugs(find(gql, "en", "quokka")) == ["once", "twice", "often"]
     assert slugs(find(gql, "en", "quokka", orderBy="RELEVANCE")) == ["often", "twice", "once"]
@@ -112,7 +114,7 @@ def test_relevance_puts_the_best_match_first_and_its_cursors_page_on(gql):
 
 
 def test_relevance_without_a_search_is_bad_input(gql):
-    result = gql('{ stories(orderBy: RELEVANCE) { edges { node { slug } } } }')
+    result = gql("{ stories(orderBy: RELEVANCE) { edges { node { slug } } } }")
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert "search" in result["errors"][0]["message"]
 
