@@ -84,7 +84,7 @@ def test_an_editor_adds_a_synonym_group_in_the_admin_and_search_uses_it(gql, cli
     saved = client.post("/admin/cms/searchsynonym/add/", {"terms": "agent\n智能体", "note": ""})
     assert saved.status_code == 302
     assert str(SearchSynonym.objects.get()) == "agent / 智能体"
-    assert slugs(find(gql, "zh-hans", "agent", first=5)) == ["p1"]
+    assert slugs(find(gql, "zh-hans", "agent")) == ["p1"]  # The cached answer is gone.
     listing = client.get("/admin/cms/searchsynonym/")
     assert "agent / 智能体" in listing.content.decode()
 

@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.caching.responses import STORIES, TAGS, bump
-from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import ApiKey, SearchSynonym, Source, Story, StoryTag, StoryTranslation, Tag
 from cms.signals import scores_changed
 
 
@@ -52,6 +52,10 @@ def _source_translation(sender, instance, **kwargs):
     bump(f"source:{instance.master_id}")
 
 
+def _synonyms(sender, instance, **kwargs):
+    bump(STORIES)  # Every searched list may find other stories now.
+
+
 HANDLERS = [
     (Story, _story),
     (StoryTranslation, _story_translation),
@@ -60,6 +64,7 @@ HANDLERS = [
     (Tag.translations.field.model, _tag_translation),
     (Source, _source),
     (ApiKey, _api_key),
+    (SearchSynonym, _synonyms),
     (Source.translations.field.model, _source_translation),
 ]
 
