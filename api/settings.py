@@ -224,7 +224,7 @@ CMS_SEARCH_CONFIGS = {"en": "english"}
 # Search: terms a search keeps (the rest are ignored), and up to how many matches it counts
 # exactly (beyond, totalCount is an estimate and says so).
 CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
-CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 1000)
+CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 5000)
 
 # Deployment hardening. DJANGO_HTTPS=1 when served over HTTPS (as in production).
 HTTPS = env_bool("DJANGO_HTTPS")

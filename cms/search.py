@@ -2,29 +2,33 @@
 counts and quotes stories. Free of GraphQL: `StoryQuerySet.search` and the API both call it.
 
 **At save time** each language version's title, summary and analysis become `search_terms`:
-normalized tokens (NFKC, lower case), English (Latin-script) words stemmed with Snowball's
-English stemmer (models, modelling → model), Chinese runs segmented by jieba in search mode (大模型
-is stored as 大模型 and 模型). `search_scope` holds markers: the version's language (`lang:en`),
-every language its story has (`has:zh-hans`) and every requested language it is served for
-with the default fallback chain (`serves:zh-hans`: the first language of that chain the story
-has). Markers change when a language version is added or removed (`refresh_scope`). On
-PostgreSQL migration 0012 adds a stored generated `search_vector` (the tokens through the
-`simple` configuration, so positions are kept for ranking, plus the markers) with a GIN index.
+normalized tokens (NFKC, lower case), Latin-script words stemmed with Snowball's English stemmer
+(models, modelling → model), Chinese runs segmented by jieba in search mode (大模型 is stored as
+大模型 and 模型). `search_scope` holds markers: the version's language (`lang:en`), every
+language its story has (`has:zh-hans`) and every requested language it is served for with the
+default fallback chain (`serves:zh-hans`: the first language of that chain the story has).
+Markers change when a language version is added or removed (`refresh_scope`). On PostgreSQL
+triggers (migration 0012) keep a table `cms_story_search` with a `tsvector` per version: each
+token stored once per language it is served for (`zh-hans:模型`), positions kept for ranking,
+and the markers; a GIN index covers it. A search in one language thus reads one posting list
+per word, whose statistics the planner knows.
 
 **At query time** the text is normalized the same way (Chinese in jieba's precise mode: its
 words are among those search mode stored), duplicates dropped, at most `CMS_SEARCH_MAX_WORDS`
-terms kept; every term must occur (AND), a term in a `SearchSynonym` group matches any term of
-the group (OR), and only the version the story is served in counts, through the markers.
+terms kept; every term must occur (AND), a term of a `SearchSynonym` group matches any term of
+the group (OR), and only the version the story is served in counts.
 
-**Bounded cost.** One probe asks the index for up to `CMS_SEARCH_EXACT_COUNT` + 1 matching
-versions. When there are no more than that, the stories are filtered by those ids, counted
-exactly and ranked exactly. Beyond it the word is common, so the story list is walked in its
-own index order and each story checked (a per-row subquery, so a page costs a few hundred
-checks, not every match); the count is then PostgreSQL's estimate (flagged as one), and
-RELEVANCE ranks the newest `RANK_WINDOW` matches.
+**Bounded cost.** A single word the planner knows to be common (more versions than the bound
+`CMS_SEARCH_EXACT_COUNT`) is not listed: the story list is walked in its own index order and
+each story checked by a per-row subquery, so a page costs a few dozen checks; the total is the
+planner's estimate, flagged as one. Otherwise one index probe lists up to the bound + 1
+matching stories: within the bound, stories are filtered by those ids, counted exactly and the
+newest `RANK_WINDOW` ranked for RELEVANCE; beyond it (words common together), the list is
+walked as above and RELEVANCE ranks the newest `WALK_RANK_WINDOW`.
 """
 
 import html
+import json
 import logging
 import re
 import tempfile
@@ -33,7 +37,7 @@ import unicodedata
 from functools import cached_property, lru_cache
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from cms import languages
 
@@ -47,8 +51,10 @@ CJK_CHAR = re.compile(f"[{CJK}]")
 # AI-news words jieba's dictionary lacks: with them 大模型 is one word (and 模型 a part of it).
 # Changing this list changes how text is stored: run `manage.py reindex_search` afterwards.
 DOMAIN_WORDS = ("大模型", "大语言模型", "语言模型", "小模型", "智能体", "多模态", "开源模型")
-# With more matches than the exact-count bound, RELEVANCE ranks this many of the newest.
-RANK_WINDOW = 200
+# RELEVANCE ranks the newest this many matches (each rank reads the story's stored vector)...
+RANK_WINDOW = 1000
+# ...and this many when there are more matches than the bound, found by walking the list.
+WALK_RANK_WINDOW = 100
 SNIPPET_CHARS = {"latin": 200, "cjk": 90}
 
 _jieba = None
@@ -80,6 +86,12 @@ def _stemmer():
     return snowballstemmer.stemmer("english")
 
 
+@lru_cache(maxsize=100_000)
+def _stem(word):
+    # Snowball in pure Python costs tens of microseconds a word; a vocabulary repeats.
+    return _stemmer().stemWord(word)
+
+
 def _normalize(word):
     return unicodedata.normalize("NFKC", word).casefold()
 
@@ -90,7 +102,6 @@ def tokens_with_offsets(text, mode="search"):
     "search" also yields the shorter words inside a long one (stored text); "default" only
     the words themselves (a query's, each of which search mode also yields).
     """
-    stem = _stemmer().stemWord
     for match in WORD_RUNS.finditer(text):
         start = match.start()
         if match.group(1):
@@ -100,7 +111,7 @@ def tokens_with_offsets(text, mode="search"):
             # NFKC may split one run (a ligature, a full-width sign): each part is a token.
             for token in LETTERS.findall(_normalize(match.group(2))):
                 if ASCII_WORD.fullmatch(token):
-                    token = stem(token)
+                    token = _stem(token)
                 yield token, start, match.end()
 
 
@@ -280,28 +291,36 @@ class _Sql:
         self.query = query
         self.chain = chain
         self.postgres = connection.vendor == "postgresql"
+        # PostgreSQL searches the narrow table its triggers keep (migration 0012).
+        self.table = "cms_story_search" if self.postgres else _translation_table()
 
-    def _words_tsquery(self):
+    def _words_tsquery(self, prefixes):
+        """Every clause, each token as `prefix:token` for any of `prefixes` (languages)."""
+
+        def token(value):
+            return "(" + " | ".join(_quote(f"{prefix}:{value}") for prefix in prefixes) + ")"
+
         return " & ".join(
-            "(" + " | ".join("(" + " & ".join(map(_quote, alt)) + ")" for alt in clause) + ")"
+            "(" + " | ".join("(" + " & ".join(map(token, alt)) + ")" for alt in clause) + ")"
             for clause in self.query.clauses
         )
 
-    def _scope_tsquery(self):
-        parts = []
-        for branch in _scope_condition(self.chain):
-            terms = [
-                f"!{_quote('has:' + value)}" if kind == "not-has" else _quote(f"{kind}:{value}")
-                for kind, value in branch
-            ]
-            parts.append("(" + " & ".join(terms) + ")")
-        return " | ".join(parts)
+    def _tsquery(self):
+        # With the default chain the words under the served language's prefix say it all;
+        # a key's narrower chain also needs the markers (a slower, rarer query).
+        if self.chain == _default_chain(self.chain[0]):
+            return self._words_tsquery([self.chain[0]])
+        branches = []
+        for position, code in enumerate(self.chain):
+            markers = [_quote(f"lang:{code}")]
+            markers += [f"!{_quote('has:' + earlier)}" for earlier in self.chain[:position]]
+            branches.append(f"({self._words_tsquery([code])}) & " + " & ".join(markers))
+        return " | ".join(f"({branch})" for branch in branches)
 
     def match(self, alias):
         """A condition: the version at `alias` is the served one and has every clause."""
         if self.postgres:
-            tsquery = f"({self._words_tsquery()}) & ({self._scope_tsquery()})"
-            return f"{alias}.search_vector @@ %s::tsquery", [tsquery]
+            return f"{alias}.search_vector @@ %s::tsquery", [self._tsquery()]
         terms = f"(' ' || {alias}.search_terms || ' ')"
         scope = f"(' ' || {alias}.search_scope || ' ')"
         sql, params = [], []
@@ -323,11 +342,25 @@ class _Sql:
         sql.append("(" + " OR ".join(branches) + ")")
         return " AND ".join(sql), params
 
+    def served(self, alias):
+        """A cheap condition on the markers that the version at `alias` may be the served one.
+
+        Checked before `match`, so a story's other versions' vectors are never read.
+        """
+        scope = f"(' ' || {alias}.search_scope || ' ')"
+        # Each branch starts with its positive marker: `serves:` or `lang:`.
+        markers = [f"{kind}:{code}" for (kind, code), *_rest in _scope_condition(self.chain)]
+        sql = "(" + " OR ".join([f"{scope} LIKE %s"] * len(markers)) + ")"
+        return sql, [f"% {marker} %" for marker in markers]
+
     def rank(self, alias):
         """A relevance score of the version at `alias`: higher is better."""
         if self.postgres:
+            prefixes = (
+                [self.chain[0]] if self.chain == _default_chain(self.chain[0]) else self.chain
+            )
             return f"ts_rank_cd({alias}.search_vector, %s::tsquery)::float8", [
-                self._words_tsquery()
+                self._words_tsquery(prefixes)
             ]
         # Term frequency: occurrences of each token, tokens padded by two spaces each side.
         padded = f"(' ' || replace({alias}.search_terms, ' ', '  ') || ' ')"
@@ -362,8 +395,10 @@ class _PerStory(models.Expression):
     def as_sql(self, compiler, connection):
         pk_sql, pk_params = compiler.compile(self.pk)
         match_sql, match_params = self.sql.match("_st")
-        table = _translation_table()
-        where = f"_st.master_id = {pk_sql} AND {match_sql}"
+        served_sql, served_params = self.sql.served("_st")
+        table = self.sql.table
+        where = f"_st.master_id = {pk_sql} AND {served_sql} AND {match_sql}"
+        match_params = [*served_params, *match_params]
         if self.kind == "rank":
             rank_sql, rank_params = self.sql.rank("_st")
             sql = f"(SELECT {rank_sql} FROM {table} _st WHERE {where} LIMIT 1)"
@@ -393,14 +428,41 @@ class Search:
         return self.query.empty or not self.chain
 
     @cached_property
+    def estimate(self):
+        """PostgreSQL's estimate of the matching versions, from its statistics (None elsewhere).
+
+        Asking costs a plan, no visit of any match; with every token stored under its
+        served language, a word's estimate is close (independence makes several words' a
+        guess).
+        """
+        if self.finds_nothing or not self.sql.postgres:
+            return None
+        match_sql, params = self.sql.match("t")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.sql.table} t WHERE {match_sql}",
+                params,
+            )
+            plan = cursor.fetchone()[0]
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    @cached_property
     def candidates(self):
         """Ids of stories with a matching served version, if at most `bound`; else None."""
         if self.finds_nothing:
             return []
+        if len(self.query.clauses) == 1 and (self.estimate or 0) > self.bound:
+            return None  # One common word: asking the index would list tens of thousands.
         match_sql, params = self.sql.match("t")
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if self.sql.postgres:
+                # Only the index: when words are common together but rare where they meet,
+                # a sequential scan "until 1,001 rows" would read the whole table.
+                cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
-                f"SELECT t.master_id FROM {_translation_table()} t WHERE {match_sql} LIMIT %s",
+                f"SELECT t.master_id FROM {self.sql.table} t WHERE {match_sql} LIMIT %s",
                 [*params, self.bound + 1],
             )
             ids = [row[0] for row in cursor.fetchall()]
@@ -412,46 +474,34 @@ class Search:
             return queryset.none()
         if self.candidates is not None:
             return queryset.filter(pk__in=self.candidates)
+        # Common words: walk the list in its own order, checking each story.
         return queryset.filter(_PerStory(self.sql, "match", models.BooleanField()))
 
     def ranked(self, matching):
         """The matching stories with `search_rank`, for ordering by relevance.
 
-        `matching` is what `matching()` returned (further filters allowed). Beyond the
-        exact-count bound only the newest `RANK_WINDOW` matches are ranked.
+        `matching` is what `matching()` returned (further filters allowed). Only the newest
+        `RANK_WINDOW` matches are ranked, `WALK_RANK_WINDOW` beyond the exact-count bound.
         """
         if self.finds_nothing:
             return matching.annotate(search_rank=models.Value(0.0))
-        if self.candidates is None:
+        window = WALK_RANK_WINDOW if self.candidates is None else RANK_WINDOW
+        if self.candidates is None or len(self.candidates) > window:
             newest = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
-            matching = matching.filter(pk__in=list(newest[:RANK_WINDOW]))
+            matching = matching.filter(pk__in=list(newest[:window]))
         return matching.annotate(search_rank=_PerStory(self.sql, "rank", models.FloatField()))
 
     def count(self, matching):
-        """(how many stories match, whether that is an estimate): exact up to the bound."""
+        """(how many stories match, whether that is an estimate): exact up to the bound.
+
+        Beyond it PostgreSQL's estimate (at least bound + 1); SQLite counts.
+        """
         if self.finds_nothing:
             return 0, False
         if self.candidates is not None:
             return matching.count(), False
-        return max(self._estimate(matching), self.bound + 1), True
-
-    def _estimate(self, matching):
-        if connection.vendor != "postgresql":
-            return matching.count()
-        # The planner's estimate of matching versions: its statistics know how common
-        # each word is, and asking costs no visit of any match.
-        match_sql, params = self.sql.match("t")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {_translation_table()} t WHERE {match_sql}",
-                params,
-            )
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):
-            import json
-
-            plan = json.loads(plan)
-        return int(plan[0]["Plan"]["Plan Rows"])
+        estimate = self.estimate if self.estimate is not None else matching.count()
+        return max(estimate, self.bound + 1), True
 
     def snippets(self, story_ids):
         """Story id to a highlighted passage of its served version (one query for a page)."""

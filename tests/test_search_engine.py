@@ -239,7 +239,7 @@ def test_a_search_page_costs_the_same_sql_whatever_its_size(gql, settings, bound
         next_publication_at()
         with CaptureQueriesContext(connection) as queries:
             found = find(gql, "en", "model", first=first, orderBy="RELEVANCE")
-        assert len(found["edges"]) == min(first, 30 if bound > 2 else search.RANK_WINDOW)
+        assert len(found["edges"]) == min(first, 30 if bound > 2 else search.WALK_RANK_WINDOW)
         counts[first] = len(queries)
     assert counts[1] == counts[10] == counts[30]
 

@@ -1,14 +1,15 @@
 """The search engine's columns (cms/search.py): tokens, language markers, synonym groups.
 
-On PostgreSQL a stored generated `search_vector` column (the tokens through the `simple`
-configuration, positions kept for ranking, plus the markers as lexemes) and its GIN index
-are created outside the model state, like 0002's indexes: SQLite has neither, and matches
-the token column directly. Dropping `search_document` drops 0002's indexes with it.
+On PostgreSQL a table `cms_story_search` (one row per translation, kept by triggers) holds
+the `search_vector` (each token prefixed with every language the version is served in,
+positions kept for ranking, plus the markers as lexemes) with its GIN index, created outside
+the model state like 0002's indexes: SQLite has neither, and matches the token column
+directly. Dropping `search_document` drops 0002's indexes with it.
 """
 
 from django.db import migrations, models
 
-VECTOR_INDEX = "cms_story_translation_search_vector"
+VECTOR_INDEX = "cms_story_search_vector"
 
 
 def fill(apps, schema_editor):
@@ -17,23 +18,95 @@ def fill(apps, schema_editor):
     search.reindex(apps.get_model("cms", "StoryTranslation"))
 
 
+# Each token is stored once per language the version is served for (`serves:` markers), as
+# `en:model`: a search in one language reads one posting list with its own statistics, and
+# positions are kept for ts_rank_cd. The markers themselves are lexemes too.
+VECTOR_FUNCTION = """
+CREATE OR REPLACE FUNCTION cms_search_vector(terms text, scope text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+  SELECT coalesce((
+    SELECT string_agg(quote_literal(substr(mark, 8) || ':' || token) || ':' || least(pos, 16383), ' ')
+    FROM unnest(string_to_array(scope, ' ')) AS m(mark),
+         unnest(string_to_array(terms, ' ')) WITH ORDINALITY AS u(token, pos)
+    WHERE left(mark, 7) = 'serves:'
+  )::tsvector, ''::tsvector) || array_to_tsvector(string_to_array(scope, ' '))
+$$
+"""
+
+
+# A narrow table beside the translations, kept by triggers: an index probe then reads a few
+# dense pages instead of one wide translation row per match.
+CREATE_TABLE = [
+    """
+    CREATE TABLE cms_story_search (
+        translation_id bigint PRIMARY KEY,
+        master_id bigint NOT NULL,
+        search_scope text NOT NULL,
+        search_vector tsvector NOT NULL
+    )
+    """,
+    """
+    CREATE FUNCTION cms_story_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF TG_OP = 'DELETE' THEN
+        DELETE FROM cms_story_search WHERE translation_id = OLD.id;
+        RETURN NULL;
+      END IF;
+      INSERT INTO cms_story_search (translation_id, master_id, search_scope, search_vector)
+      VALUES (NEW.id, NEW.master_id, NEW.search_scope,
+              cms_search_vector(NEW.search_terms, NEW.search_scope))
+      ON CONFLICT (translation_id) DO UPDATE SET master_id = EXCLUDED.master_id,
+        search_scope = EXCLUDED.search_scope, search_vector = EXCLUDED.search_vector;
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER cms_story_search_sync
+    AFTER INSERT OR DELETE OR UPDATE OF master_id, search_terms, search_scope
+    ON cms_story_translation FOR EACH ROW EXECUTE FUNCTION cms_story_search_sync()
+    """,
+    """
+    CREATE FUNCTION cms_story_search_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      TRUNCATE cms_story_search;
+      RETURN NULL;
+    END $$
+    """,
+    """
+    CREATE TRIGGER cms_story_search_truncate AFTER TRUNCATE ON cms_story_translation
+    FOR EACH STATEMENT EXECUTE FUNCTION cms_story_search_truncate()
+    """,
+    """
+    INSERT INTO cms_story_search (translation_id, master_id, search_scope, search_vector)
+    SELECT id, master_id, search_scope, cms_search_vector(search_terms, search_scope)
+    FROM cms_story_translation
+    """,
+    "CREATE INDEX cms_story_search_master ON cms_story_search (master_id)",
+    f"CREATE INDEX {VECTOR_INDEX} ON cms_story_search USING gin (search_vector)",
+]
+DROP_TABLE = [
+    "DROP TRIGGER IF EXISTS cms_story_search_truncate ON cms_story_translation",
+    "DROP TRIGGER IF EXISTS cms_story_search_sync ON cms_story_translation",
+    "DROP FUNCTION IF EXISTS cms_story_search_truncate()",
+    "DROP FUNCTION IF EXISTS cms_story_search_sync()",
+    "DROP TABLE IF EXISTS cms_story_search",
+    "DROP FUNCTION IF EXISTS cms_search_vector(text, text)",
+]
+
+
 def create_vector(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(
-        "ALTER TABLE cms_story_translation ADD COLUMN search_vector tsvector "
-        "GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, search_terms) || "
-        "array_to_tsvector(string_to_array(search_scope, ' '))) STORED"
-    )
-    schema_editor.execute(
-        f"CREATE INDEX {VECTOR_INDEX} ON cms_story_translation USING gin (search_vector)"
-    )
+    schema_editor.execute(VECTOR_FUNCTION)
+    for statement in CREATE_TABLE:
+        schema_editor.execute(statement)
 
 
 def drop_vector(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute("ALTER TABLE cms_story_translation DROP COLUMN IF EXISTS search_vector")
+    for statement in DROP_TABLE:
+        schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
