@@ -27,6 +27,7 @@ newest `RANK_WINDOW` ranked for RELEVANCE; beyond it (words common together), th
 walked as above and RELEVANCE ranks the newest `WALK_RANK_WINDOW`.
 """
 
+import contextlib
 import html
 import json
 import logging
@@ -456,7 +457,8 @@ class Search:
         if len(self.query.clauses) == 1 and (self.estimate or 0) > self.bound:
             return None  # One common word: asking the index would list tens of thousands.
         match_sql, params = self.sql.match("t")
-        with transaction.atomic(), connection.cursor() as cursor:
+        scope = transaction.atomic() if self.sql.postgres else contextlib.nullcontext()
+        with scope, connection.cursor() as cursor:
             if self.sql.postgres:
                 # Only the index: when words are common together but rare where they meet,
                 # a sequential scan "until 1,001 rows" would read the whole table.
