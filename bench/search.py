@@ -107,6 +107,7 @@ def seed():
 
 def explain(language, text, order):
     """The plan of the page query of one search, as EXPLAIN ANALYZE prints it."""
+    from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
     from cms import search
@@ -119,7 +120,10 @@ def explain(language, text, order):
         page = found.ranked(page).order_by("-search_rank", "-published_at", "-id")
     else:
         page = page.order_by("-published_at", "-id")
-    sql, params = page[:21].query.sql_with_params()
+    try:
+        sql, params = page[:21].query.sql_with_params()
+    except EmptyResultSet:
+        return "(no page query: the index probe found no match)"
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
         return "\n".join(row[0] for row in cursor.fetchall())

@@ -53,7 +53,7 @@ CJK_CHAR = re.compile(f"[{CJK}]")
 # Changing this list changes how text is stored: run `manage.py reindex_search` afterwards.
 DOMAIN_WORDS = ("大模型", "大语言模型", "语言模型", "小模型", "智能体", "多模态", "开源模型")
 # RELEVANCE ranks the newest this many matches (each rank reads the story's stored vector)...
-RANK_WINDOW = 1000
+RANK_WINDOW = 300
 # ...and this many when there are more matches than the bound, found by walking the list.
 WALK_RANK_WINDOW = 100
 SNIPPET_CHARS = {"latin": 200, "cjk": 90}

@@ -270,3 +270,15 @@ def test_the_queryset_search_delegates_to_the_engine():
     make_story("z", languages=("zh-hans",), title_zh_hans="大模型", summary_zh_hans="x")
     found = Story.objects.readable("zh-hans").search("llm")
     assert [story.slug for story in found] == ["z"]
+
+
+def test_a_synonym_of_several_words_matches_those_words_in_order(gql):
+    SearchSynonym.objects.create(terms="LLM\nlarge language model")
+    make_story("long", languages=("en",), title_en="A large language model ships", summary_en="x")
+    make_story("short", languages=("en",), title_en="An LLM ships", summary_en="y")
+    make_story("other", languages=("en",), title_en="A small model ships", summary_en="z")
+    assert sorted(slugs(find(gql, "en", "llm"))) == ["long", "short"]
+    assert sorted(slugs(find(gql, "en", "large language models"))) == ["long", "short"]
+    groups = search.synonym_groups()
+    query = search.SearchQuery("new large language model", groups)
+    assert query.clauses == [(("new",),), (("llm",), ("larg", "languag", "model"))]
