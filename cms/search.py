@@ -378,34 +378,6 @@ def _translation_table():
     return StoryTranslation._meta.db_table
 
 
-class _IdIn(models.Expression):
-    """`pk = ANY(ids)`: one array parameter on PostgreSQL, where `pk__in` sends thousands."""
-
-    output_field = models.BooleanField()
-
-    def __init__(self, ids):
-        super().__init__()
-        self.ids = list(ids)
-        self.pk = models.F("pk")
-
-    def get_source_expressions(self):
-        return [self.pk]
-
-    def set_source_expressions(self, expressions):
-        (self.pk,) = expressions
-
-    def as_sql(self, compiler, connection):
-        pk_sql, pk_params = compiler.compile(self.pk)
-        return f"{pk_sql} = ANY(%s)", (*pk_params, self.ids)
-
-
-def _ids(ids):
-    """A filter on the story ids `ids`."""
-    if connection.vendor == "postgresql" and ids:
-        return _IdIn(ids)
-    return models.Q(pk__in=ids)
-
-
 class _PerStory(models.Expression):
     """A subquery on the story's served version, evaluated row by row (never flattened)."""
 
@@ -503,7 +475,7 @@ class Search:
         if self.finds_nothing:
             return queryset.none()
         if self.candidates is not None:
-            return queryset.filter(_ids(self.candidates))
+            return queryset.filter(pk__in=self.candidates)
         # Common words: walk the list in its own order, checking each story.
         return queryset.filter(_PerStory(self.sql, "match", models.BooleanField()))
 
@@ -518,7 +490,7 @@ class Search:
         window = WALK_RANK_WINDOW if self.candidates is None else RANK_WINDOW
         if self.candidates is None or len(self.candidates) > window:
             newest = matching.order_by("-published_at", "-pk").values_list("pk", flat=True)
-            matching = matching.filter(_ids(list(newest[:window])))
+            matching = matching.filter(pk__in=list(newest[:window]))
         return matching.annotate(search_rank=_PerStory(self.sql, "rank", models.FloatField()))
 
     def count(self, matching):
