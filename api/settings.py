@@ -262,8 +262,13 @@ CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
 CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)
 CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 
-# PostgreSQL text-search configuration per language; others match substrings.
+# PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
+# the search engine in cms/search.py stems and segments in Python instead).
 CMS_SEARCH_CONFIGS = {"en": "english"}
+# Search: terms a search keeps (the rest are ignored), and up to how many matches it counts
+# exactly (beyond, totalCount is an estimate and says so).
+CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
+CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 5000)
 
 # Deployment hardening. DJANGO_HTTPS=1 when served over HTTPS (as in production).
 HTTPS = env_bool("DJANGO_HTTPS")
