@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge cluster cluster-stop clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -74,6 +74,11 @@ cluster-stop:
 bench-edge: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) bench/edge.py
+
+# Search latency at 100,000 stories on PostgreSQL (bench/search.py; the first run generates
+# the stories, about ten minutes).
+bench-search: setup
+	$(PY) bench/search.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

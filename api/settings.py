@@ -269,10 +269,13 @@ CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 # Webhooks may go to private and loopback addresses: for local development only (README).
 CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
 
-# PostgreSQL text-search configuration per language; others match substrings.
+# PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
+# the search engine in cms/search.py stems and segments in Python instead).
 CMS_SEARCH_CONFIGS = {"en": "english"}
-# A search looks for at most this many distinct words (and is costed by them).
+# Search: terms a search keeps (the rest are ignored), and up to how many matches it counts
+# exactly (beyond, totalCount is an estimate and says so).
 CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
+CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 5000)
 
 # Deployment hardening. DJANGO_HTTPS=1 when served over HTTPS (as in production).
 HTTPS = env_bool("DJANGO_HTTPS")

@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import counts, ranking, revisions, webhooks  # noqa: F401  (they listen to signals)
+        from . import counts, ranking, revisions, search, webhooks  # noqa: F401  (listeners)
 
         revisions.register()
+        search.connect()

@@ -3,6 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from cms import search
 from cms.demo import loader
 from cms.models import Source, Story, StoryTranslation, Tag
 
@@ -57,13 +58,17 @@ def test_generate_stories_creates_published_bilingual_stories_whose_derived_text
     assert Story.objects.published().filter(slug__startswith="generated-").count() == 25
     assert StoryTranslation.objects.filter(master__in=generated).count() == 50
     for translation in StoryTranslation.objects.filter(master__in=generated)[:6]:
-        stored = (translation.analysis_html, translation.analysis_text, translation.search_document)
+        stored = (translation.analysis_html, translation.analysis_text, translation.search_terms)
+        scope = translation.search_scope
         translation.refresh_derived()
         assert stored == (
             translation.analysis_html,
             translation.analysis_text,
-            translation.search_document,
+            translation.search_terms,
         )
+        search.refresh_scope(translation.master_id)
+        translation.refresh_from_db()
+        assert translation.search_scope == scope
     assert all(story.tags.exists() for story in generated)
 
 

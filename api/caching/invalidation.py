@@ -12,7 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.caching import keys
 from api.caching.responses import bump
-from cms.models import ApiKey, Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import ApiKey, SearchSynonym, Source, Story, StoryTag, StoryTranslation, Tag
 from cms.signals import (
     scores_changed,
     story_changed_while_live,
@@ -78,6 +78,10 @@ def _source_translation(sender, instance, **kwargs):
     bump(keys.source(instance.master_id))
 
 
+def _synonyms(sender, instance, **kwargs):
+    bump(keys.STORIES)  # Every searched list may find other stories now.
+
+
 HANDLERS = [
     (Story, _story),
     (StoryTranslation, _story_translation),
@@ -86,6 +90,7 @@ HANDLERS = [
     (Tag.translations.field.model, _tag_translation),
     (Source, _source),
     (ApiKey, _api_key),
+    (SearchSynonym, _synonyms),
     (Source.translations.field.model, _source_translation),
 ]
 

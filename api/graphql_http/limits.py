@@ -4,8 +4,8 @@ Cost counts the items a query could return, multiplying through nested lists: a 
 `first: 100` stories, each with up to 10 tags, costs about a thousand. Fields selected
 through fragments (inline or named, on any type) count as if written in place; a page size
 given by a variable counts as the variable's value or, without one, its default. Every
-`search` argument adds `GRAPHQL_SEARCH_COST` per word it searches for (counted as the
-search normalizes it), so many aliases of long searches are refused before any SQL.
+`search` argument adds `GRAPHQL_SEARCH_COST` per term it searches for (counted as the
+search engine normalizes it), so many aliases of long searches are refused before any SQL.
 Introspection fields are exempt from depth and cost: they are bounded by the schema, and
 tokens bound them.
 """
@@ -34,6 +34,7 @@ from graphql import (
 
 from api.graphql_http.request import DocumentError
 from api.schema import schema
+from cms import search as search_engine
 
 # How many items a list field may hold, where its size is not an argument.
 LIST_SIZES = {
@@ -154,11 +155,12 @@ def defaults(operation):
 
 
 def search_words(text):
-    """How many words a search looks for: lowercase, split on whitespace, each word once,
-    at most `CMS_SEARCH_MAX_WORDS` (the search counts them the same way)."""
+    """How many terms a search looks for, normalized as the search engine does it (cms.search:
+    case folded, stemmed, Chinese segmented, each term once), at most `CMS_SEARCH_MAX_WORDS`."""
     if not isinstance(text, str):
         return 0
-    return min(len(set(text.lower().split())), settings.CMS_SEARCH_MAX_WORDS)
+    terms = set(search_engine.analyze(text, mode="default"))
+    return min(len(terms), settings.CMS_SEARCH_MAX_WORDS)
 
 
 class _Walker:

@@ -30,6 +30,11 @@ class StoryOrder(Enum):
     )
     QUALITY_DESC = strawberry.enum_value("quality", description="Highest quality score first.")
     IMPACT_DESC = strawberry.enum_value("impact", description="Highest impact score first.")
+    RELEVANCE = strawberry.enum_value(
+        "relevance",
+        description="Best match for `search` first (only with `search`); beyond the exact-count "
+        "bound, the newest matches are ranked. Ties go to the newer story.",
+    )
 
 
 # Every ordering is descending on these fields; the primary key makes it total.
@@ -40,9 +45,12 @@ ORDER_FIELDS = {
     StoryOrder.HOT_DESC: ("pinned", "hot", "published_at", "id"),
     StoryOrder.QUALITY_DESC: ("quality", "published_at", "id"),
     StoryOrder.IMPACT_DESC: ("impact", "published_at", "id"),
+    # `search_rank` is annotated by cms.search (Search.ranked).
+    StoryOrder.RELEVANCE: ("search_rank", "published_at", "id"),
 }
 # Ordering fields holding booleans (true sorts first); the rest are ints or *_at times.
 BOOLEAN_FIELDS = frozenset({"pinned"})
+FLOAT_FIELDS = frozenset({"search_rank"})
 
 
 @strawberry.type(description="Where a page sits in the whole list.")
@@ -108,6 +116,9 @@ def decode_cursor(order, cursor):
                 raise invalid
         elif field in BOOLEAN_FIELDS:
             if not isinstance(value, bool):
+                raise invalid
+        elif field in FLOAT_FIELDS:
+            if not isinstance(value, int | float) or isinstance(value, bool):
                 raise invalid
         elif not bounds.integer_fits(value):
             raise invalid

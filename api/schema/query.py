@@ -4,6 +4,7 @@ One-story lookups (`story`, `node`) start from `previewable()` when a preview to
 """
 
 from datetime import datetime
+from functools import cached_property
 from typing import Annotated
 
 import strawberry
@@ -14,6 +15,7 @@ from strawberry.types import Info
 from api.caching import keys
 from api.graphql_http.errors import BadUserInput
 from cms import counts, serving
+from cms import search as search_engine
 from cms import values as bounds
 
 from . import pagination
@@ -108,14 +110,32 @@ class StoryConnection:
     _matching: strawberry.Private[object]
     # The maintained count, when the list is a plain one (no search or filter).
     _maintained: strawberry.Private[object] = None
+    _search: strawberry.Private[object] = None
 
-    @strawberry.field(description="How many stories the whole list holds, on every page.")
-    def total_count(self) -> int:
+    @cached_property
+    def _counted(self):
+        if self._search is not None:
+            return self._search.count(self._matching)
         if self._maintained is not None:
             found = self._maintained()
             if found is not None:
-                return found
-        return self._matching.count()
+                return found, False
+        return self._matching.count(), False
+
+    @strawberry.field(
+        description="How many stories the whole list holds, on every page. A search counts "
+        "exactly up to a bound (5,000 matches by default); beyond it this is an estimate, "
+        "above the bound, and `totalCountIsEstimate` is true."
+    )
+    def total_count(self) -> int:
+        return self._counted[0]
+
+    @strawberry.field(
+        description="Whether `totalCount` is an estimate (a search with more matches than it "
+        "counts exactly): show it as “5,000+” or “about 23,000”. Always false without `search`."
+    )
+    def total_count_is_estimate(self) -> bool:
+        return self._counted[1]
 
 
 @strawberry.type(description="What readers and partners read: stories, tags and their key.")
@@ -159,7 +179,8 @@ class Query:
         search: Annotated[
             str | None,
             strawberry.argument(
-                description="Words to find in the served title, summary or analysis."
+                description="Words to find in the served title, summary or analysis: every "
+                "word must occur (English by stem, Chinese by word), synonyms count."
             ),
         ] = None,
         filter: Annotated[
@@ -169,6 +190,7 @@ class Query:
         pagination.check_page_size(first)
         audience = info.context.audience_for(language)
         matching = info.context.readable(audience)
+        finder = None
         if tag is not None:
             matching = matching.with_tag(tag)
         if search is not None:
@@ -180,10 +202,14 @@ class Query:
                     _("`search` may be at most %(max)s characters long.")
                     % {"max": MAX_SEARCH_LENGTH}
                 )
-            matching = matching.search(search, audience.chain)
+            finder = search_engine.Search(search, audience.chain)
+            matching = finder.matching(matching)
+        elif order_by is StoryOrder.RELEVANCE:
+            raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
         if filter is not None:
             matching = filter.apply(matching)
-        page = matching.select_related("source").order_by(*pagination.order_by(order_by))
+        page = finder.ranked(matching) if order_by is StoryOrder.RELEVANCE else matching
+        page = page.select_related("source").order_by(*pagination.order_by(order_by))
         if after is not None:
             page = page.filter(
                 pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
@@ -192,10 +218,11 @@ class Query:
         has_next = len(stories) > first
         stories = stories[:first]
         info.context.depends_on(keys.STORIES)
+        snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
         edges = [
             StoryEdge(
                 cursor=pagination.encode_cursor(order_by, served.story),
-                node=Story(_served=served),
+                node=Story(_served=served, _snippets=snippets),
             )
             for served in serving.serve(stories, audience, info.context.observe)
         ]
@@ -211,6 +238,7 @@ class Query:
             _maintained=None
             if search is not None or filter is not None
             else lambda: counts.total(audience, tag),
+            _search=finder,
         )
 
     @strawberry.field(description="Tags with at least one story readers see, most used first.")

@@ -90,6 +90,8 @@ class Tag:
 )
 class Story(relay.Node):
     _served: strawberry.Private[serving.ServedStory]
+    # A list's search snippets (cms.search.PageSnippets), loaded for the page at once.
+    _snippets: strawberry.Private[object] = None
 
     @classmethod
     def resolve_id(cls, root, *, info):
@@ -135,6 +137,14 @@ class Story(relay.Node):
     @strawberry.field(description="Headline.")
     def title(self) -> str:
         return self._translation.title
+
+    @strawberry.field(
+        description="In a searched list, a passage of the served summary or analysis around "
+        "the searched words, as HTML: escaped text with each found word in `<mark>`, safe to "
+        "insert as it is. Null when the list was not searched."
+    )
+    def search_snippet(self) -> str | None:
+        return None if self._snippets is None else self._snippets.get(self._served.pk)
 
     @strawberry.field(description="One-paragraph summary.")
     def summary(self) -> str:

@@ -1,6 +1,6 @@
 """Plausible bilingual stories in bulk, for benchmarks: varied words, realistic sizes."""
 
-from cms import richtext
+from cms import richtext, search
 from cms.models import Source, StoryTranslation, Tag
 
 TAGS = {
@@ -142,5 +142,6 @@ def translation(rng, story, code, topic, paragraphs):
     # 100,000 stories within minutes; the joined result is what render() gives.
     result.analysis_html = "\n".join(html for _text, html, _plain in chosen)
     result.analysis_text = "\n\n".join(plain for _text, _html, plain in chosen)
-    result.search_document = "\n".join((title, summary, result.analysis_text)).lower()
+    result.search_terms = search.document_terms(title, summary, result.analysis_text)
+    result.search_scope = search.scope_markers(code, PARAGRAPHS)
     return result

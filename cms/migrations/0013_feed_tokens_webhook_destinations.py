@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("cms", "0017_story_counts"),
+        ("cms", "0018_search_engine"),
     ]
 
     operations = [

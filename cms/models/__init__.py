@@ -15,6 +15,7 @@ from .story import (
     StoryTranslation,
     set_tags,
 )
+from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 
@@ -28,6 +29,7 @@ __all__ = [
     "Partner",
     "PendingTranslation",
     "Scope",
+    "SearchSynonym",
     "Source",
     "State",
     "Story",

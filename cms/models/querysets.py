@@ -1,15 +1,11 @@
 """Who may see which stories, written once: every reader-facing path starts here."""
 
-from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from parler.managers import TranslatableManager, TranslatableQuerySet
 
 from cms import languages
-
-# Up to this many matching translations are fetched by id before stories are filtered.
-SEARCH_PREFETCH = 5000
 
 
 def live_q(now=None):
@@ -73,37 +69,12 @@ class StoryQuerySet(TranslatableQuerySet):
         """Stories whose served translation matches every word of `text`.
 
         The served translation is the first language of `chain` the story has, so a
-        story shown in its fallback language is searched in that language's text.
+        story shown in its fallback language is searched in that language's text. The
+        engine (segmentation, stemming, synonyms, bounded plans) is `cms.search`.
         """
-        if not chain:
-            return self.none()
-        translation_model = self.model.translations.field.model
-        words = Q()
-        for term in text.lower().split():
-            words &= Q(search_document__contains=term)
-        # Each language's matches come from the search indexes on their own; a match
-        # counts when its language is the one the story is served in (no earlier language
-        # of the chain). When matches are few, they are fetched first and the stories
-        # filtered by id: otherwise PostgreSQL may walk the whole publish-time index
-        # looking for matches that are not there.
-        translations = translation_model.objects
-        served = Q()
-        for position, code in enumerate(chain):
-            matching = translations.filter(
-                words | full_text_match(text, code), language_code=code
-            ).values("master_id")
-            hit = Q(pk__in=matching)
-            for earlier in chain[:position]:
-                hit &= ~Exists(translations.filter(master=OuterRef("pk"), language_code=earlier))
-            served |= hit
-        candidates = list(
-            translations.filter(
-                Q(language_code__in=chain) & (words | _any_full_text_match(text, chain))
-            ).values_list("master_id", flat=True)[: SEARCH_PREFETCH + 1]
-        )
-        if len(candidates) <= SEARCH_PREFETCH:
-            return self.filter(served, pk__in=candidates)
-        return self.filter(served)
+        from cms import search
+
+        return search.matching(self, text, chain)
 
     def needing_translation(self, language=None):
         """Stories without a complete version in `language` (or in some language)."""
@@ -134,28 +105,6 @@ class StoryQuerySet(TranslatableQuerySet):
         """Stories carrying the tag `slug`."""
         links = self.model.tags.through.objects.filter(story=OuterRef("pk"), tag__slug=slug)
         return self.filter(Exists(links))
-
-
-def _any_full_text_match(text, chain):
-    condition = Q(pk__in=[])
-    for code in chain:
-        condition |= full_text_match(text, code) & Q(language_code=code)
-    return condition
-
-
-def full_text_match(text, language):
-    """PostgreSQL full-text match of `text` in `language`, if it has a search configuration.
-
-    The expression is the one the GIN index of migration 0002 is built on, so it is used.
-    """
-    config = settings.CMS_SEARCH_CONFIGS.get(language)
-    if connection.vendor != "postgresql" or config is None:
-        return Q(pk__in=[])  # Matches nothing: this language searches words only.
-    from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
-
-    vector = SearchVector("search_document", config=config)
-    query = SearchQuery(text, config=config, search_type="websearch")
-    return Q(SearchVectorExact(vector, query))
 
 
 class StoryManager(TranslatableManager.from_queryset(StoryQuerySet)):

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
 
-from cms import richtext, sharing
+from cms import richtext, search, sharing
 from cms.validators import ListOfRows, ListOfTexts
 
 from .querysets import StoryManager
@@ -417,7 +417,10 @@ class StoryTranslation(TranslatedFieldsModel):
         validators=[ListOfRows(FAQ_FIELDS)],
         help_text=_("Questions and answers, in reading order."),
     )
-    search_document = models.TextField(editable=False, blank=True)
+    # The search engine's tokens and language markers (cms/search.py); on PostgreSQL a
+    # generated `search_vector` column over both carries the GIN index (migration 0012).
+    search_terms = models.TextField(editable=False, blank=True)
+    search_scope = models.TextField(editable=False, blank=True)
     origin = models.CharField(
         _("translated by"),
         max_length=10,
@@ -454,12 +457,10 @@ class StoryTranslation(TranslatedFieldsModel):
         return self.title
 
     def refresh_derived(self):
-        """Recompute the rendered analysis and the search document from the editable fields."""
+        """Recompute the rendered analysis and the search terms from the editable fields."""
         self.analysis_html = richtext.render(self.analysis)
         self.analysis_text = richtext.to_text(self.analysis_html)
-        self.search_document = "\n".join(
-            part for part in (self.title, self.summary, self.analysis_text) if part
-        ).lower()
+        self.search_terms = search.document_terms(self.title, self.summary, self.analysis_text)
 
     def content_fingerprint(self):
         """A hash of what this version says, to notice when its content really changes."""
@@ -482,3 +483,5 @@ class StoryTranslation(TranslatedFieldsModel):
         self.refresh_derived()
         self.refresh_state(now=getattr(self.master, "content_time", None))
         super().save(*args, **kwargs)
+        # Adding a language changes which version every language is served in.
+        search.refresh_scope(self.master_id)

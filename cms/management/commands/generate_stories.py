@@ -52,7 +52,12 @@ class Command(BaseCommand):
             # VACUUM cannot run inside a transaction (as in tests); ANALYZE can.
             command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             with connection.cursor() as cursor:
-                for table in ("cms_story", "cms_story_translation", "cms_storytag"):
+                for table in (
+                    "cms_story",
+                    "cms_story_translation",
+                    "cms_storytag",
+                    "cms_story_search",  # The search index's table (migration 0012).
+                ):
                     cursor.execute(f"{command} {table}")
         self.stdout.write(self.style.SUCCESS(f"Created {count} stories."))
 
