@@ -12,3 +12,6 @@ class CmsConfig(AppConfig):
         from . import counts, ranking, revisions, webhooks  # noqa: F401  (they listen to signals)
 
         revisions.register()
+        from . import media_signals
+
+        media_signals.connect()

@@ -1,3 +1,13 @@
-from . import approvals, edge, partners, people, site, story, taxonomy, webhooks
+from . import approvals, edge, media, partners, people, site, story, taxonomy, webhooks
 
-__all__ = ["approvals", "edge", "partners", "people", "site", "story", "taxonomy", "webhooks"]
+__all__ = [
+    "approvals",
+    "edge",
+    "media",
+    "partners",
+    "people",
+    "site",
+    "story",
+    "taxonomy",
+    "webhooks",
+]
