@@ -288,3 +288,14 @@ def test_the_image_list_and_change_form_open(admin_client, illustrated):
     page = admin_client.get(f"/admin/cms/image/{illustrated.image_id}/change/?language=zh-hans")
     assert page.status_code == 200
     assert b"cms-focal" in page.content
+
+
+def test_editing_a_live_story_s_image_changes_the_cached_answer(gql, illustrated):
+    query = """{ story(slug: "robots-fold") { image { alt } } }"""
+    assert gql(query)["data"]["story"]["image"]["alt"] == "A robot folds a towel"
+    assert gql(query)["data"]["story"]["image"]["alt"] == "A robot folds a towel"  # cached
+    image = Image.objects.get(pk=illustrated.image_id)
+    image.set_current_language("en")
+    image.alt = "A robot folds two towels"
+    image.save()
+    assert gql(query)["data"]["story"]["image"]["alt"] == "A robot folds two towels"
