@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
@@ -43,7 +44,7 @@ def https_formfield(db_field, **kwargs):
 
 class ImageForm(TranslatableModelForm):
     file = UploadedImageField(
-        label=_("image file"),
+        label=capfirst(Image._meta.get_field("file").verbose_name),
         help_text=Image._meta.get_field("file").help_text,
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/avif"}
