@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import auth, feed_tags
+from api import auth, feed_media, feed_tags
 from api.caching import edge
 from api.graphql_http import request as http
 from cms import languages, serving, sharing
@@ -38,7 +38,7 @@ class RssWithAlternates(Rss201rev2Feed):
         attributes = super().root_attributes()
         if self.feed["language"]:
             attributes["xml:lang"] = self.feed["language"]
-        return attributes
+        return {**attributes, **feed_media.rss_namespaces()}
 
     def item_attributes(self, item):
         return {**super().item_attributes(item), **entry_language(item)}
@@ -54,6 +54,7 @@ class RssWithAlternates(Rss201rev2Feed):
         if name and url:
             # RSS 2.0 requires the url attribute; a source without any address is left out.
             handler.addQuickElement("source", name, {"url": url})
+        feed_media.rss_elements(handler, item)
 
 
 class AtomWithAlternates(Atom1Feed):
@@ -68,6 +69,7 @@ class AtomWithAlternates(Atom1Feed):
         for code, url in item.get("alternates", {}).items():
             handler.addQuickElement("link", "", {"rel": "alternate", "hreflang": code, "href": url})
         super().add_item_elements(handler, item)
+        feed_media.atom_elements(handler, item)
 
 
 class JsonFeed(SyndicationFeed):
@@ -100,8 +102,7 @@ class JsonFeed(SyndicationFeed):
             "tags": item["categories"],
             "language": item["language"],
         }
-        if item.get("author_name"):
-            entry["authors"] = [{"name": item["author_name"]}]
+        entry.update(feed_media.json_fields(item))
         if item.get("alternates"):
             entry["_alternates"] = item["alternates"]
         return entry
@@ -188,9 +189,6 @@ class StoryFeed(Feed):
     def item_updateddate(self, item):
         return item.updated_at
 
-    def item_author_name(self, item):
-        return item.source_name or None
-
     def item_categories(self, item):
         return [tag.name for tag in item.tags]
 
@@ -202,6 +200,7 @@ class StoryFeed(Feed):
             "language": item.language,
             "feed_language": item.batch.audience.language,
             "source": (item.source_name, item.story.cited_url),
+            **feed_media.item_fields(item),
         }
 
 
@@ -226,6 +225,7 @@ def _content_html(item):
             parts.append(
                 f'<p><a href="{escape(url)}">{label}</a></p>' if url else f"<p>{label}</p>"
             )
+        parts += feed_media.corrections_html(item)
         if item.disclaimer:
             parts.append(f"<p><em>{escape(item.disclaimer)}</em></p>")
     return "\n".join(parts)

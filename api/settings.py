@@ -300,6 +300,30 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Images (README: "Images"): originals and their renditions go through the default storage,
+# the filesystem under var/media/, or an S3-compatible bucket (needs django-storages[s3]).
+MEDIA_ROOT = Path(os.environ.get("CMS_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+CMS_MEDIA_URL = os.environ.get("CMS_MEDIA_URL", "http://127.0.0.1:8000/media/")
+CMS_MEDIA_S3_BUCKET = os.environ.get("CMS_MEDIA_S3_BUCKET", "")
+if CMS_MEDIA_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": CMS_MEDIA_S3_BUCKET,
+            "endpoint_url": os.environ.get("CMS_MEDIA_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("CMS_MEDIA_S3_REGION") or None,
+            "custom_domain": os.environ.get("CMS_MEDIA_S3_CUSTOM_DOMAIN") or None,
+            "file_overwrite": False,
+            "querystring_auth": False,
+        },
+    }
+CMS_IMAGE_MAX_BYTES = env_number("CMS_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
+CMS_IMAGE_MAX_PIXELS = env_number("CMS_IMAGE_MAX_PIXELS", 40_000_000)
+CMS_IMAGE_WIDTHS = [int(width) for width in env_list("CMS_IMAGE_WIDTHS", "320,640,960,1280,1920")]
+FILE_UPLOAD_PERMISSIONS = 0o644
+# The publisher's logo in structured data (an absolute address; empty: none).
+CMS_PUBLISHER_LOGO_URL = os.environ.get("CMS_PUBLISHER_LOGO_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Operations (README: "Production"): /metrics, /readyz's thresholds, tracing, log format.

@@ -9,7 +9,8 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import counts, ranking, revisions, search, webhooks  # noqa: F401  (listeners)
+        from . import counts, media_signals, ranking, revisions, search, webhooks  # noqa: F401
 
         revisions.register()
         search.connect()
+        media_signals.connect()

@@ -18,7 +18,7 @@ from functools import cached_property
 from django.db.models import Count, FilteredRelation, Q
 from django.utils import timezone, translation
 
-from cms import counts, disclosure, languages, sharing, translation_state
+from cms import counts, disclosure, languages, served_media, sharing, translation_state
 from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 
 # What an answer showed, as observers hear it: one story, tag or source (with their ids),
@@ -141,6 +141,22 @@ class StoryBatch:
             source_id: languages.pick(rows, self.chain).name for source_id, rows in found.items()
         }
 
+    @cached_property
+    def lead_images(self):
+        """Image id to the `ServedImage` of the page's lead images (cms.served_media)."""
+        ids = [story.image_id for story in self.stories if story.image_id]
+        return served_media.load_images(ids, self.chain)
+
+    @cached_property
+    def bylines(self):
+        """(story id to its authors, author id to the served author) for the page."""
+        return served_media.load_bylines(self.stories, self.chain)
+
+    @cached_property
+    def corrections(self):
+        """(story id, language) to the corrections readers of that language are shown."""
+        return served_media.load_corrections(self.ids, self.chain)
+
 
 class ServedSource:
     """The publication a story cites, named in the served language."""
@@ -238,6 +254,35 @@ class ServedStory:
     @property
     def tags(self):
         return self.batch.tags.get(self.story.pk, [])
+
+    @property
+    def image(self):
+        """The lead image (`ServedImage`), or None."""
+        return self.batch.lead_images.get(self.story.image_id) if self.story.image_id else None
+
+    @property
+    def authors(self):
+        """The byline's authors in order; the publication itself when nobody signed."""
+        signed = self.batch.bylines[0].get(self.story.pk)
+        return signed or [served_media.ServedAuthor.publication(self.language)]
+
+    @property
+    def editor(self):
+        """The responsible editor (`ServedAuthor`), or None."""
+        return self.batch.bylines[1].get(self.story.editor_id) if self.story.editor_id else None
+
+    @property
+    def corrections(self):
+        """The served language's corrections, oldest first."""
+        return self.batch.corrections.get((self.story.pk, self.language), [])
+
+    @property
+    def original_url(self):
+        """The original language's address when this is a translation of it, else None."""
+        original = self.story.original_language
+        if self.language == original or original not in self.available_languages:
+            return None
+        return self.story.get_absolute_url(original)
 
     def share_links(self):
         """(network, label, url) for every network, labels in the served language."""

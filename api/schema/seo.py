@@ -1,4 +1,5 @@
-"""Share-card types: Open Graph and Twitter properties (JSON-LD is `cms.structured_data`)."""
+"""Share-card types: Open Graph and Twitter properties (JSON-LD is `cms.structured_data`),
+with the lead image's 16:9 crop when the story has one."""
 
 import strawberry
 
@@ -17,10 +18,49 @@ class OpenGraph:
     published_time: str = strawberry.field(description="article:published_time")
     modified_time: str = strawberry.field(description="article:modified_time")
     tags: list[str] = strawberry.field(description="article:tag")
+    image: str | None = strawberry.field(
+        default=None, description="og:image, the lead image's 16:9 crop; null without one."
+    )
+    image_width: int | None = strawberry.field(default=None, description="og:image:width")
+    image_height: int | None = strawberry.field(default=None, description="og:image:height")
+    image_alt: str | None = strawberry.field(default=None, description="og:image:alt")
 
 
 @strawberry.type(description="Twitter card properties (`twitter:*`).")
 class TwitterCard:
-    card: str = strawberry.field(description="twitter:card, always `summary`.")
+    card: str = strawberry.field(
+        description="twitter:card: `summary_large_image` with a lead image, else `summary`."
+    )
     title: str = strawberry.field(description="twitter:title")
     description: str = strawberry.field(description="twitter:description")
+    image: str | None = strawberry.field(
+        default=None, description="twitter:image, the lead image's 16:9 crop; null without one."
+    )
+    image_alt: str | None = strawberry.field(default=None, description="twitter:image:alt")
+
+
+def og_image(image):
+    """OpenGraph's image properties for a served lead image (or none)."""
+    rendition = image.largest("16x9") if image else None
+    if rendition is None:
+        return {}
+    return {
+        "image": rendition.url,
+        "image_width": rendition.width,
+        "image_height": rendition.height,
+        "image_alt": image.alt,
+    }
+
+
+def twitter_card(title, description, image):
+    """The Twitter card: a large image one when the story has a lead image."""
+    rendition = image.largest("16x9") if image else None
+    if rendition is None:
+        return TwitterCard(card="summary", title=title, description=description)
+    return TwitterCard(
+        card="summary_large_image",
+        title=title,
+        description=description,
+        image=rendition.url,
+        image_alt=image.alt,
+    )

@@ -7,7 +7,7 @@ from django.conf import settings
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from api.schema import ids, seo
+from api.schema import ids, media, seo
 from cms import serving, structured_data, translation_state
 
 from .content import (
@@ -227,6 +227,32 @@ class Story(relay.Node):
     def tags(self) -> list[Tag]:
         return [Tag(_entry=entry) for entry in self._served.tags]
 
+    @strawberry.field(description="The lead image, with its texts in the served language.")
+    def image(self) -> media.Image | None:
+        image = self._served.image
+        return media.Image(_served=image) if image else None
+
+    @strawberry.field(
+        description="The byline, in order: the publication itself when no person signed."
+    )
+    def authors(self) -> list[media.Author]:
+        return [media.Author(_served=author) for author in self._served.authors]
+
+    @strawberry.field(description="The editor who answers for the story, if named.")
+    def editor(self) -> media.Author | None:
+        editor = self._served.editor
+        return media.Author(_served=editor) if editor else None
+
+    @strawberry.field(
+        description="Corrections made to this language's version, oldest first; `updatedAt` "
+        "is at least the last one's time."
+    )
+    def corrections(self) -> list[media.Correction]:
+        return [
+            media.Correction(text=row.text, corrected_at=row.corrected_at)
+            for row in self._served.corrections
+        ]
+
     @strawberry.field(
         description="schema.org JSON-LD for the page: a NewsArticle, and a FAQPage when the "
         "story has an FAQ. Render each object in a script of type application/ld+json."
@@ -248,14 +274,13 @@ class Story(relay.Node):
             published_time=served.published_at.isoformat(),
             modified_time=served.updated_at.isoformat(),
             tags=[tag.name for tag in served.tags],
+            **seo.og_image(served.image),
         )
 
     @strawberry.field(description="Twitter card properties.")
     def twitter_card(self) -> seo.TwitterCard:
         translation = self._translation
-        return seo.TwitterCard(
-            card="summary", title=translation.title, description=translation.summary
-        )
+        return seo.twitter_card(translation.title, translation.summary, self._served.image)
 
     @strawberry.field(description="A share link for each network, labels in the served language.")
     def share_links(self) -> list[ShareLink]:

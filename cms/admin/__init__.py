@@ -1,8 +1,9 @@
-from . import approvals, edge, partners, people, site, story, synonyms, taxonomy, webhooks
+from . import approvals, edge, media, partners, people, site, story, synonyms, taxonomy, webhooks
 
 __all__ = [
     "approvals",
     "edge",
+    "media",
     "partners",
     "people",
     "site",

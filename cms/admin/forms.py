@@ -9,6 +9,7 @@ from parler.forms import TranslatableModelForm, TranslatedField
 from cms.models import Story
 
 from .concurrency import ConcurrencyFormMixin
+from .media import CorrectionFormMixin
 from .widgets import Column, RowsField
 from .workflow import WorkflowFormMixin
 
@@ -46,7 +47,9 @@ def language_choices_field():
     )
 
 
-class StoryForm(WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm):
+class StoryForm(
+    CorrectionFormMixin, WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm
+):
     tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
     key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
     insights = TranslatedField(form_class=RowsField, columns=INSIGHT_COLUMNS)

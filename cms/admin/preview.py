@@ -16,6 +16,7 @@ from cms import audience, languages, serving
 from cms import preview as previews
 
 from .approvals import pending_preview
+from .media import media_preview
 
 # What the example in the page asks for; a frontend asks for what its page shows.
 EXAMPLE_QUERY = (
@@ -136,6 +137,7 @@ class PreviewMixin:
             ],
             "publisher": settings.CMS_PUBLISHER_NAME,
             "now": timezone.now(),
+            **media_preview(served),
         }
 
     def _token(self, request, story, language):

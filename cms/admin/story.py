@@ -28,12 +28,13 @@ from .filters import (
 )
 from .forms import StoryForm
 from .languages import KnownLanguagesMixin
+from .media import StoryAuthorInline, record_correction
 from .preview import PreviewMixin
 from .revisions import RevisionMixin
 from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
-NOT_MATERIAL = {"minor_edit", "status", "published_at"}
+NOT_MATERIAL = {"minor_edit", "correction_note", "status", "published_at"}
 ALWAYS_READ_ONLY = (
     "state",
     "hot",
@@ -57,6 +58,8 @@ SHARED_FIELDS = (
     "ai_generated",
     "source",
     "source_url",
+    "image",
+    "editor",
 )
 
 
@@ -76,8 +79,18 @@ SHARED_FIELDSETS = (
     (_("Story"), {"fields": ("slug", "original_language", "translation_status")}),
     (
         _("Publishing"),
-        {"fields": ("state", "published_at", "minor_edit", "updated_at", "first_published_at")},
+        {
+            "fields": (
+                "state",
+                "published_at",
+                "minor_edit",
+                "correction_note",
+                "updated_at",
+                "first_published_at",
+            )
+        },
     ),
+    (_("Image and editor"), {"fields": ("image", "editor")}),
     (
         _("Scores"),
         {"fields": ("hot", "hot_prior", "hot_override", "pinned", "quality", "impact")},
@@ -139,7 +152,8 @@ class StoryAdmin(
     )
     search_fields = ("translations__title", "slug")
     date_hierarchy = "published_at"
-    inlines = (StoryTagInline,)
+    inlines = (StoryTagInline, StoryAuthorInline)
+    autocomplete_fields = ("image", "editor")
     list_per_page = 50
     fieldsets = ((None, {"fields": LANGUAGE_FIELDSET}), *SHARED_FIELDSETS)
 
@@ -218,7 +232,7 @@ class StoryAdmin(
         ]
         if self.is_translator_only(request):
             # A translator's save must not touch what other languages share.
-            hidden = {"minor_edit"}
+            hidden = {"minor_edit", "correction_note"}
             fieldsets = [
                 (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
                 for name, options in fieldsets
@@ -301,6 +315,8 @@ class StoryAdmin(
             before = Story.objects.only("status", "published_at").get(pk=obj.pk)
             if before.is_live():
                 obj.mark_updated()
+        if change:
+            record_correction(obj, form, self.get_form_language(request, obj), request.user)
         super().save_model(request, obj, form, change)
         if set(form.changed_data) & set(TRANSLATED_FIELDS):
             StoryTranslation.objects.filter(

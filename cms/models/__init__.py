@@ -2,6 +2,7 @@ from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .counts import StoryCount
 from .edge import EdgePurge
+from .media import Author, Correction, Image, StoryAuthor
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
@@ -23,7 +24,10 @@ __all__ = [
     "TRANSLATED_FIELDS",
     "ApiKey",
     "ApiKeyUsage",
+    "Author",
+    "Correction",
     "EdgePurge",
+    "Image",
     "LanguageAssignment",
     "Origin",
     "Partner",
@@ -34,6 +38,7 @@ __all__ = [
     "State",
     "Story",
     "StoryActivity",
+    "StoryAuthor",
     "StoryCount",
     "StoryTag",
     "StoryTranslation",

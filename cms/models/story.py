@@ -176,6 +176,24 @@ class Story(TranslatableModel):
         editable=False,
         help_text=_("The story pipeline's id for this story; ingestion updates by it."),
     )
+    image = models.ForeignKey(
+        "cms.Image",
+        verbose_name=_("lead image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+        help_text=_("Shown atop the story and on share cards, in feeds and in search results."),
+    )
+    editor = models.ForeignKey(
+        "cms.Author",
+        verbose_name=_("responsible editor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="edited_stories",
+        help_text=_("The person who answers for the story, named to readers."),
+    )
     tags = models.ManyToManyField(
         "cms.Tag",
         verbose_name=_("tags"),

@@ -1,0 +1,230 @@
+"""The admin of images, authors and corrections, and what the preview shows of them.
+
+Uploads go through `cms.images.clean_upload`: a file that is no image, too large or a
+decompression bomb is refused with the reason on the form; location data is removed, and
+the editor is told.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from parler.admin import TranslatableAdmin
+from parler.forms import TranslatableModelForm
+
+from cms import images
+from cms.models import Author, Correction, Image, StoryAuthor
+
+from .languages import KnownLanguagesMixin
+
+
+class UploadedImageField(forms.ImageField):
+    """An image upload checked and cleaned by `cms.images` (not Django's bare check, which
+    calls a decompression bomb "not an image")."""
+
+    def to_python(self, data):
+        uploaded = forms.FileField.to_python(self, data)
+        if uploaded is None:
+            return None
+        upload = images.clean_upload(uploaded)
+        upload.file.removed_location = upload.removed_location
+        return upload.file
+
+
+def https_formfield(db_field, **kwargs):
+    """Model fields' form fields, with web addresses assumed to be https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
+class ImageForm(TranslatableModelForm):
+    file = UploadedImageField(
+        label=capfirst(Image._meta.get_field("file").verbose_name),
+        help_text=Image._meta.get_field("file").help_text,
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/avif"}
+        ),
+    )
+
+    class Meta:
+        model = Image
+        fields = "__all__"
+        formfield_callback = https_formfield
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("decorative") and not (cleaned.get("alt") or "").strip():
+            self.add_error(
+                "alt",
+                _("Describe the image for readers who cannot see it, or tick “decorative”."),
+            )
+        return cleaned
+
+
+def stored_url(name):
+    """The address of a stored file on this server (the admin may run on any host)."""
+    return reverse("media", args=[name])
+
+
+@admin.register(Image)
+class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
+    form = ImageForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("thumbnail", "alt_column", "size", "rights", "language_column")
+    search_fields = ("translations__alt", "translations__caption", "rights", "file")
+    readonly_fields = ("focal_preview", "size")
+    fieldsets = (
+        (None, {"fields": ("alt", "caption", "credit")}),
+        (
+            _("Image · shared by all languages"),
+            {
+                "fields": (
+                    "file",
+                    "focal_preview",
+                    "size",
+                    ("focal_x", "focal_y"),
+                    "decorative",
+                    "rights",
+                    "source_url",
+                )
+            },
+        ),
+    )
+
+    class Media:
+        css = {"all": ("cms/admin.css",)}
+        js = ("cms/focal_point.js",)
+
+    @admin.display(description=_("image"))
+    def thumbnail(self, obj):
+        if not obj.file:
+            return "–"
+        return format_html(
+            '<img src="{}" alt="" style="max-width:8rem;max-height:5rem">',
+            stored_url(obj.file.name),
+        )
+
+    @admin.display(description=_("alt text"))
+    def alt_column(self, obj):
+        if obj.decorative:
+            return gettext("(decorative)")
+        return obj.safe_translation_getter("alt", any_language=True) or "–"
+
+    @admin.display(description=_("size"))
+    def size(self, obj):
+        return f"{obj.width} × {obj.height}" if obj.width else "–"
+
+    @admin.display(description=_("focal point"))
+    def focal_preview(self, obj):
+        if obj is None or not obj.file:
+            return gettext("Upload the image and save: then click it here to set the focal point.")
+        return format_html(
+            '<div class="cms-focal" data-x="{}" data-y="{}">'
+            '<img src="{}" alt="" style="max-width:32rem;cursor:crosshair">'
+            '<span class="cms-focal-mark" aria-hidden="true"></span></div>'
+            '<p class="help">{}</p>',
+            obj.focal_x,
+            obj.focal_y,
+            stored_url(obj.file.name),
+            gettext("Click the picture to set the focal point: crops keep it in view."),
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        uploaded = form.cleaned_data.get("file")
+        if getattr(uploaded, "removed_location", False):
+            self.message_user(
+                request,
+                gettext("The image held location data (GPS); it was removed before saving."),
+                messages.WARNING,
+            )
+
+
+@admin.register(Author)
+class AuthorAdmin(KnownLanguagesMixin, TranslatableAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ("name", "kind", "profile_url", "language_column")
+    search_fields = ("name", "slug")
+    autocomplete_fields = ("avatar",)
+    fields = ("name", "slug", "kind", "profile_url", "avatar", "bio")
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {"slug": ("name",)}
+
+
+class StoryAuthorInline(admin.TabularInline):
+    model = StoryAuthor
+    fields = ("author", "position")
+    autocomplete_fields = ("author",)
+    extra = 1
+    verbose_name_plural = _("Byline · shared by all languages")
+
+
+class CorrectionFormMixin(forms.Form):
+    """The story form's correction note: a non-minor change to a live story may say what
+    it corrected; readers are shown it with its time (`record_correction`)."""
+
+    correction_note = forms.CharField(
+        label=_("Correction note (shown to readers)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Say what this change corrects, in this tab's language: readers see it under the "
+            "story with the time. Leave empty for changes that correct nothing."
+        ),
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        note = (cleaned.get("correction_note") or "").strip()
+        if note and cleaned.get("minor_edit"):
+            self.add_error(
+                "correction_note",
+                _("A minor edit writes no correction: untick “Minor edit” or empty the note."),
+            )
+        elif note and not (self.instance.pk and self.instance.is_live()):
+            self.add_error(
+                "correction_note",
+                _("Only a live story gets corrections: readers have not seen this one yet."),
+            )
+        return cleaned
+
+
+def record_correction(story, form, language, user):
+    """Write the form's correction note, if any, at the story's new "Updated" time."""
+    note = (form.cleaned_data.get("correction_note") or "").strip()
+    if not note or form.cleaned_data.get("minor_edit") or not story.is_live():
+        return None
+    story.mark_updated()
+    return Correction.objects.create(
+        story=story,
+        language_code=language,
+        text=note,
+        corrected_at=story.updated_at,
+        written_by=user,
+    )
+
+
+def media_preview(served):
+    """The preview page's image, byline and corrections for a `ServedStory`."""
+    image = served.image
+    context = {
+        "image": image,
+        "authors": served.authors,
+        "editor": served.editor,
+        "corrections": served.corrections,
+    }
+    if image is not None:
+        jpeg = image.renditions("jpeg")
+        webp = image.renditions("webp")
+        context.update(
+            image_src=jpeg[-1] if jpeg else None,
+            image_srcset=", ".join(f"{r.url} {r.width}w" for r in jpeg),
+            image_webp=", ".join(f"{r.url} {r.width}w" for r in webp),
+        )
+    return context
