@@ -26,6 +26,9 @@ def json_ld(served):
         "keywords": [tag.name for tag in served.tags],
         "publisher": {"@type": "Organization", "name": settings.CMS_PUBLISHER_NAME},
         "isAccessibleForFree": True,
+        # What AI wrote (schema.org's IPTC digital source type), and GB 45438-2025's
+        # implicit label under its own key.
+        "digitalSourceType": served.disclosure.schema_org,
         "workTranslation": [
             {"@type": "NewsArticle", "@id": address, "inLanguage": code}
             for code, address in served.alternates.items()
@@ -37,6 +40,8 @@ def json_ld(served):
             "url": story.cited_url,
             "publisher": {"@type": "Organization", "name": served.source_name},
         }
+    if served.disclosure.aigc is not None:
+        article["AIGC"] = served.disclosure.aigc
     graph = [article]
     if translation.faq:
         graph.append(

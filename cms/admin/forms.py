@@ -9,6 +9,7 @@ from parler.forms import TranslatableModelForm, TranslatedField
 from cms.models import Story
 
 from .concurrency import ConcurrencyFormMixin
+from .disclosure import DisclosureFormMixin, reason_field
 from .widgets import Column, RowsField
 from .workflow import WorkflowFormMixin
 
@@ -46,7 +47,9 @@ def language_choices_field():
     )
 
 
-class StoryForm(WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm):
+class StoryForm(
+    DisclosureFormMixin, WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm
+):
     tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
     key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
     insights = TranslatedField(form_class=RowsField, columns=INSIGHT_COLUMNS)
@@ -56,6 +59,7 @@ class StoryForm(WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm):
         required=False,
         help_text=_("A typo fix or the like: readers are not told the story was updated."),
     )
+    ai_involvement_reason = reason_field()
 
     class Meta:
         model = Story

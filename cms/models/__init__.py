@@ -1,6 +1,7 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .counts import StoryCount
+from .disclosure import DisclosureRecord, Involvement
 from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
@@ -22,7 +23,9 @@ __all__ = [
     "TRANSLATED_FIELDS",
     "ApiKey",
     "ApiKeyUsage",
+    "DisclosureRecord",
     "EdgePurge",
+    "Involvement",
     "LanguageAssignment",
     "Origin",
     "Partner",
