@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -149,6 +150,13 @@ def awaiting_review(row):
     if row.ai_involvement not in NEEDS_REVIEW:
         return False
     return not (row.reviewed_hash and row.reviewed_hash == row.content_hash)
+
+
+def awaiting_review_q(prefix=""):
+    """`awaiting_review` in SQL, on language versions (`prefix`: the path to them)."""
+    return Q(**{f"{prefix}ai_involvement__in": NEEDS_REVIEW}) & ~Q(
+        **{f"{prefix}reviewed_hash": F(f"{prefix}content_hash")}
+    )
 
 
 def role_of(user):

@@ -95,25 +95,25 @@ class Disclosure:
 )
 class AigcInput:
     label: str | None = strawberry.field(
-        default=None, name="Label", description="`1`: AI-generated; `2`: may be; `3`: suspected."
+        default=None, description="`Label`: `1` AI-generated, `2` may be, `3` suspected."
     )
     content_producer: str | None = strawberry.field(
-        default=None, name="ContentProducer", description="Who produced the content."
+        default=None, description="`ContentProducer`: who produced the content."
     )
     produce_id: str | None = strawberry.field(
-        default=None, name="ProduceID", description="The producer's content id."
+        default=None, description="`ProduceID`: the producer's content id."
     )
     reserved_code1: str | None = strawberry.field(
-        default=None, name="ReservedCode1", description="The producer's reserved field."
+        default=None, description="`ReservedCode1`: the producer's reserved field."
     )
     content_propagator: str | None = strawberry.field(
-        default=None, name="ContentPropagator", description="Who propagated it before."
+        default=None, description="`ContentPropagator`: who propagated it before."
     )
     propagate_id: str | None = strawberry.field(
-        default=None, name="PropagateID", description="The previous propagator's id."
+        default=None, description="`PropagateID`: the previous propagator's id."
     )
     reserved_code2: str | None = strawberry.field(
-        default=None, name="ReservedCode2", description="The propagator's reserved field."
+        default=None, description="`ReservedCode2`: the propagator's reserved field."
     )
 
     def as_data(self):

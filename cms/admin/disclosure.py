@@ -8,7 +8,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,13 +23,6 @@ from cms.models import DisclosureRecord, Involvement, Story, StoryTranslation, l
 # What the report lists, by its `show` parameter.
 VIEWS = ("live", "awaiting", "missing")
 HISTORY_SIZE = 10
-
-
-def awaiting_q(prefix=""):
-    """Language versions of AI-written text no person reviewed as it stands."""
-    return Q(**{f"{prefix}ai_involvement__in": disclosure.NEEDS_REVIEW}) & ~Q(
-        **{f"{prefix}reviewed_hash": F(f"{prefix}content_hash")}
-    )
 
 
 def missing_label_q():
@@ -236,7 +229,9 @@ class DisclosureAdminMixin:
         if show == "live":
             versions = versions.filter(master__in=Story.objects.filter(live_q()))
         elif show == "awaiting":
-            versions = versions.filter(awaiting_q()).exclude(master__status=Story.Status.ARCHIVED)
+            versions = versions.filter(disclosure.awaiting_review_q()).exclude(
+                master__status=Story.Status.ARCHIVED
+            )
         else:
             versions = versions.filter(master__in=Story.objects.filter(live_q())).filter(
                 missing_label_q()

@@ -15,7 +15,7 @@ class Involvement(models.TextChoices):
     HUMAN = "human", _("Written by a person")
     AI_ASSISTED = "ai_assisted", _("Written by a person with AI assistance")
     AI_REVIEWED = "ai_reviewed", _("AI-generated, reviewed by the editors")
-    AI_GENERATED = "ai_generated", _("AI-generated")
+    AI_GENERATED = "ai_generated", _("AI-generated, not reviewed by a person")
     MACHINE_FROM_HUMAN = "machine_from_human", _("Machine-translated from a person's original")
     MACHINE_FROM_AI = "machine_from_ai", _("Machine-translated from an AI-generated original")
 
