@@ -259,7 +259,11 @@ def test_publishing_from_the_form_reviews_the_language_shown_and_needs_the_other
     assert any("not reviewed yet: Simplified Chinese" in error for error in errors(refused))
     assert not Story.objects.get(pk=story.pk).is_live()
 
-    disclosure.record_review(story, publisher, ["zh-hans"])
+    chinese = f"/admin/cms/story/{story.pk}/change/?language=zh-hans"
+    data = open_form(client, chinese)
+    data["mark_reviewed"] = "on"
+    assert client.post(chinese, data).status_code == 302
+    assert disclosure.unreviewed_languages(story) == ["en"]
     data = open_form(client, url)
     data["_workflow"] = "publish"
     assert client.post(url, data).status_code == 302
@@ -308,6 +312,17 @@ def lower(client, story, **changes):
     data = open_form(client, url)
     data.update({"ai_involvement": "human", **changes})
     return client.post(url, data)
+
+
+def test_only_editors_and_publishers_may_mark_a_version_reviewed(client):
+    story = make_story("marking", status=Story.Status.DRAFT, hours_ago=None)
+    client.force_login(make_user("writer", "Writer"))
+    url = f"/admin/cms/story/{story.pk}/change/?language=en"
+    data = open_form(client, url)
+    data["mark_reviewed"] = "on"
+    response = client.post(url, data)
+    assert "Only an editor or publisher may review." in errors(response)
+    assert not DisclosureRecord.objects.exists()
 
 
 def test_a_writer_cannot_lower_the_grade(client):

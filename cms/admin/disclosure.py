@@ -43,6 +43,18 @@ def reason_field():
     )
 
 
+def reviewed_field():
+    """An editor's review of the version shown, without a workflow step (`StoryForm`)."""
+    return forms.BooleanField(
+        label=_("I reviewed this language version"),
+        required=False,
+        help_text=_(
+            "Editors and publishers: records your review of this version's text as saved "
+            "now. Publishing or scheduling from this tab records it too."
+        ),
+    )
+
+
 class DisclosureFormMixin:
     """The grade's rules on the story form: only an editor lowers it, giving a reason."""
 
@@ -67,12 +79,14 @@ class DisclosureFormMixin:
         )
 
     def reviewing(self):
-        """The languages this form's workflow step reviews: the one shown, by a reviewer."""
+        """The languages this form's save reviews: the one shown, by a reviewer."""
         user = getattr(self.request, "user", None)
         return [self.language_code] if user is not None and disclosure.may_review(user) else []
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("mark_reviewed") and self.request and not self.reviewing():
+            self.add_error("mark_reviewed", _("Only an editor or publisher may review."))
         new, old = cleaned.get("ai_involvement"), self.stored_grade()
         self.grade_change = None
         if self.request is None or not new or old is None or new == old:
@@ -105,6 +119,9 @@ class DisclosureAdminMixin:
         return [path("disclosure/", view, name=name), *super().get_urls()]
 
     def save_related(self, request, form, formsets, change):
+        if form.cleaned_data.get("mark_reviewed"):
+            # Before the workflow's announcement, so that partners hear of the review.
+            disclosure.record_review(form.instance, request.user, form.reviewing())
         super().save_related(request, form, formsets, change)
         found = getattr(form, "grade_change", None)
         if found is None:

@@ -9,7 +9,7 @@ from parler.forms import TranslatableModelForm, TranslatedField
 from cms.models import Story
 
 from .concurrency import ConcurrencyFormMixin
-from .disclosure import DisclosureFormMixin, reason_field
+from .disclosure import DisclosureFormMixin, reason_field, reviewed_field
 from .widgets import Column, RowsField
 from .workflow import WorkflowFormMixin
 
@@ -60,6 +60,7 @@ class StoryForm(
         help_text=_("A typo fix or the like: readers are not told the story was updated."),
     )
     ai_involvement_reason = reason_field()
+    mark_reviewed = reviewed_field()
 
     class Meta:
         model = Story

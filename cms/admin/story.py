@@ -73,6 +73,7 @@ LANGUAGE_FIELDSET = (
     "faq",
     "ai_involvement",
     "ai_involvement_reason",
+    "mark_reviewed",
 )
 SHARED_FIELDSETS = (
     (_("Story"), {"fields": ("slug", "original_language", "translation_status")}),
