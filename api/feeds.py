@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import auth, feed_media, feed_tags
+from api import auth, feed_disclosure, feed_media, feed_tags
 from api.caching import edge
 from api.graphql_http import request as http
 from cms import languages, serving, sharing
@@ -35,7 +35,7 @@ class RssWithAlternates(Rss201rev2Feed):
 
     def root_attributes(self):
         # As in Atom: entries inherit the feed's language, unless they say their own.
-        attributes = super().root_attributes()
+        attributes = {**super().root_attributes(), **feed_disclosure.root_attributes()}
         if self.feed["language"]:
             attributes["xml:lang"] = self.feed["language"]
         return {**attributes, **feed_media.rss_namespaces()}
@@ -55,10 +55,14 @@ class RssWithAlternates(Rss201rev2Feed):
             # RSS 2.0 requires the url attribute; a source without any address is left out.
             handler.addQuickElement("source", name, {"url": url})
         feed_media.rss_elements(handler, item)
+        feed_disclosure.write(handler, item)
 
 
 class AtomWithAlternates(Atom1Feed):
     """Atom whose entries link their other languages with rel=alternate hreflang."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), **feed_disclosure.root_attributes()}
 
     def item_attributes(self, item):
         return {**super().item_attributes(item), **entry_language(item)}
@@ -70,6 +74,7 @@ class AtomWithAlternates(Atom1Feed):
             handler.addQuickElement("link", "", {"rel": "alternate", "hreflang": code, "href": url})
         super().add_item_elements(handler, item)
         feed_media.atom_elements(handler, item)
+        feed_disclosure.write(handler, item)
 
 
 class JsonFeed(SyndicationFeed):
@@ -105,6 +110,8 @@ class JsonFeed(SyndicationFeed):
         entry.update(feed_media.json_fields(item))
         if item.get("alternates"):
             entry["_alternates"] = item["alternates"]
+        if item.get("disclosure"):
+            entry["_disclosure"] = feed_disclosure.json_extension(item)
         return entry
 
 
@@ -201,6 +208,7 @@ class StoryFeed(Feed):
             "feed_language": item.batch.audience.language,
             "source": (item.source_name, item.story.cited_url),
             **feed_media.item_fields(item),
+            "disclosure": item.disclosure,
         }
 
 
@@ -213,7 +221,9 @@ def story_guid(item):
 def _content_html(item):
     """Summary (or, for full-text keys, the analysis), source and the AI disclaimer."""
     with translation.override(item.language):
-        parts = [f"<p>{escape(item.translation.summary)}</p>"]
+        # The explicit label opens the entry, so that copies of it keep it.
+        parts = [feed_disclosure.label_html(item.disclosure)]
+        parts.append(f"<p>{escape(item.translation.summary)}</p>")
         # Feeds carry the analysis for keys holding `full_text` only: anonymous feed
         # readers get summaries (the API itself serves them the analysis).
         full_text = not item.batch.audience.is_public and item.analysis_served

@@ -193,6 +193,13 @@ CMS_STORY_URL = os.environ.get(
     "CMS_STORY_URL", "https://news.example.com/{language}/stories/{slug}"
 )
 CMS_PUBLISHER_NAME = os.environ.get("CMS_PUBLISHER_NAME", "AI News")
+# AI disclosure (cms/disclosure.py): publishing AI-generated text needs a human review, and
+# the GB 45438-2025 implicit label names this publication as producer and propagator.
+CMS_AI_PUBLISH_REQUIRES_REVIEW = env_bool("CMS_AI_PUBLISH_REQUIRES_REVIEW", True)
+CMS_AIGC_PRODUCER_NAME = os.environ.get("CMS_AIGC_PRODUCER_NAME", CMS_PUBLISHER_NAME)
+CMS_AIGC_PRODUCER_CODE = os.environ.get("CMS_AIGC_PRODUCER_CODE", "")
+CMS_AIGC_PROPAGATOR_NAME = os.environ.get("CMS_AIGC_PROPAGATOR_NAME", CMS_AIGC_PRODUCER_NAME)
+CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_PRODUCER_CODE)
 CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")

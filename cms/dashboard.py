@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cms import approvals, languages
+from cms.disclosure import awaiting_review_q
 from cms.models import PendingTranslation, Story, StoryActivity, StoryTranslation, scheduled_q
 
 LIST_SIZE = 10
@@ -110,6 +111,12 @@ def _rules(now):
                     reverse("admin:cms_pendingtranslation_changelist") + "?status__exact=pending",
                 )
             ],
+        ),
+        "ai_review": Rule(
+            _("AI text awaiting review"),
+            Exists(translations.filter(awaiting_review_q(), master=OuterRef("pk"))) & not_archived,
+            ["-modified_at", "-pk"],
+            [(_("See all"), reverse("admin:cms_story_disclosure") + "?show=awaiting")],
         ),
         "missing": Rule(
             _("Missing a language"),

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import languages, publishing, revisions
+from cms import disclosure, ingest_disclosure, languages, publishing, revisions
 from cms.ingest_forms import story_form, translation_form
 from cms.models import Source, State, Story, StoryTranslation, Tag, set_tags
 
@@ -63,7 +63,8 @@ def upsert(data, may_publish=False):
         story.content_time = timezone.now()
         errors = []
         for code, fields in translations.items():
-            errors += _save_translation(story, code, fields)
+            errors += _save_translation(story, code, ingest_disclosure.grade(story, data, fields))
+        errors += ingest_disclosure.review_errors(story)
         if errors:
             transaction.set_rollback(True)
             raise IngestError(errors)
@@ -101,6 +102,8 @@ def _check_envelope(data, may_publish):
         errors.append(("publish", _("Give true or false.")))
     elif data.get("publish", False) and not may_publish:
         errors.append(("publish", _("This caller may not publish; leave `publish` false.")))
+    if data.get("ai_generated") is not None and not isinstance(data["ai_generated"], bool):
+        errors.append(("ai_generated", _("Give true or false.")))
     tags = _existing(Tag, data.get("tags") or [], "tags", errors)
     source = None
     if data.get("source"):
@@ -175,10 +178,17 @@ def _save_translation(story, code, fields):
         return [(prefix[:-1], _("Expected an object."))]
     row = StoryTranslation.objects.filter(master=story, language_code=code).first()
     row = row or StoryTranslation(master=story, language_code=code)
+    aigc, problem = disclosure.read_incoming_aigc(fields.get("aigc"))
+    if problem:
+        return [(f"{prefix}aigc", problem)]
+    before = row.ai_involvement if row.pk is not None else None
     form = translation_form(row, fields)
     if not form.is_valid():
         return _form_errors(form, prefix)
+    if aigc:
+        row.aigc = aigc
     form.save()
+    ingest_disclosure.record(story, row, before)
     return []
 
 

@@ -11,12 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from cms import languages
+from cms import disclosure, languages
 from cms import values as bounds
 from cms.models import TRANSLATED_FIELDS, Story, StoryTranslation
 
 SCORES = ("hot", "quality", "impact")
-STORY_FIELDS = (*SCORES, "ai_generated", "source_url", "original_language", "published_at")
+STORY_FIELDS = (*SCORES, "source_url", "original_language", "published_at")
 TIME_ZONE_NEEDED = _("Give a time with a time zone, e.g. 2026-01-31T08:00:00Z.")
 OUT_OF_RANGE = _("Give a time between the years 1 and 9999 UTC.")
 
@@ -111,6 +111,14 @@ class TranslationIngestForm(forms.ModelForm):
     class Meta:
         model = StoryTranslation
         fields = TRANSLATED_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "ai_involvement" in self.fields:
+            # A review is this publication's to record, never the pipeline's to claim.
+            self.fields["ai_involvement"].choices = [
+                (grade.value, grade.label) for grade in disclosure.INPUT_GRADES
+            ]
 
     def clean(self):
         cleaned = super().clean()

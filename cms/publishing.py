@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from cms import workflow
+from cms import disclosure, workflow
 from cms.models import State, Story
 from cms.signals import story_changed_while_live, story_left_public, story_went_live
 
@@ -103,6 +103,10 @@ def take(name, story, user, now=None):
     with transaction.atomic():
         story = Story.objects.select_for_update().get(pk=story.pk)
         workflow.check(name, story, user, publish_at=story.published_at, now=now)
+        # A list action shows no text: it reviews nothing, so the text must be reviewed.
+        refusal = disclosure.step_refusal(name, story)
+        if refusal:
+            raise workflow.TransitionError(refusal)
         with change(story, now) as current:
             # The list gives no time: publishing is now, scheduling at the story's time.
             current.step(name, publish_at=story.published_at if name == "schedule" else None)

@@ -233,10 +233,15 @@ class ServedStory:
 
     @property
     def disclaimer(self):
-        """The notice shown with an AI-generated story, in the served language, else None."""
-        if not self.story.ai_generated:
+        """The notice shown with an AI-generated version, in the served language, else None."""
+        if not self.disclosure.ai_generated:
             return None
         return disclosure.disclaimer(self.language)
+
+    @cached_property
+    def disclosure(self):
+        """AI's part in the served version: grade, label, source type, review, AIGC fields."""
+        return disclosure.of(self.story.pk, self.translation)
 
     @property
     def source_name(self):

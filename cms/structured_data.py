@@ -28,6 +28,9 @@ def json_ld(served):
         "publisher": publisher(),
         "author": [person(author) for author in served.authors],
         "isAccessibleForFree": True,
+        # What AI wrote (schema.org's IPTC digital source type), and GB 45438-2025's
+        # implicit label under its own key.
+        "digitalSourceType": served.disclosure.schema_org,
         "workTranslation": [
             {"@type": "NewsArticle", "@id": address, "inLanguage": code}
             for code, address in served.alternates.items()
@@ -54,6 +57,8 @@ def json_ld(served):
             "url": story.cited_url,
             "publisher": {"@type": "Organization", "name": served.source_name},
         }
+    if served.disclosure.aigc is not None:
+        article["AIGC"] = served.disclosure.aigc
     graph = [article]
     if translation.faq:
         graph.append(

@@ -22,7 +22,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
-from cms import netguard
+from cms import disclosure, netguard
 from cms.models import Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 from cms.signals import story_changed_while_live, story_left_public, story_went_live
@@ -76,6 +76,7 @@ def enqueue(event, story):
             "publishedAt": story.published_at.isoformat() if story.published_at else None,
             "updatedAt": story.updated_at.isoformat() if story.updated_at else None,
             "languages": sorted(story_languages),
+            "disclosure": disclosure.payload(story),
         },
     }
     endpoints = WebhookEndpoint.objects.filter(active=True)

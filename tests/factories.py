@@ -44,6 +44,11 @@ def make_story(
     """
     number = next(_numbers)
     slug = slug or f"story-{number}"
+    # How much AI wrote each version: `ai_involvement=` (every language), or the older
+    # `ai_generated=` flag (AI-generated or written by a person).
+    grade = fields.pop("ai_involvement", None)
+    if grade is None:
+        grade = "ai_generated" if fields.pop("ai_generated", True) else "human"
     translated = {
         key: fields.pop(key)
         for key in list(fields)
@@ -65,6 +70,7 @@ def make_story(
         story.key_data = translated.get(f"key_data_{suffix}", [])
         story.insights = translated.get(f"insights_{suffix}", [])
         story.faq = translated.get(f"faq_{suffix}", [])
+        story.ai_involvement = translated.get(f"ai_involvement_{suffix}", grade)
     story.save()
     if tags:
         set_tags(story, tags)

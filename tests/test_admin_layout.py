@@ -128,7 +128,7 @@ def test_the_form_names_the_tab_s_language_version_and_what_all_languages_share(
     assert found[0] == language
     assert shared in found
     assert all("·" in heading for heading in found[1:]), found
-    for field in ("title", "summary", "tldr", "analysis", "insights", "faq", "origin"):
+    for field in ("title", "summary", "tldr", "analysis", "insights", "faq", "ai_involvement"):
         assert fieldset_of(html, field) == language, field
     for field in ("slug", "published_at", "hot_override", "quality", "source"):
         assert "·" in fieldset_of(html, field), field

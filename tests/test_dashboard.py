@@ -283,7 +283,7 @@ def test_the_dashboard_costs_the_same_queries_for_few_or_many_stories(
     fill(30, offset=2)
     many = index_queries(admin_client)
     assert few == many
-    # Session, user, recent actions; the counts, five lists, the chart and the titles
+    # Session, user, recent actions; the counts, six lists, the chart and the titles
     # (and the waiting translations' languages, when the list of them is not empty).
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         index(admin_client)

@@ -290,7 +290,7 @@ def test_revert_restores_fields_languages_and_tags_and_is_itself_a_new_version(a
         ("title", "en"),
         ("title", "zh-hans"),
         ("summary", "zh-hans"),
-        ("origin", "zh-hans"),
+        ("ai_involvement", "zh-hans"),
     ]
     assert fresh(story).edit_version == count  # Looking changes nothing.
 

@@ -143,7 +143,7 @@ def test_the_change_form_shows_each_language_s_state_and_a_save_records_who(edit
     assert "English: complete, by a person" in page
     assert "Simplified Chinese: complete, outdated: the original changed since, by a person" in page
     data = open_form(editor, f"/admin/cms/story/{story.pk}/change/?language=zh-hans")
-    data.update({"summary": "已更新。", "origin": "machine"})
+    data.update({"summary": "已更新。", "ai_involvement": "machine_from_ai"})
     response = editor.post(f"/admin/cms/story/{story.pk}/change/?language=zh-hans", data)
     assert response.status_code == 302
     chinese = StoryTranslation.objects.get(master=story, language_code="zh-hans")

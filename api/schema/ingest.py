@@ -11,6 +11,8 @@ from api.graphql_http.errors import ApiError
 from cms import ingest
 from cms.models import Scope
 
+from .disclosure import AigcInput, AiInvolvement
+
 
 class Forbidden(ApiError):
     code = "FORBIDDEN"
@@ -56,6 +58,14 @@ class StoryTranslationInput:
     machine_translated: bool = strawberry.field(
         default=False, description="Whether a machine translated this version."
     )
+    ai_involvement: AiInvolvement | None = strawberry.field(
+        default=None,
+        description="How much AI wrote this version; when left out, `aiGenerated` and "
+        "`machineTranslated` say it. `AI_REVIEWED` is refused: reviews are recorded here.",
+    )
+    aigc: AigcInput | None = strawberry.field(
+        default=None, description="The version's incoming implicit label, if it has one."
+    )
 
 
 @strawberry.input(description="A story from the pipeline; fields left out keep their value.")
@@ -76,6 +86,10 @@ class StoryInput:
     impact: int | None = strawberry.field(default=None, description="Impact score, 0–100.")
     ai_generated: bool | None = strawberry.field(
         default=None, description="Whether AI wrote the story (readers then see a disclaimer)."
+    )
+    aigc: AigcInput | None = strawberry.field(
+        default=None,
+        description="The story's incoming implicit label, for versions that give none.",
     )
     source: str | None = strawberry.field(default=None, description="A source slug.")
     source_url: str | None = strawberry.field(
@@ -107,6 +121,14 @@ class StoryInput:
                 "faq": [vars(row) for row in version.faq],
                 "origin": "machine" if version.machine_translated else "human",
             }
+            if version.ai_involvement is not None:
+                data["translations"][version.language]["ai_involvement"] = (
+                    version.ai_involvement.value
+                )
+            if version.aigc is not None:
+                data["translations"][version.language]["aigc"] = version.aigc.as_data()
+        if self.aigc is not None:
+            data["aigc"] = self.aigc.as_data()
         return data
 
 

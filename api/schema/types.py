@@ -8,6 +8,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from api.schema import ids, media, seo
+from api.schema.disclosure import Disclosure
 from cms import serving, structured_data, translation_state
 
 from .content import (
@@ -205,9 +206,13 @@ class Story(relay.Node):
     def faq(self) -> list[FaqEntry]:
         return [FaqEntry(**row) for row in self._translation.faq]
 
-    @strawberry.field(description="Whether the story was written by AI.")
+    @strawberry.field(description="Whether AI wrote the served version (`disclosure.grade`).")
     def ai_generated(self) -> bool:
-        return self._served.story.ai_generated
+        return self._served.disclosure.ai_generated
+
+    @strawberry.field(description="AI's part in the served version, and how to label it.")
+    def disclosure(self) -> Disclosure:
+        return Disclosure(_found=self._served.disclosure)
 
     @strawberry.field(
         description="The notice to show under an AI-generated story, in the served language; "

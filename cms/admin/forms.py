@@ -9,6 +9,7 @@ from parler.forms import TranslatableModelForm, TranslatedField
 from cms.models import Story
 
 from .concurrency import ConcurrencyFormMixin
+from .disclosure import DisclosureFormMixin, reason_field, reviewed_field
 from .media import CorrectionFormMixin
 from .widgets import Column, RowsField
 from .workflow import WorkflowFormMixin
@@ -48,7 +49,11 @@ def language_choices_field():
 
 
 class StoryForm(
-    CorrectionFormMixin, WorkflowFormMixin, ConcurrencyFormMixin, TranslatableModelForm
+    CorrectionFormMixin,
+    DisclosureFormMixin,
+    WorkflowFormMixin,
+    ConcurrencyFormMixin,
+    TranslatableModelForm,
 ):
     tldr = TranslatedField(form_class=RowsField, columns=TLDR_COLUMNS)
     key_data = TranslatedField(form_class=RowsField, columns=KEY_DATA_COLUMNS)
@@ -59,6 +64,8 @@ class StoryForm(
         required=False,
         help_text=_("A typo fix or the like: readers are not told the story was updated."),
     )
+    ai_involvement_reason = reason_field()
+    mark_reviewed = reviewed_field()
 
     class Meta:
         model = Story

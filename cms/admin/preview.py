@@ -129,6 +129,7 @@ class PreviewMixin:
             "canonical_url": served.url,
             "hot": served.hot,
             "disclaimer": served.disclaimer,
+            "disclosure": served.disclosure,
             "tags": [tag.name for tag in served.tags],
             "source": {"name": source.name, "url": source.url} if source else None,
             "share_links": [

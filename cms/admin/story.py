@@ -20,6 +20,7 @@ from cms.models import (
 )
 
 from .approvals import TranslationApprovalMixin
+from .disclosure import DisclosureAdminMixin
 from .filters import (
     MissingLanguageFilter,
     NeedsTranslationFilter,
@@ -46,6 +47,7 @@ ALWAYS_READ_ONLY = (
     "share_count",
     "created_at",
     "modified_at",
+    "disclosure_panel",
 )
 SHARED_FIELDS = (
     "slug",
@@ -55,7 +57,6 @@ SHARED_FIELDS = (
     "pinned",
     "quality",
     "impact",
-    "ai_generated",
     "source",
     "source_url",
     "image",
@@ -73,7 +74,9 @@ LANGUAGE_FIELDSET = (
     "analysis",
     "insights",
     "faq",
-    "origin",
+    "ai_involvement",
+    "ai_involvement_reason",
+    "mark_reviewed",
 )
 SHARED_FIELDSETS = (
     (_("Story"), {"fields": ("slug", "original_language", "translation_status")}),
@@ -95,7 +98,8 @@ SHARED_FIELDSETS = (
         _("Scores"),
         {"fields": ("hot", "hot_prior", "hot_override", "pinned", "quality", "impact")},
     ),
-    (_("Source"), {"fields": ("ai_generated", "source", "source_url")}),
+    (_("Source"), {"fields": ("source", "source_url")}),
+    (_("AI disclosure"), {"fields": ("disclosure_panel",)}),
     (
         _("Statistics"),
         {
@@ -122,6 +126,7 @@ class StoryTagInline(admin.TabularInline):
 @admin.register(Story)
 class StoryAdmin(
     TranslationApprovalMixin,
+    DisclosureAdminMixin,
     KnownLanguagesMixin,
     PreviewMixin,
     WorkflowMixin,

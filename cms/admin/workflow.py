@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cms import publishing, workflow
+from cms import disclosure, publishing, workflow
 
 STEP_FIELD = "_workflow"
 WENT_LIVE = gettext_lazy(
@@ -44,6 +44,9 @@ class WorkflowFormMixin:
                 workflow.check(step, self.instance, self.request.user, publish_at=publish_at)
             except workflow.TransitionError as error:
                 raise ValidationError(str(error)) from None
+            refusal = disclosure.step_refusal(step, self.instance, self.reviewing())
+            if refusal:
+                raise ValidationError(refusal)
         return cleaned
 
 
@@ -124,6 +127,9 @@ class WorkflowMixin:
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
+        # Publishing from the form is the editor's review of the version shown (saved now).
+        if requested_step(request) in disclosure.REVIEWING_STEPS:
+            disclosure.record_review(form.instance, request.user, form.reviewing())
         # A translator's change to a live story is kept as a proposal: nothing changed.
         story_change = getattr(request, "story_change", None)
         if story_change is not None:

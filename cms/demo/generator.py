@@ -130,6 +130,8 @@ def translation(rng, story, code, topic, paragraphs):
     result = StoryTranslation(
         master_id=story.pk,
         language_code=code,
+        # bulk_create skips save(): the grade follows the story's flag (cms.disclosure).
+        ai_involvement="ai_generated" if story.ai_generated else "human",
         title=title,
         summary=summary,
         tldr=tldr,

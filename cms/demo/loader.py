@@ -111,7 +111,6 @@ def load(data=None, now=None):
             impact=item["impact"],
             view_count=item["view_count"],
             share_count=item["share_count"],
-            ai_generated=item["ai_generated"],
             source=sources[item["source"]] if item["source"] else None,
             source_url=item["source_url"],
         )
@@ -119,6 +118,7 @@ def load(data=None, now=None):
             story.set_current_language(code)
             for field in CONTENT_FIELDS:
                 setattr(story, field, fields[field])
+            story.ai_involvement = "ai_generated" if item["ai_generated"] else "human"
         story.save()
         set_tags(story, [tags[slug] for slug in item["tags"]])
         # Published as the workflow publishes: announced, counted, scheduled.

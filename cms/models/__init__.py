@@ -1,6 +1,7 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
 from .counts import StoryCount
+from .disclosure import DisclosureRecord, Involvement
 from .edge import EdgePurge
 from .media import Author, Correction, Image, StoryAuthor
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
@@ -26,8 +27,10 @@ __all__ = [
     "ApiKeyUsage",
     "Author",
     "Correction",
+    "DisclosureRecord",
     "EdgePurge",
     "Image",
+    "Involvement",
     "LanguageAssignment",
     "Origin",
     "Partner",

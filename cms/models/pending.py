@@ -12,7 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from .story import Story, StoryTranslation
 
 # The fields of a language version a proposal carries: what a translator edits.
-PROPOSED_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq", "origin")
+PROPOSED_FIELDS = (
+    "title",
+    "summary",
+    "tldr",
+    "key_data",
+    "analysis",
+    "insights",
+    "faq",
+    "ai_involvement",
+)
 
 
 def _proposed(name):
@@ -48,7 +57,7 @@ class PendingTranslation(models.Model):
     analysis = _proposed("analysis")
     insights = _proposed("insights")
     faq = _proposed("faq")
-    origin = _proposed("origin")
+    ai_involvement = _proposed("ai_involvement")
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("proposed by"),

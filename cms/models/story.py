@@ -11,6 +11,7 @@ from parler.models import TranslatableModel, TranslatedFieldsModel, Translations
 from cms import richtext, search, sharing
 from cms.validators import ListOfRows, ListOfTexts
 
+from .disclosure import Involvement
 from .querysets import StoryManager
 
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -27,6 +28,8 @@ def score_field(name, help_text):
 
 # Written only by the workflow transition and the counts, never by a story's own save.
 ANNOUNCEMENT_FIELDS = ("live_since", "counted_in")
+# Derived from the language versions' grades when they are saved (cms.disclosure).
+DERIVED_FIELDS = ("ai_generated",)
 
 
 class State(models.TextChoices):
@@ -132,10 +135,13 @@ class Story(TranslatableModel):
     counted_in = models.JSONField(default=list, editable=False)
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
+    # A view of the language versions' grades, kept by StoryTranslation.save (see
+    # cms.disclosure.sync_story); never written from a form.
     ai_generated = models.BooleanField(
         _("AI-generated"),
         default=True,
-        help_text=_("Readers are shown a disclaimer on AI-generated stories."),
+        editable=False,
+        help_text=_("Whether AI wrote any language version of the story."),
     )
     source = models.ForeignKey(
         "cms.Source",
@@ -297,7 +303,9 @@ class Story(TranslatableModel):
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
-                if not field.primary_key and field.name not in ANNOUNCEMENT_FIELDS
+                if not field.primary_key
+                and field.name not in ANNOUNCEMENT_FIELDS
+                and field.name not in DERIVED_FIELDS
             ]
         super().save(*args, **kwargs)
 
@@ -388,8 +396,8 @@ class Origin(models.TextChoices):
 
 # What a language version says: a change to any of these is a change of its content.
 CONTENT_FIELDS = ("title", "summary", "tldr", "key_data", "analysis", "insights", "faq")
-# What each language owns and a translator writes: its content and who wrote it.
-TRANSLATED_FIELDS = (*CONTENT_FIELDS, "origin")
+# What each language owns and a translator writes: its content and how much AI wrote it.
+TRANSLATED_FIELDS = (*CONTENT_FIELDS, "ai_involvement")
 # A version is complete when it has all of these.
 REQUIRED_FIELDS = ("title", "summary", "tldr", "analysis")
 
@@ -439,13 +447,33 @@ class StoryTranslation(TranslatedFieldsModel):
     # generated `search_vector` column over both carries the GIN index (migration 0012).
     search_terms = models.TextField(editable=False, blank=True)
     search_scope = models.TextField(editable=False, blank=True)
+    ai_involvement = models.CharField(
+        _("AI involvement"),
+        max_length=20,
+        choices=Involvement.choices,
+        default=Involvement.AI_GENERATED,
+        help_text=_(
+            "How much AI wrote this language version; readers are told. Only an editor "
+            "may lower it, giving a reason."
+        ),
+    )
+    # A view of `ai_involvement` (machine-translated grades), kept in `save`.
     origin = models.CharField(
         _("translated by"),
         max_length=10,
         choices=Origin.choices,
         default=Origin.HUMAN,
+        editable=False,
         help_text=_("Whether a person or a machine wrote this language's version."),
     )
+    # The last human review (the history is in DisclosureRecord): it covers the content
+    # whose hash it names, and no later one.
+    reviewed_hash = models.CharField(max_length=64, editable=False, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, editable=False)
+    reviewed_role = models.CharField(_("reviewed as"), max_length=40, editable=False, blank=True)
+    reviewed_edit_version = models.PositiveIntegerField(null=True, editable=False)
+    # Implicit labels that came with the text (GB 45438-2025 `AIGC` fields), kept as given.
+    aigc = models.JSONField(_("incoming AIGC metadata"), default=dict, blank=True, editable=False)
     edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("last edited by"),
@@ -498,8 +526,12 @@ class StoryTranslation(TranslatedFieldsModel):
             self.content_changed_at = now or timezone.now()
 
     def save(self, *args, **kwargs):
+        from cms import disclosure
+
         self.refresh_derived()
         self.refresh_state(now=getattr(self.master, "content_time", None))
+        disclosure.refresh(self)
         super().save(*args, **kwargs)
         # Adding a language changes which version every language is served in.
         search.refresh_scope(self.master_id)
+        disclosure.sync_story(self)
