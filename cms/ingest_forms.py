@@ -15,7 +15,14 @@ from cms import languages
 from cms.models import TRANSLATED_FIELDS, Story, StoryTranslation
 
 SCORES = ("hot", "quality", "impact")
-STORY_FIELDS = (*SCORES, "ai_generated", "source_url", "original_language", "published_at")
+STORY_FIELDS = (
+    *SCORES,
+    "ai_generated",
+    "source_url",
+    "original_language",
+    "published_at",
+    "expires_at",
+)
 TIME_ZONE_NEEDED = _("Give a time with a time zone, e.g. 2026-01-31T08:00:00Z.")
 
 
@@ -77,6 +84,7 @@ class StoryIngestForm(forms.ModelForm):
         field_classes = {
             **dict.fromkeys(SCORES, StrictIntegerField),
             "published_at": AwareDateTimeField,
+            "expires_at": AwareDateTimeField,
             "source_url": HttpsURLField,
         }
 
@@ -98,8 +106,9 @@ class TranslationIngestForm(forms.ModelForm):
 def story_form(story, data, source, created):
     """The story's form, bound to the fields `data` gives (and a slug for a new story)."""
     given = {name: data[name] for name in STORY_FIELDS if name in data}
-    if given.get("published_at") is None:
-        given.pop("published_at", None)
+    for moment in ("published_at", "expires_at"):
+        if given.get(moment) is None:
+            given.pop(moment, None)
     if "source_url" in given:
         given["source_url"] = given["source_url"] or ""
     if "source" in data:

@@ -13,11 +13,15 @@ SEARCH_PREFETCH = 5000
 
 
 def live_q(now=None):
-    """The condition of a story readers may see now: published, and its time has come.
+    """The condition of a story readers may see now: published, its time has come, and
+    its expiry time (if any) has not.
 
     `Story.is_live` is the same rule for one story in memory; a test keeps them in step.
     """
-    return Q(status="published", published_at__lte=now or timezone.now())
+    now = now or timezone.now()
+    return Q(status="published", published_at__lte=now) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
 
 
 def scheduled_q(now=None):
@@ -35,8 +39,15 @@ class StoryQuerySet(TranslatableQuerySet):
         return self.filter(scheduled_q(now))
 
     def next_publication(self, now=None):
-        """When the next scheduled story goes live, or None: lists change then by themselves."""
-        return self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
+        """The next visibility change, or None: when the next scheduled story goes live or
+        the next live or scheduled story expires. Lists change then by themselves."""
+        now = now or timezone.now()
+        found = self.filter(status="published").aggregate(
+            publish=models.Min("published_at", filter=Q(published_at__gt=now)),
+            expire=models.Min("expires_at", filter=Q(expires_at__gt=now)),
+        )
+        moments = [moment for moment in found.values() if moment is not None]
+        return min(moments) if moments else None
 
     def readable(self, audience):
         """What `audience` (a `cms.audience.Audience`) sees: the one visibility rule."""
