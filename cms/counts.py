@@ -15,18 +15,18 @@ same statement. Likewise between a story's expiry time and the scheduler announc
 it left the public, it is counted but no longer visible: reads subtract those few stories
 (counted, announced, expired: `_counted_but_expired`), found through the expiry index. So
 the stored counts follow the announcements alone (`_started_q`: announced and its publish
-time come), and `drift` and `rebuild` use that same rule. Counts are for the public; an audience restricted by a partner key's
-languages or tags is counted exactly over the archive (bounded by its restriction).
-`manage.py check_counts` reports drift and repairs it.
+time come), and `drift` and `rebuild` use that same rule. Counts are for the public; an
+audience restricted by a partner key's languages or tags is counted exactly over the
+archive (bounded by its restriction). `manage.py check_counts` reports drift and repairs it.
 """
 
 from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from cms import languages
 from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag

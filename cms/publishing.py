@@ -8,8 +8,8 @@ what readers were last told (`Story.live_since`) with what they can see now, and
 A story readers never saw (a draft, or one scheduled and then edited, rescheduled or
 unpublished before its time) is never announced. A scheduled story is announced by the
 scheduler task queued for its publish time, and a story with an expiry time is announced
-as leaving the public by the task queued for that time (`expire`); what readers see is still decided when they
-read (`live_q`), so a late worker delays announcements, never visibility.
+as leaving the public by the task queued for that time (`expire`); what readers see is
+still decided when they read (`live_q`), so a late worker delays announcements, never visibility.
 """
 
 from contextlib import contextmanager
