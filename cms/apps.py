@@ -9,6 +9,6 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import counts, ranking, revisions, webhooks  # noqa: F401  (they listen to signals)
+        from . import counts, ranking, revisions, slugs, webhooks  # noqa: F401  (they listen to signals)
 
         revisions.register()

@@ -5,6 +5,7 @@ from .edge import EdgePurge
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
+from .slugs import StorySlug
 from .source import Source
 from .story import (
     TRANSLATED_FIELDS,
@@ -33,6 +34,7 @@ __all__ = [
     "Story",
     "StoryActivity",
     "StoryCount",
+    "StorySlug",
     "StoryTag",
     "StoryTranslation",
     "Tag",
