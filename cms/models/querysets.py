@@ -42,11 +42,13 @@ class StoryQuerySet(TranslatableQuerySet):
         """The next visibility change, or None: when the next scheduled story goes live or
         the next live or scheduled story expires. Lists change then by themselves."""
         now = now or timezone.now()
-        found = self.filter(status="published").aggregate(
-            publish=models.Min("published_at", filter=Q(published_at__gt=now)),
-            expire=models.Min("expires_at", filter=Q(expires_at__gt=now)),
-        )
-        moments = [moment for moment in found.values() if moment is not None]
+        # Two indexed range reads (publish-time and expiry indexes), never a scan of every
+        # published story.
+        publish = self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
+        expire = self.filter(status="published", expires_at__gt=now).aggregate(
+            models.Min("expires_at")
+        )["expires_at__min"]
+        moments = [moment for moment in (publish, expire) if moment is not None]
         return min(moments) if moments else None
 
     def readable(self, audience):
