@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import feeds, media
+from api import feeds, media, sitemaps
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("feeds/<str:language>/atom.xml", feeds.atom, name="feed-atom"),
     path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
     path("media/<path:name>", media.serve, name="media"),
+    path("sitemap.xml", sitemaps.index, name="sitemap-index"),
+    path("sitemaps/<str:section>.xml", sitemaps.sitemap, name="sitemap"),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),

@@ -11,21 +11,35 @@ change's own transaction.
 
 Between a scheduled story's publish time and the scheduler announcing it, it is visible
 but not yet counted: reads add those few stories, found through a partial index, in the
-same statement. Counts are for the public; an audience restricted by a partner key's
-languages or tags is counted exactly over the archive (bounded by its restriction).
-`manage.py check_counts` reports drift and repairs it.
+same statement. Likewise between a story's expiry time and the scheduler announcing that
+it left the public, it is counted but no longer visible: reads subtract those few stories
+(counted, announced, expired: `_counted_but_expired`), found through the expiry index. So
+the stored counts follow the announcements alone (`_started_q`: announced and its publish
+time come), and `drift` and `rebuild` use that same rule. Counts are for the public; an
+audience restricted by a partner key's languages or tags is counted exactly over the
+archive (bounded by its restriction). `manage.py check_counts` reports drift and repairs it.
 """
 
 from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
+from django.utils import timezone
 
 from cms import languages
-from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag, live_q
+from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag
 from cms.signals import story_changed_while_live, story_left_public, story_went_live
+
+
+def _started_q(now=None):
+    """Stories the stored counts hold once announced: published and their time come.
+
+    Expiry is left out: an expired story stays counted until the scheduler announces that
+    it left the public, and reads subtract it meanwhile (`_counted_but_expired`).
+    """
+    return Q(status=Story.Status.PUBLISHED, published_at__lte=now or timezone.now())
 
 
 def places(codes, tag_ids):
@@ -61,8 +75,10 @@ def refresh(story, leaving=False):
             return
         before = {_place(label) for label in row["counted_in"]}
         after = set()
-        visible = Story(status=row["status"], published_at=row["published_at"]).is_live()
-        if not leaving and row["live_since"] is not None and visible:
+        started = row["status"] == Story.Status.PUBLISHED and (
+            row["published_at"] is not None and row["published_at"] <= timezone.now()
+        )
+        if not leaving and row["live_since"] is not None and started:
             codes = set(
                 StoryTranslation.objects.filter(master_id=story.pk).values_list(
                     "language_code", flat=True
@@ -175,23 +191,38 @@ def _unannounced(audience):
     return Story.objects.readable(audience).filter(live_since__isnull=True)
 
 
+def _counted_but_expired(audience):
+    # Counted where the audience's list is (a version in its chain; tags are filtered by
+    # the caller): `counted_in` is recomputed on every change of versions or tags.
+    expired = Story.objects.filter(
+        status=Story.Status.PUBLISHED,
+        expires_at__lte=timezone.now(),
+        live_since__isnull=False,
+    ).exclude(counted_in=[])
+    return expired.in_chain(audience.chain)
+
+
 def total(audience, tag=None):
     """How many stories the public audience's list holds (of tag slug `tag`), or None
     where only counting the list can say (a key's restrictions)."""
     if not audience.is_public:
         return None
-    unannounced = _unannounced(audience)
+    unannounced, expired = _unannounced(audience), _counted_but_expired(audience)
     rows = StoryCount.objects.filter(language=audience.language)
     if tag is None:
         rows = rows.filter(tag__isnull=True)
     else:
         rows = rows.filter(tag__slug=tag)
-        unannounced = unannounced.with_tag(tag)
-    found = rows.annotate(extra=_count_of(unannounced)).values_list("count", "extra").first()
+        unannounced, expired = unannounced.with_tag(tag), expired.with_tag(tag)
+    found = (
+        rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired))
+        .values_list("count", "extra", "gone")
+        .first()
+    )
     if found is None:
         return unannounced.count()
-    counted, extra = found
-    return counted + (extra or 0)
+    counted, extra, gone = found
+    return counted + (extra or 0) - (gone or 0)
 
 
 def tag_counts(audience, tag_ids=None):
@@ -204,13 +235,16 @@ def tag_counts(audience, tag_ids=None):
     if not audience.is_public:
         return None
     unannounced = _unannounced(audience).filter(tag_links__tag_id=OuterRef("tag_id"))
+    expired = _counted_but_expired(audience).filter(tag_links__tag_id=OuterRef("tag_id"))
     rows = StoryCount.objects.filter(language=audience.language, tag__isnull=False)
     if tag_ids is not None:
         rows = rows.filter(tag_id__in=tag_ids)
-    rows = rows.annotate(extra=_count_of(unannounced)).values_list(
-        "tag_id", "tag__slug", "count", "extra"
+    rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired)).values_list(
+        "tag_id", "tag__slug", "count", "extra", "gone"
     )
-    found = {pk: (slug, count + (extra or 0)) for pk, slug, count, extra in rows}
+    found = {
+        pk: (slug, count + (extra or 0) - (gone or 0)) for pk, slug, count, extra, gone in rows
+    }
     return {pk: entry for pk, entry in found.items() if entry[1] > 0 or tag_ids is not None}
 
 
@@ -224,7 +258,7 @@ def expected(story_model=Story, tag_link_model=StoryTag, translation_model=Story
     """
     counts = Counter()
     by_story = {}
-    announced = story_model.objects.filter(live_q(), live_since__isnull=False).order_by("pk")
+    announced = story_model.objects.filter(_started_q(), live_since__isnull=False).order_by("pk")
     last = 0
     while ids := list(announced.filter(pk__gt=last).values_list("pk", flat=True)[:2000]):
         last = ids[-1]

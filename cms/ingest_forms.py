@@ -16,7 +16,7 @@ from cms import values as bounds
 from cms.models import TRANSLATED_FIELDS, Story, StoryTranslation
 
 SCORES = ("hot", "quality", "impact")
-STORY_FIELDS = (*SCORES, "source_url", "original_language", "published_at")
+STORY_FIELDS = (*SCORES, "source_url", "original_language", "published_at", "expires_at")
 TIME_ZONE_NEEDED = _("Give a time with a time zone, e.g. 2026-01-31T08:00:00Z.")
 OUT_OF_RANGE = _("Give a time between the years 1 and 9999 UTC.")
 
@@ -103,6 +103,7 @@ class StoryIngestForm(forms.ModelForm):
             **dict.fromkeys(SCORES, StrictIntegerField),
             "published_at": AwareDateTimeField,
             "ai_generated": StrictBooleanField,
+            "expires_at": AwareDateTimeField,
             "source_url": HttpsURLField,
         }
 
@@ -132,8 +133,9 @@ class TranslationIngestForm(forms.ModelForm):
 def story_form(story, data, source, created):
     """The story's form, bound to the fields `data` gives (and a slug for a new story)."""
     given = {name: data[name] for name in STORY_FIELDS if name in data}
-    if given.get("published_at") is None:
-        given.pop("published_at", None)
+    for moment in ("published_at", "expires_at"):
+        if given.get(moment) is None:
+            given.pop(moment, None)
     if "source_url" in given:
         given["source_url"] = given["source_url"] or ""
     if "source" in data:

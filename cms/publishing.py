@@ -7,8 +7,9 @@ what readers were last told (`Story.live_since`) with what they can see now, and
 `story_went_live`, `story_changed_while_live` or `story_left_public` (`cms.signals`).
 A story readers never saw (a draft, or one scheduled and then edited, rescheduled or
 unpublished before its time) is never announced. A scheduled story is announced by the
-scheduler task queued for its publish time; what readers see is still decided when they
-read (`live_q`), so a late worker delays announcements, never visibility.
+scheduler task queued for its publish time, and a story with an expiry time is announced
+as leaving the public by the task queued for that time (`expire`); what readers see is
+still decided when they read (`live_q`), so a late worker delays announcements, never visibility.
 """
 
 from contextlib import contextmanager
@@ -30,9 +31,14 @@ class Change:
         self.now = now or timezone.now()
         stored = None
         if story.pk is not None:
-            stored = Story.objects.filter(pk=story.pk).values("updated_at", "published_at").first()
+            stored = (
+                Story.objects.filter(pk=story.pk)
+                .values("updated_at", "published_at", "expires_at")
+                .first()
+            )
         self.updated_at = stored["updated_at"] if stored else None
         self.published_at = stored["published_at"] if stored else None
+        self.expires_at = stored["expires_at"] if stored else None
         self.steps = []
 
     def step(self, name, publish_at=None):
@@ -43,7 +49,11 @@ class Change:
     def finish(self):
         """Announce what readers see change, now that the story and its parts are saved."""
         material = self.story.updated_at != self.updated_at
-        rescheduled = bool(self.steps) or self.story.published_at != self.published_at
+        rescheduled = (
+            bool(self.steps)
+            or self.story.published_at != self.published_at
+            or self.story.expires_at != self.expires_at
+        )
         announce(self.story, material=material, schedule=rescheduled)
 
 
@@ -81,6 +91,12 @@ def announce(story, material=False, schedule=True):
             story_left_public.send(sender=Story, story=story)
         if schedule and story.state == State.SCHEDULED:
             go_live.using(run_after=story.published_at).enqueue(story.pk)
+        if schedule and story.status == Story.Status.PUBLISHED and _expires_later(story, now):
+            expire.using(run_after=story.expires_at).enqueue(story.pk)
+
+
+def _expires_later(story, now):
+    return story.expires_at is not None and story.expires_at > now
 
 
 def _tell(story, moment):
@@ -120,6 +136,19 @@ def go_live(story_id):
 
     Does nothing if the story was unpublished, deleted, or moved to a later time meanwhile
     (the change that moved it queued another run for then).
+    """
+    story = Story.objects.filter(pk=story_id).first()
+    if story is not None:
+        announce(story, schedule=False)
+
+
+@task()
+def expire(story_id):
+    """The scheduler: at a story's expiry time, announce that it left the public.
+
+    Does nothing if the story was unpublished, deleted, or given a later expiry meanwhile
+    (that change queued another run for then); readers stopped seeing it at the time
+    whether or not this ran (`live_q`).
     """
     story = Story.objects.filter(pk=story_id).first()
     if story is not None:

@@ -54,13 +54,15 @@ def test_graphql_types_do_not_import_the_root_fields():
 @given(
     status=st.sampled_from(list(Story.Status)),
     offset=st.one_of(st.none(), st.integers(-(10**6), 10**6)),
+    expiry=st.one_of(st.none(), st.integers(-(10**6), 10**6)),
 )
-def test_the_live_rule_in_sql_and_in_memory_agree(status, offset):
+def test_the_live_rule_in_sql_and_in_memory_agree(status, offset, expiry):
     now = timezone.now()
     published_at = None if offset is None else now + timedelta(seconds=offset)
+    expires_at = None if expiry is None else now + timedelta(seconds=expiry)
     # A published story always has a time (a database constraint).
     assume(not (status == Story.Status.PUBLISHED and published_at is None))
-    story = Story(slug="rule", status=status, published_at=published_at)
+    story = Story(slug="rule", status=status, published_at=published_at, expires_at=expires_at)
     Story.objects.all().delete()
     Story.objects.bulk_create([story])
     assert Story.objects.published(now).filter(slug="rule").exists() == story.is_live(now)

@@ -91,16 +91,14 @@ def retry(run_after):
 
 
 def _scheduled_story(sender, instance, **kwargs):
-    # A story published for later joins every list at its time without another save.
-    if (
-        instance.status == Story.Status.PUBLISHED
-        and instance.published_at is not None
-        and instance.published_at > timezone.now()
-    ):
-        record(
-            [keys.story(instance.pk), keys.STORIES, keys.TAGS],
-            not_before=instance.published_at,
-        )
+    # A story published for later joins every list at its time without another save, and
+    # one with an expiry time leaves them at that time.
+    if instance.status != Story.Status.PUBLISHED:
+        return
+    now = timezone.now()
+    for moment in (instance.published_at, instance.expires_at):
+        if moment is not None and moment > now:
+            record([keys.story(instance.pk), keys.STORIES, keys.TAGS], not_before=moment)
 
 
 def connect():

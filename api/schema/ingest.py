@@ -81,6 +81,11 @@ class StoryInput:
     published_at: datetime | None = strawberry.field(
         default=None, description="The publish time, with a time zone; a future one schedules."
     )
+    expires_at: datetime | None = strawberry.field(
+        default=None,
+        description="The expiry time, with a time zone: readers stop seeing the story then, "
+        "by itself, and partners are told it was unpublished.",
+    )
     hot: int | None = strawberry.field(default=None, description="The pipeline's hot score, 0–100.")
     quality: int | None = strawberry.field(default=None, description="Quality score, 0–100.")
     impact: int | None = strawberry.field(default=None, description="Impact score, 0–100.")
@@ -104,7 +109,7 @@ class StoryInput:
 
     def as_data(self):
         data = {"external_id": self.external_id, "translations": {}}
-        for field in ("slug", "publish", "published_at", "hot", "quality", "impact",
+        for field in ("slug", "publish", "published_at", "expires_at", "hot", "quality", "impact",
                       "ai_generated", "source", "source_url", "tags",
                       "original_language"):  # fmt: skip
             value = getattr(self, field)

@@ -20,6 +20,7 @@ from cms import values as bounds
 
 from . import pagination
 from .pagination import PageInfo, StoryOrder
+from .redirects import Redirect, resolve_redirect
 from .types import Story, Tag, find_stories
 from .viewer import Viewer
 
@@ -251,6 +252,12 @@ class Query:
     ) -> list[Tag]:
         audience = info.context.audience_for(language)
         return [Tag(_entry=entry) for entry in serving.listed_tags(audience, info.context.observe)]
+
+    redirect: Redirect | None = strawberry.field(
+        resolver=resolve_redirect,
+        description="Where a story's old reader-site address lives now (its slug changed): "
+        "a 301 to its current address, or null when the address is current or unknown.",
+    )
 
     node: relay.Node | None = relay.node(
         description="Any object by its global `id`; a story in the language its id names."

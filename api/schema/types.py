@@ -1,13 +1,15 @@
 """The types readers see, each a thin adapter over a `cms.serving` served story or tag."""
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 from django.conf import settings
 from strawberry import relay
 from strawberry.scalars import JSON
+from strawberry.types import Info
 
-from api.schema import ids, media, seo
+from api.schema import ids, media, related, seo
 from api.schema.disclosure import Disclosure
 from cms import serving, structured_data, translation_state
 
@@ -286,6 +288,19 @@ class Story(relay.Node):
     def twitter_card(self) -> seo.TwitterCard:
         translation = self._translation
         return seo.twitter_card(translation.title, translation.summary, self._served.image)
+
+    @strawberry.field(
+        description="Other stories to read next, in the served language: most shared tags "
+        "first, then most similar title, then newest. Only on one story (`story`, `node`)."
+    )
+    def related(
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description=related.FIRST_DESCRIPTION)
+        ] = related.DEFAULT_RELATED,
+    ) -> list["Story"]:
+        return related.resolve(self, info, first)
 
     @strawberry.field(description="A share link for each network, labels in the served language.")
     def share_links(self) -> list[ShareLink]:

@@ -35,7 +35,7 @@ from .revisions import RevisionMixin
 from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
-NOT_MATERIAL = {"minor_edit", "correction_note", "status", "published_at"}
+NOT_MATERIAL = {"minor_edit", "correction_note", "status", "published_at", "expires_at"}
 ALWAYS_READ_ONLY = (
     "state",
     "hot",
@@ -53,6 +53,7 @@ SHARED_FIELDS = (
     "slug",
     "original_language",
     "published_at",
+    "expires_at",
     "hot_override",
     "pinned",
     "quality",
@@ -86,6 +87,7 @@ SHARED_FIELDSETS = (
             "fields": (
                 "state",
                 "published_at",
+                "expires_at",
                 "minor_edit",
                 "correction_note",
                 "updated_at",
@@ -206,8 +208,8 @@ class StoryAdmin(
             readonly += SHARED_FIELDS
         else:
             if not request.user.has_perm(workflow.PUBLISH):
-                # The publish time is the schedule: only publishers set it.
-                readonly.append("published_at")
+                # The publish and expiry times are the schedule: only publishers set them.
+                readonly += ["published_at", "expires_at"]
             if not request.user.has_perm(workflow.REVIEW):
                 # Ranking the front page is an editor's call.
                 readonly += ["hot_override", "pinned"]

@@ -7,6 +7,7 @@ from .media import Author, Correction, Image, StoryAuthor
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
+from .slugs import StorySlug
 from .source import Source
 from .story import (
     TRANSLATED_FIELDS,
@@ -43,6 +44,7 @@ __all__ = [
     "StoryActivity",
     "StoryAuthor",
     "StoryCount",
+    "StorySlug",
     "StoryTag",
     "StoryTranslation",
     "Tag",

@@ -9,11 +9,15 @@ from cms import languages
 
 
 def live_q(now=None):
-    """The condition of a story readers may see now: published, and its time has come.
+    """The condition of a story readers may see now: published, its time has come, and
+    its expiry time (if any) has not.
 
     `Story.is_live` is the same rule for one story in memory; a test keeps them in step.
     """
-    return Q(status="published", published_at__lte=now or timezone.now())
+    now = now or timezone.now()
+    return Q(status="published", published_at__lte=now) & (
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
 
 
 def scheduled_q(now=None):
@@ -31,8 +35,17 @@ class StoryQuerySet(TranslatableQuerySet):
         return self.filter(scheduled_q(now))
 
     def next_publication(self, now=None):
-        """When the next scheduled story goes live, or None: lists change then by themselves."""
-        return self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
+        """The next visibility change, or None: when the next scheduled story goes live or
+        the next live or scheduled story expires. Lists change then by themselves."""
+        now = now or timezone.now()
+        # Two indexed range reads (publish-time and expiry indexes), never a scan of every
+        # published story.
+        publish = self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
+        expire = self.filter(status="published", expires_at__gt=now).aggregate(
+            models.Min("expires_at")
+        )["expires_at__min"]
+        moments = [moment for moment in (publish, expire) if moment is not None]
+        return min(moments) if moments else None
 
     def readable(self, audience):
         """What `audience` (a `cms.audience.Audience`) sees: the one visibility rule."""

@@ -2,6 +2,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -68,6 +69,16 @@ class Story(TranslatableModel):
         help_text=_(
             "Readers see a published story from this time on. "
             "Left empty, it is set to the moment the story is published."
+        ),
+    )
+    expires_at = models.DateTimeField(
+        _("expiry time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Readers stop seeing the story at this time, by itself: it leaves lists, search, "
+            "feeds and sitemaps, and partners are told it was unpublished. Leave empty to "
+            "keep it."
         ),
     )
     first_published_at = models.DateTimeField(_("first published"), null=True, editable=False)
@@ -232,6 +243,13 @@ class Story(TranslatableModel):
                 condition=models.Q(status="published", live_since__isnull=True),
                 name="story_unannounced_idx",
             ),
+            # Stories that leave the public at their expiry time: the next visibility
+            # change (`StoryQuerySet.next_publication`) and counts read them (cms.counts).
+            models.Index(
+                fields=["expires_at"],
+                condition=models.Q(status="published", expires_at__isnull=False),
+                name="story_expiry_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -282,6 +300,14 @@ class Story(TranslatableModel):
         # Before constraints are validated: publishing without a time means now.
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if (
+            self.expires_at is not None
+            and self.published_at is not None
+            and self.expires_at <= self.published_at
+        ):
+            raise ValidationError(
+                {"expires_at": _("The expiry time must be after the publish time.")}
+            )
 
     def save(self, *args, **kwargs):
         if self.status == self.Status.PUBLISHED:
@@ -340,16 +366,31 @@ class Story(TranslatableModel):
 
     def is_live(self, now=None):
         """Whether readers can see this story now (`querysets.live_q` in SQL)."""
+        now = now or timezone.now()
         return (
             self.status == self.Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= (now or timezone.now())
+            and self.published_at <= now
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    def is_expired(self, now=None):
+        """Whether the story was published and its expiry time has passed."""
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.expires_at is not None
+            and self.expires_at <= (now or timezone.now())
         )
 
     @property
     def state(self):
-        """The workflow state: a published story whose time is still ahead is scheduled."""
-        if self.status == self.Status.PUBLISHED and not self.is_live():
+        """The workflow state: a published story whose time is still ahead is scheduled.
+
+        An expired story stays published in the workflow (readers no longer see it).
+        """
+        if self.status == self.Status.PUBLISHED and (
+            self.published_at is None or self.published_at > timezone.now()
+        ):
             return State.SCHEDULED
         return State(self.status)
 
