@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search cluster cluster-stop clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search bench-peer cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -56,7 +56,8 @@ test: setup
 screenshots: setup
 	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/test_browser.py -p no:cacheprovider
 
-# The read-path benchmark (PostgreSQL and Redis on this machine; about six minutes).
+# The read-path benchmark (PostgreSQL and Redis on this machine; about fifteen minutes with
+# the default BENCH_SIZES=10000,100000). It includes the Directus peer when installed.
 bench: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
@@ -79,6 +80,12 @@ bench-edge: setup
 # the stories, about ten minutes).
 bench-search: setup
 	$(PY) bench/search.py
+
+# The Directus peer (../shared/peers/directus/): installs it from npm (minutes the first time),
+# loads 10,000 stories and measures it; `make bench` then measures it beside ours.
+bench-peer: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/peer.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -4,6 +4,12 @@ It seeds a PostgreSQL database of its own with generated stories, starts the pro
 server (gunicorn, as `make serve` does) with Redis as the cache, and drives load with wrk
 from a separate process on loopback, for bounded durations. Every scenario is measured in
 the same run, on the same server, as the two yardsticks it is compared with.
+
+The archive then grows through `BENCH_SIZES` (default 10,000 and 100,000 stories; add
+1000000 to measure a million): at each size the uncached contract front page, story page
+and lean front page are measured again, so the growth table compares sizes within one run.
+An installed Directus peer (`make bench-peer`, bench/peer.py) is measured at the first size,
+with the same wrk settings, while our server is stopped.
 """
 
 import hashlib
@@ -21,6 +27,8 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import peer
+
 BASE = Path(__file__).resolve().parent.parent
 CONTRACT = BASE.parent / "shared" / "contract"
 RESULTS = BASE / "bench" / "results"
@@ -28,12 +36,21 @@ PYTHON = sys.executable
 DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cms_bench")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
+WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
 CORES = os.cpu_count() or 2
-CLIENTS = 2 * CORES
+# The peer's settings (wrk -t2 -c8): comparable numbers need the same load.
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+THREADS = min(CORES, CLIENTS)
+SIZES = sorted({int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").split(",") if n})
+# The page the peer serves: its documents ask for zh-hans.
+LANGUAGE = "zh-hans"
+GROWTH_LIMIT = 1.25
+PEER_TARGET = 2.0
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(CORES)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
 URL = f"http://127.0.0.1:{PORT}"
 SLUG_QUERY = "SELECT slug FROM cms_story ORDER BY published_at DESC LIMIT 1 OFFSET 5"
+LEAN = BASE / "bench" / "lean_front_page.graphql"
 
 ENV = {
     **os.environ,
@@ -74,10 +91,16 @@ def reset_database():
 
 def generate(count):
     log(f"generating {count} stories")
-    manage("generate_stories", str(count), "--batch-size", "2000", "--seed", str(count))
+    started = time.monotonic()
     manage(
-        "shell", "-c", "from django.db import connection; connection.cursor().execute('ANALYZE')"
-    )
+        "generate_stories", str(count), "--batch-size", "5000", "--seed", str(count),
+        "--rebuild-indexes",
+    )  # fmt: skip
+    # Statistics for every table, not only the stories'; no statement timeout (not a request).
+    analyze = "c = __import__('django.db').db.connection.cursor(); "
+    analyze += "c.execute('SET statement_timeout = 0'); c.execute('ANALYZE')"
+    manage("shell", "-c", analyze)
+    return time.monotonic() - started
 
 
 def start_server():
@@ -147,9 +170,15 @@ def _milliseconds(text):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
-def wrk(path, script=None, seconds=DURATION, clients=CLIENTS):
-    """Run wrk against `path`; return requests/s, p50 and p99 in ms, and error count."""
-    command = ["wrk", "-t", str(min(CORES, clients)), "-c", str(clients), "-d", f"{seconds}s"]
+def wrk(path, script=None, seconds=DURATION, clients=CLIENTS, warmup=WARMUP):
+    """Run wrk against `path` (after a warm-up run that is thrown away, as the peer's
+    bench.sh does); return requests/s, p50 and p99 in ms, and error count."""
+    threads = str(min(CORES, clients))
+    if warmup:
+        command = ["wrk", "-t", threads, "-c", str(clients), "-d", f"{warmup}s"]
+        command += ["-s", script] if script else []
+        subprocess.run([*command, URL + path], capture_output=True, check=True)
+    command = ["wrk", "-t", threads, "-c", str(clients), "-d", f"{seconds}s"]
     command += ["--latency", "--timeout", "5s"]
     if script:
         command += ["-s", script]
@@ -261,10 +290,74 @@ def measure_main(story_slug):
 
 
 def latency_of(path, body, seconds=5, clients=1):
-    return wrk(path, post_script(body, {"Cache-Control": "no-cache"}), seconds, clients)["p50"]
+    script = post_script(body, {"Cache-Control": "no-cache"})
+    return wrk(path, script, seconds, clients, warmup=0)["p50"]
 
 
-def write_report(machine, results, sql, memory, growth, search_growth, elapsed):
+def size_scenarios(story_slug):
+    """The pages whose cost must not grow with the archive, uncached, in the peer's language."""
+    no_cache = {"Cache-Control": "no-cache"}
+    return {
+        "contract front page": (
+            "POST", "/graphql",
+            {"query": contract("front_page.graphql"),
+             "variables": {"language": LANGUAGE, "first": 20}}, no_cache,
+        ),
+        "contract story page": (
+            "POST", "/graphql",
+            {"query": contract("story_page.graphql"),
+             "variables": {"slug": story_slug, "language": LANGUAGE}}, no_cache,
+        ),
+        "lean front page": (
+            "POST", "/graphql",
+            {"query": LEAN.read_text(encoding="utf-8"),
+             "variables": {"language": LANGUAGE, "first": 20}}, no_cache,
+        ),
+    }  # fmt: skip
+
+
+def page_size_scenarios():
+    """The front pages at several page sizes, for their SQL counts."""
+    no_cache = {"Cache-Control": "no-cache"}
+    scenarios = {}
+    for name, document in (
+        ("contract front page", contract("front_page.graphql")),
+        ("lean front page", LEAN.read_text(encoding="utf-8")),
+    ):
+        for first in (1, 20, 100):
+            body = {"query": document, "variables": {"language": LANGUAGE, "first": first}}
+            scenarios[f"{name}, first={first}"] = ("POST", "/graphql", body, no_cache)
+    return scenarios
+
+
+def measure_size(server, story_slug, search_body):
+    """The size-dependent scenarios at the archive's current size, with the workers' memory.
+
+    The plain yardstick is measured beside them: it does not depend on the archive, so its
+    change between sizes is the change of the machine's load (others' work on shared cores).
+    """
+    results = {}
+    for name, (_method, path, body, headers) in size_scenarios(story_slug).items():
+        log(f"load: {name}")
+        results[name] = wrk(path, post_script(body, headers))
+    log("load: plain view (yardstick), for the machine's load at this size")
+    return {
+        "results": results,
+        "plain": wrk("/bench/plain"),
+        "memory": worker_peak_memory_mb(server),
+        "search p50": latency_of("/graphql", search_body),
+    }
+
+
+def story_slug_now():
+    import psycopg
+
+    with psycopg.connect(DATABASE) as connection:
+        return connection.execute(SLUG_QUERY).fetchone()[0]
+
+
+def write_report(run):
+    results, sql = run["results"], run["sql"]
     plain = results["plain view (yardstick)"]["rps"]
     hand_front = results["hand-written front page (yardstick)"]["rps"]
     hand_story = results["hand-written story page (yardstick)"]["rps"]
@@ -303,38 +396,55 @@ def write_report(machine, results, sql, memory, growth, search_growth, elapsed):
         f"| p99 <= 3x p50 (worst scenario) | {tail:.1f}x | {'met' if tail <= 3 else 'missed'} |"
     )
     target_rows.append(f"| zero errors | {errors} | {'met' if errors == 0 else 'missed'} |")
-    growth_rows = [f"| front page, first={n} | {ms:.2f} |" for n, ms in growth.items()]
-    search_rows = [f"| search, {n:,} stories | {ms:.2f} |" for n, ms in search_growth.items()]
+    growth_rows = [f"| front page, first={n} | {ms:.2f} |" for n, ms in run["growth"].items()]
+    search_rows = [
+        f'| search "model", {n:,} stories | {size["search p50"]:.2f} |'
+        for n, size in run["sizes"].items()
+    ]
+    base = SIZES[0]
+    generated = ", then ".join(f"{n:,}" for n in SIZES)
     report = f"""# Benchmarks
 
-Produced by `make bench` ({elapsed / 60:.1f} minutes, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}).
+Produced by `make bench` ({run["elapsed"] / 60:.1f} minutes, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}).
 Everything below was measured in one run, on one server, against the same database.
 
 ## Machine
 
-{machine}
+{run["machine"]}
 
 ## How it runs
 
-- PostgreSQL database `cms_bench` (dropped and recreated), Redis database 13 as the cache.
-- `manage.py generate_stories` seeds 1,000, then 10,000, then 100,000 bilingual stories.
-- The server is the production one (`make serve`: gunicorn, {WORKERS} sync workers, DEBUG off).
-- Load: `wrk -t {min(CORES, CLIENTS)} -c {CLIENTS} -d {DURATION}s --latency` ({CLIENTS} clients = 2x cores), on loopback.
+- PostgreSQL database `{DATABASE.rsplit("/", 1)[-1]}` (dropped and recreated), Redis as the cache.
+- `manage.py generate_stories` grows the archive to {generated} bilingual stories
+  (`BENCH_SIZES`), with Zipf-distributed words in both languages. Loading took
+  {", ".join(f"{n:,}: {seconds / 60:.1f} min" for n, seconds in run["generation"].items())}.
+- The server is the production one (`make serve`: gunicorn, {WORKERS} sync workers, DEBUG off),
+  restarted at each size.
+- Load: `wrk -t{THREADS} -c{CLIENTS} -d{DURATION}s --latency` after a {WARMUP} s warm-up that is
+  thrown away (the Directus peer's settings), on loopback.
 - "Uncached" requests send `Cache-Control: no-cache`, which makes the server compute the
   answer (the response cache is skipped); the documents are the contract's, as written.
 - Yardsticks: `/bench/plain` returns the front page's JSON bytes from memory; the hand-written
   views run the same SQL through the same loaders and build the same JSON without GraphQL
   (a test checks they answer exactly what GraphQL answers).
 - SQL per request is counted in-process with Django's test client; peak memory is the
-  largest VmHWM among the server's workers after the run.
+  largest VmHWM (peak resident memory) among the server's workers after each size's load.
 
-## Results ({sum(1 for _ in results)} scenarios, 10,000 stories)
+{growth_section(run)}
+
+{peer_section(run)}
+
+## SQL per request and memory
+
+{sql_section(run)}
+
+## Results ({len(results)} scenarios, {base:,} stories)
 
 | scenario | req/s | p50 ms | p99 ms | p99/p50 | SQL/request | errors | vs plain | vs hand-written |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 {chr(10).join(rows)}
 
-Peak memory per worker: {memory:.0f} MB.
+Peak memory per worker: {run["memory"]:.0f} MB.
 
 ![Throughput per scenario](bench/throughput.png)
 
@@ -354,21 +464,160 @@ Peak memory per worker: {memory:.0f} MB.
 ## Reproduce
 
 ```sh
+make bench-peer   # once: installs Directus from npm and loads it (minutes); optional
 make bench        # needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379
+BENCH_SIZES=10000,100000,1000000 make bench   # with a million stories (about an hour more)
 ```
 
-`BENCH_SECONDS`, `BENCH_WORKERS`, `BENCH_DATABASE_URL` and `BENCH_REDIS_URL` override the defaults.
+`BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`,
+`BENCH_DATABASE_URL`, `BENCH_REDIS_URL` and `BENCH_PORT` override the defaults; `PEER_DIR`,
+`PEER_DATABASE` and `PEER_PORT` those of the peer (bench/peer.py).
 """
     (BASE / "BENCHMARKS.md").write_text(report, encoding="utf-8")
     plot(results)
+    plot_growth(run)
+    plot_peer(run)
 
 
-def plot(results):
+def _load_ratio(run, size):
+    """How much slower the machine itself was at `size` than at the first size."""
+    return run["sizes"][SIZES[0]]["plain"]["rps"] / run["sizes"][size]["plain"]["rps"]
+
+
+def _cost_ratio(run, name, size):
+    """How much more a request costs at `size` than at the first size (1/throughput)."""
+    base = run["sizes"][SIZES[0]]["results"][name]["rps"]
+    return base / run["sizes"][size]["results"][name]["rps"]
+
+
+def growth_section(run):
+    names = list(next(iter(run["sizes"].values()))["results"])
+    header = " | ".join(f"{n:,} stories" for n in run["sizes"])
+    rows = []
+    for name in names:
+        cells = []
+        for size, measured in run["sizes"].items():
+            result = measured["results"][name]
+            cell = f"{result['rps']:.1f} req/s, p50 {result['p50']:.0f} ms"
+            if size != SIZES[0]:
+                ratio = _cost_ratio(run, name, size)
+                verdict = "met" if ratio <= GROWTH_LIMIT else "missed"
+                cell += f", **{ratio:.2f}x** ({verdict}; {ratio / _load_ratio(run, size):.2f}x)"
+            cells.append(cell)
+        rows.append(f"| {name} | {' | '.join(cells)} |")
+    plain = [f"{measured['plain']['rps']:.0f} req/s" for measured in run["sizes"].values()]
+    rows.append(f"| plain view (yardstick: the machine's load) | {' | '.join(plain)} |")
+    return f"""## Growth with the archive (uncached, {LANGUAGE}, wrk -t{THREADS} -c{CLIENTS} -d{DURATION}s)
+
+Target: at every size a request costs at most {GROWTH_LIMIT}x what it costs at
+{SIZES[0]:,} stories (cost = 1 / throughput; the bold ratio is that cost ratio, and the
+verdict is on it). The ratio after it divides by the plain yardstick's ratio, measured at the
+same time: the cost ratio with the change of the machine's own load taken out.
+
+| page | {header} |
+| --- | {" | ".join("---:" for _ in run["sizes"])} |
+{chr(10).join(rows)}
+
+![Throughput by archive size](bench/growth.png)"""
+
+
+PEER_PAIRS = (
+    ("contract front page", "graphql-full", "front_page_full.graphql"),
+    ("lean front page", "graphql", "front_page.graphql"),
+)
+
+
+def peer_section(run):
+    measured = run["peer"]
+    if measured is None:
+        return f"""## Against Directus
+
+Not measured: {run["peer_note"]}. Run `make bench-peer` (it installs Directus from npm, which
+takes minutes), then `make bench` again."""
+    ours = run["sizes"][SIZES[0]]["results"]
+    rows = []
+    for name, endpoint, document in PEER_PAIRS:
+        theirs = measured["endpoints"][endpoint]
+        ratio = ours[name]["rps"] / theirs["rps"]
+        verdict = "met" if ratio >= PEER_TARGET else "missed"
+        rows.append(
+            f"| {name} vs `{document}` | {ours[name]['rps']:.1f} | {theirs['rps']:.1f} | "
+            f"{ours[name]['p50']:.0f} / {theirs['p50']:.0f} | **{ratio:.2f}x** ({verdict}) |"
+        )
+    ping = measured["endpoints"]["ping"]
+    if measured["stories"] != SIZES[0]:
+        rows.append(
+            f"\nThe peer holds {measured['stories']:,} stories and ours {SIZES[0]:,}: these "
+            "ratios do not compare equal archives (`PEER_STORIES` sets the peer's count)."
+        )
+    return f"""## Against Directus
+
+Directus {measured["directus"]} from `../shared/peers/directus/` with {measured["stories"]:,}
+stories, cache off (its default), one Node process, measured {run["peer_note"]}
+({measured["measured_at"]}) with `wrk {measured["wrk"]}`; our side is the first size's
+uncached pages above. Target: ours at least {PEER_TARGET}x the peer's throughput.
+
+| page | ours req/s | Directus req/s | p50 ms ours / Directus | ours / Directus |
+| --- | ---: | ---: | ---: | ---: |
+{chr(10).join(rows)}
+
+Directus's no-database floor (`/server/ping`): {ping["rps"]:.0f} req/s; ours (`/bench/plain`):
+{run["results"]["plain view (yardstick)"]["rps"]:.0f} req/s.
+
+![Ours and Directus](bench/peer.png)"""
+
+
+def sql_section(run):
+    sizes = run["sizes"]
+    rows = []
+    for name in next(iter(sizes.values()))["sql"]:
+        counts = [sizes[n]["sql"][name] for n in sizes]
+        rows.append(f"| {name} | {' | '.join(str(c) for c in counts)} |")
+    constant = all(
+        len({sizes[n]["sql"][name] for n in sizes}) == 1 for name in sizes[SIZES[0]]["sql"]
+    )
+    by_first = {}
+    for name, count in run["page_sql"].items():
+        page, first = name.rsplit(", first=", 1)
+        by_first.setdefault(page, {})[int(first)] = count
+    page_rows = [
+        f"| {page} | {' | '.join(str(counts[f]) for f in sorted(counts))} |"
+        for page, counts in by_first.items()
+    ]
+    firsts = sorted(next(iter(by_first.values())))
+    flat = all(len(set(counts.values())) == 1 for counts in by_first.values())
+    memory = " | ".join(f"{sizes[n]['memory']:.0f} MB" for n in sizes)
+    header = " | ".join(f"{n:,}" for n in sizes)
+    return f"""SQL queries per uncached request, by archive size ({"constant" if constant else "NOT constant"}):
+
+| page | {header} |
+| --- | {" | ".join("---:" for _ in sizes)} |
+{chr(10).join(rows)}
+
+By page size (`first`), at {SIZES[0]:,} stories ({"constant: met" if flat else "grows: missed"}):
+
+| page | {" | ".join(f"first={f}" for f in firsts)} |
+| --- | {" | ".join("---:" for _ in firsts)} |
+{chr(10).join(page_rows)}
+
+Peak memory per worker (largest VmHWM among the {WORKERS} gunicorn workers), by archive size:
+
+| | {header} |
+| --- | {" | ".join("---:" for _ in sizes)} |
+| peak memory per worker | {memory} |"""
+
+
+def _pyplot():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot(results):
+    plt = _pyplot()
     names = list(results)
     rates = [results[name]["rps"] for name in names]
     colors = ["#888888" if "yardstick" in name else "#2a6fdb" for name in names]
@@ -378,6 +627,51 @@ def plot(results):
     axes.set_title("Throughput per scenario (grey: yardsticks)")
     figure.tight_layout()
     figure.savefig(BASE / "bench" / "throughput.png", dpi=100)
+
+
+def plot_growth(run):
+    plt = _pyplot()
+    sizes = list(run["sizes"])
+    figure, axes = plt.subplots(figsize=(8, 5))
+    for name in run["sizes"][sizes[0]]["results"]:
+        rates = [run["sizes"][n]["results"][name]["rps"] for n in sizes]
+        axes.plot(sizes, rates, marker="o", label=name)
+        floor = rates[0] / GROWTH_LIMIT
+        axes.plot(sizes, [floor] * len(sizes), linestyle=":", color=axes.lines[-1].get_color())
+    axes.set_xscale("log")
+    axes.set_xticks(sizes, [f"{n:,}" for n in sizes])
+    axes.tick_params(axis="x", which="minor", bottom=False, labelbottom=False)
+    axes.set_ylim(bottom=0)
+    axes.set_xlabel("stories in the archive")
+    axes.set_ylabel("requests per second, uncached (higher is better)")
+    axes.set_title(f"Throughput by archive size (dotted: the {GROWTH_LIMIT}x cost limit)")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(BASE / "bench" / "growth.png", dpi=100)
+
+
+def plot_peer(run):
+    if run["peer"] is None:
+        return
+    plt = _pyplot()
+    ours = run["sizes"][SIZES[0]]["results"]
+    labels = [name for name, _endpoint, _document in PEER_PAIRS]
+    our_rates = [ours[name]["rps"] for name in labels]
+    their_rates = [run["peer"]["endpoints"][endpoint]["rps"] for _n, endpoint, _d in PEER_PAIRS]
+    positions = range(len(labels))
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    axes.bar([p - 0.2 for p in positions], our_rates, 0.4, label="ours", color="#2a6fdb")
+    axes.bar([p + 0.2 for p in positions], their_rates, 0.4, label="Directus", color="#888888")
+    axes.bar(
+        [p + 0.2 for p in positions], [PEER_TARGET * r for r in their_rates], 0.4,
+        fill=False, linestyle="--", edgecolor="#cc3333", label=f"target: {PEER_TARGET}x Directus",
+    )  # fmt: skip
+    axes.set_xticks(list(positions), labels)
+    axes.set_ylabel("requests per second, uncached (higher is better)")
+    axes.set_title(f"Ours and Directus, {SIZES[0]:,} stories, same wrk settings")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(BASE / "bench" / "peer.png", dpi=100)
 
 
 def machine_description():
@@ -391,7 +685,10 @@ def machine_description():
         f"- {CORES} cores ({cpu}), {memory / 1024 / 1024:.0f} GiB memory\n"
         f"- Python {platform.python_version()}, {version('psql', '--version')}, "
         f"{version('redis-server', '--version')}\n"
-        f"- {version('wrk', '--version').splitlines()[0]}"
+        f"- {version('wrk', '--version').splitlines()[0]}\n"
+        f"- Load average (1, 5, 15 min) when the run ended: "
+        f"{', '.join(f'{n:.1f}' for n in os.getloadavg())} (other work on the machine "
+        "lowers every number; compare ratios measured in one run)"
     )
 
 
@@ -399,45 +696,64 @@ def version(*command):
     return subprocess.run(command, capture_output=True, text=True, check=False).stdout.strip()
 
 
+def measure_peer():
+    """The peer's numbers for this run, and how they were obtained (for the report)."""
+    reason = peer.unavailable()
+    if reason is None and peer.installed():
+        try:
+            return peer.measure(DURATION, CLIENTS, THREADS, WARMUP), "in this run"
+        except (subprocess.CalledProcessError, SystemExit) as error:
+            log(f"the peer could not be measured: {error}")
+    saved = peer.saved()
+    if saved is not None:
+        return saved, "by an earlier `make bench-peer`, not in this run"
+    return None, reason or "the peer is not installed"
+
+
 def main():
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get)")
+    if not SIZES or SIZES[0] < 100:
+        raise SystemExit(f"BENCH_SIZES must list story counts of at least 100, not {SIZES}")
     started = time.monotonic()
     reset_database()
     manage("migrate", "--noinput", "-v0")
-    search_growth = {}
     search_body = {
         "query": contract("search.graphql"),
         "variables": {"language": "en", "query": "model"},
     }
-    generate(1000)
-    with running_server():
-        search_growth[1000] = latency_of("/graphql", search_body)
-    generate(9000)
-    with running_server() as server:
-        import psycopg
-
-        with psycopg.connect(DATABASE) as connection:
-            story_slug = connection.execute(SLUG_QUERY).fetchone()[0]
-        scenarios, results = measure_main(story_slug)
-        memory = worker_peak_memory_mb(server)
-        growth = {}
-        for first in (10, 50, 100):
-            body = {
-                "query": contract("front_page.graphql"),
-                "variables": {"language": "en", "first": first},
-            }
-            growth[first] = latency_of("/graphql", body)
-        search_growth[10000] = latency_of("/graphql", search_body)
-    sql = sql_counts({name: list(value) for name, value in scenarios.items()})
-    generate(90000)
-    with running_server():
-        search_growth[100000] = latency_of("/graphql", search_body)
-    write_report(
-        machine_description(), results, sql, memory, growth, search_growth,
-        time.monotonic() - started,
-    )  # fmt: skip
-    log("wrote BENCHMARKS.md and bench/throughput.png")
+    run = {"sizes": {}, "generation": {}, "peer": None}
+    have = 0
+    for size in SIZES:
+        run["generation"][size] = generate(size - have)
+        have = size
+        slug = story_slug_now()
+        with running_server() as server:
+            if size == SIZES[0]:
+                scenarios, run["results"] = measure_main(slug)
+                run["memory"] = worker_peak_memory_mb(server)
+                run["growth"] = {}
+                for first in (10, 50, 100):
+                    body = {
+                        "query": contract("front_page.graphql"),
+                        "variables": {"language": "en", "first": first},
+                    }
+                    run["growth"][first] = latency_of("/graphql", body)
+            run["sizes"][size] = measure_size(server, slug, search_body)
+        run["sizes"][size]["sql"] = sql_counts(
+            {name: list(value) for name, value in size_scenarios(slug).items()}
+        )
+        if size == SIZES[0]:
+            run["sql"] = sql_counts({name: list(value) for name, value in scenarios.items()})
+            run["page_sql"] = sql_counts(
+                {name: list(value) for name, value in page_size_scenarios().items()}
+            )
+            # Measured while our server is stopped, so the two never share the cores.
+            run["peer"], run["peer_note"] = measure_peer()
+    run["machine"] = machine_description()
+    run["elapsed"] = time.monotonic() - started
+    write_report(run)
+    log("wrote BENCHMARKS.md and bench/*.png")
     print((BASE / "BENCHMARKS.md").read_text(encoding="utf-8"))
 
 

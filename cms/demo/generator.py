@@ -1,7 +1,21 @@
-"""Plausible bilingual stories in bulk, for benchmarks: varied words, realistic sizes."""
+"""Plausible bilingual stories in bulk, for benchmarks: Zipf-drawn words, realistic sizes.
 
-from cms import richtext, search
+Words come from `cms.demo.vocabulary`, so common and rare words are spread over the archive
+as in real text. The analysis is written as Markdown, HTML and plain text at once (it only
+uses paragraphs and emphasis, whose rendering is fixed), because rendering Markdown per
+story would dominate the time of a million stories; `finish` fills every other derived
+field with the model's own methods, and `matches_model` checks a sample against them.
+"""
+
+import copy
+
+from cms import search
+from cms.demo import vocabulary
 from cms.models import Source, StoryTranslation, Tag
+
+LANGUAGES = ("en", "zh-hans")
+# Derived fields compared with what StoryTranslation.save() computes.
+DERIVED_FIELDS = ("analysis_html", "analysis_text", "search_terms", "complete", "content_hash")
 
 TAGS = {
     "security": ("Security", "安全"),
@@ -25,38 +39,6 @@ COMPANIES = [
     ("Alibaba", "阿里巴巴"), ("Baidu", "百度"), ("Mistral", "Mistral"), ("Nvidia", "英伟达"),
     ("Tencent", "腾讯"), ("ByteDance", "字节跳动"), ("Microsoft", "微软"), ("Huawei", "华为"),
 ]  # fmt: skip
-ACTIONS = [
-    ("releases a new reasoning model", "发布新一代推理模型"),
-    ("cuts inference prices", "下调推理价格"),
-    ("opens its agent platform to developers", "向开发者开放智能体平台"),
-    ("faces new export rules", "面临新的出口规定"),
-    ("raises a large funding round", "完成大额融资"),
-    ("publishes a safety framework", "发布安全框架"),
-    ("unveils a custom AI chip", "推出自研AI芯片"),
-    ("open-sources a small model", "开源一款小模型"),
-]
-PARAGRAPHS = {
-    "en": [
-        "Analysts say the move changes the economics of **training and serving** large models.",
-        "The announcement follows months of speculation about *compute budgets* and supply.",
-        "Developers reacted cautiously, pointing to unanswered questions about pricing and access.",
-        "Regulators in several markets are watching closely as capabilities grow quickly.",
-        "Competitors are expected to respond within weeks, which may compress margins further.",
-        "The company said more details would follow in a technical report.",
-        "Benchmarks shared so far suggest gains on coding and long-context tasks.",
-        "Critics argue that evaluation methods have not kept pace with the models themselves.",
-    ],
-    "zh-hans": [
-        "分析人士认为,此举改变了大模型**训练与推理**的成本结构。",
-        "此前数月,业界一直在猜测其*算力预算*与供应情况。",
-        "开发者反应谨慎,认为定价和访问方式仍有许多未解问题。",
-        "随着模型能力快速提升,多个市场的监管机构正在密切关注。",
-        "预计竞争对手将在数周内作出回应,利润空间可能进一步收窄。",
-        "该公司表示,更多细节将在技术报告中公布。",
-        "目前公布的基准测试显示,其在编程和长上下文任务上有所提升。",
-        "批评者认为,评测方法尚未跟上模型本身的发展速度。",
-    ],
-}
 
 
 def ensure_tags():
@@ -89,61 +71,117 @@ def ensure_sources():
     return sources
 
 
-def topic(rng):
-    return rng.choice(COMPANIES), rng.choice(ACTIONS), rng.randint(2, 9)
+class Writer:
+    """Sentences and story fields in one language, from Zipf-drawn words."""
+
+    def __init__(self, code, rng):
+        self.code = code
+        self.rng = rng
+        self.chinese = code != "en"
+        self.vocabulary = vocabulary.chinese() if self.chinese else vocabulary.english()
+        self.space = "" if self.chinese else " "
+        self.comma, self.stop, self.question = (
+            ("，", "。", "？") if self.chinese else (",", ".", "?")
+        )
+
+    def words(self, low, high):
+        return self.vocabulary.draw(self.rng, self.rng.randint(low, high))
+
+    def phrase(self, low, high):
+        """Words without punctuation (titles, headings)."""
+        return self.space.join(self.words(low, high))
+
+    def sentence(self, low=8, high=18, end=None, emphasis=0.0):
+        """One sentence as (Markdown, HTML, plain text); `emphasis` is the chance of a bold word."""
+        words = self.words(low, high)
+        if not self.chinese:
+            words[0] = words[0][:1].upper() + words[0][1:]
+        marked = list(words)
+        html = list(words)
+        if self.rng.random() < emphasis:
+            at = self.rng.randrange(len(words))
+            strong = self.rng.random() < 0.6
+            mark, tag = ("**", "strong") if strong else ("*", "em")
+            marked[at] = f"{mark}{words[at]}{mark}"
+            html[at] = f"<{tag}>{words[at]}</{tag}>"
+        if len(words) > 6:
+            at = self.rng.randrange(2, len(words) - 2)
+            for tokens in (words, marked, html):
+                tokens[at] += self.comma
+        end = self.stop if end is None else end
+        return tuple(self.space.join(tokens) + end for tokens in (marked, html, words))
+
+    def text(self, sentences, low=8, high=18, end=None):
+        """Plain sentences, joined as running text."""
+        return self.space.join(self.sentence(low, high, end)[2] for _ in range(sentences))
+
+    def analysis(self):
+        """Two to four paragraphs as (Markdown, HTML, plain text), as richtext renders them."""
+        paragraphs = []
+        for _ in range(self.rng.randint(2, 4)):
+            parts = [self.sentence(8, 16, emphasis=0.3) for _ in range(self.rng.randint(2, 3))]
+            paragraphs.append(tuple(self.space.join(column) for column in zip(*parts, strict=True)))
+        markdown = "\n\n".join(markdown for markdown, _html, _text in paragraphs)
+        html = "\n".join(f"<p>{html}</p>" for _markdown, html, _text in paragraphs)
+        text = "\n\n".join(text for _markdown, _html, text in paragraphs)
+        return markdown, html, text
 
 
-def rendered_paragraphs():
-    """Each language's paragraphs as (Markdown, HTML, plain text)."""
-    result = {}
-    for code, texts in PARAGRAPHS.items():
-        result[code] = []
-        for text in texts:
-            html = richtext.render(text)
-            result[code].append((text, html, richtext.to_text(html)))
-    return result
+def writers(rng):
+    """One writer per generated language, sharing `rng` (so a seed fixes all content)."""
+    return {code: Writer(code, rng) for code in LANGUAGES}
 
 
-def translation(rng, story, code, topic, paragraphs):
-    """An unsaved translation of `story` in `code`, its derived fields filled in."""
-    (company_en, company_zh), (action_en, action_zh), version = topic
-    chosen = rng.sample(paragraphs, 4)
-    analysis = "\n\n".join(text for text, _html, _plain in chosen)
-    if code == "en":
-        title = f"{company_en} {action_en} ({version}.0)"
-        summary = f"{company_en} {action_en}. {chosen[0][0].replace('**', '').replace('*', '')}"
-        tldr = [f"{company_en} {action_en}.", "Pricing and access details remain unclear."]
-        insights = [{"title": "Costs", "body": "Serving costs keep falling across the industry."}]
-        faq = [{"question": f"What did {company_en} announce?", "answer": f"It {action_en}."}]
-        key_data = [{"entity": company_en, "detail": action_en, "metric": f"v{version}.0"}]
-    else:
-        title = f"{company_zh}{action_zh}({version}.0)"
-        summary = f"{company_zh}{action_zh}。{chosen[0][0].replace('**', '').replace('*', '')}"
-        tldr = [
-            f"{company_zh}{action_zh}。",
-            "定价与访问细节尚不明确。",
-            "业内预计将引发连锁反应。",
-        ]
-        insights = [{"title": "成本", "body": "全行业的推理成本持续下降。"}]
-        faq = [{"question": f"{company_zh}宣布了什么?", "answer": f"{action_zh}。"}]
-        key_data = []
+def translation(writer, story_id, company, changed_at, ai_generated=True):
+    """An unsaved translation of story `story_id` by `writer`, its derived fields filled in."""
+    rng = writer.rng
+    company = company[1] if writer.chinese else company[0]
+    analysis, analysis_html, analysis_text = writer.analysis()
     result = StoryTranslation(
-        master_id=story.pk,
-        language_code=code,
-        # bulk_create skips save(): the grade follows the story's flag (cms.disclosure).
-        ai_involvement="ai_generated" if story.ai_generated else "human",
-        title=title,
-        summary=summary,
-        tldr=tldr,
-        key_data=key_data,
+        master_id=story_id,
+        language_code=writer.code,
+        # Skipping save(): the grade follows the story's flag (cms.disclosure).
+        ai_involvement="ai_generated" if ai_generated else "human",
+        title=company + writer.space + writer.phrase(5, 10),
+        summary=writer.text(2, 10, 20),
+        tldr=[writer.sentence(5, 10)[2] for _ in range(rng.randint(2, 3))],
+        key_data=[
+            {"entity": company, "detail": writer.phrase(2, 5), "metric": f"{rng.randint(1, 99)}%"}
+            for _ in range(rng.randint(0, 3))
+        ],
         analysis=analysis,
-        insights=insights,
-        faq=faq,
+        insights=[
+            {"title": writer.phrase(2, 4), "body": writer.text(1)} for _ in range(rng.randint(1, 3))
+        ],
+        faq=[
+            {"question": writer.sentence(5, 10, writer.question)[2], "answer": writer.text(1)}
+            for _ in range(rng.randint(1, 2))
+        ],
     )
-    # Rendering Markdown once per paragraph instead of once per story keeps
-    # 100,000 stories within minutes; the joined result is what render() gives.
-    result.analysis_html = "\n".join(html for _text, html, _plain in chosen)
-    result.analysis_text = "\n\n".join(plain for _text, _html, plain in chosen)
-    result.search_terms = search.document_terms(title, summary, result.analysis_text)
-    result.search_scope = search.scope_markers(code, PARAGRAPHS)
+    finish(result, analysis_html, analysis_text, changed_at)
+    # Every generated story has every language: where each version is served.
+    result.search_scope = search.scope_markers(writer.code, LANGUAGES)
     return result
+
+
+def finish(translation, analysis_html, analysis_text, changed_at):
+    """Fill a generated translation's derived fields as StoryTranslation.save() does.
+
+    The one place bulk generation computes them: the rendered analysis comes from the
+    writer, everything else from the model's own methods, so a field the model learns to
+    derive (in `refresh_text_derived` or `refresh_state`) is filled here too. Versions
+    saved together changed together (Story.save_translations): all get `changed_at`.
+    """
+    translation.analysis_html = analysis_html
+    translation.analysis_text = analysis_text
+    translation.refresh_text_derived()
+    translation.refresh_state(now=changed_at)
+
+
+def matches_model(translation):
+    """Whether `translation`'s derived fields are what StoryTranslation.save() computes."""
+    check = copy.copy(translation)
+    check.content_hash = ""
+    check.refresh_derived()
+    check.refresh_state(now=translation.content_changed_at)
+    return all(getattr(check, name) == getattr(translation, name) for name in DERIVED_FIELDS)

@@ -547,6 +547,14 @@ class StoryTranslation(TranslatedFieldsModel):
         """Recompute the rendered analysis and the search terms from the editable fields."""
         self.analysis_html = richtext.render(self.analysis)
         self.analysis_text = richtext.to_text(self.analysis_html)
+        self.refresh_text_derived()
+
+    def refresh_text_derived(self):
+        """Recompute what derives from the text once the analysis is rendered (search).
+
+        Bulk generation (cms/demo/generator.py) renders the analysis its own way and then
+        calls this, so every field derived here is filled there too.
+        """
         self.search_terms = search.document_terms(self.title, self.summary, self.analysis_text)
 
     def content_fingerprint(self):
