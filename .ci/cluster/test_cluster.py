@@ -89,6 +89,9 @@ def story_input(external_id, title, **fields):
     return {
         "externalId": external_id,
         "publish": True,
+        # Written by a person: AI-generated text would need an editor's review first
+        # (CMS_AI_PUBLISH_REQUIRES_REVIEW), which is not what this test is about.
+        "aiGenerated": False,
         "translations": [{"language": "en", "title": title, "summary": "Cluster test."}],
         **fields,
     }
