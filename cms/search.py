@@ -494,16 +494,21 @@ class Search:
         return matching.annotate(search_rank=_PerStory(self.sql, "rank", models.FloatField()))
 
     def count(self, matching):
-        """(how many stories match, whether that is an estimate): exact up to the bound.
+        """(how many stories match, whether that is a lower bound): exact up to the bound.
 
-        Beyond it PostgreSQL's estimate (at least bound + 1); SQLite counts.
+        Only stories the caller may read are counted (`matching` is their list): the
+        index's candidates and the planner's statistics also hold drafts and stories of
+        other tags, so beyond the bound the answer is "more than the bound", never a figure
+        that hidden stories could move.
         """
         if self.finds_nothing:
             return 0, False
         if self.candidates is not None:
             return matching.count(), False
-        estimate = self.estimate if self.estimate is not None else matching.count()
-        return max(estimate, self.bound + 1), True
+        found = matching.order_by()[: self.bound + 1].count()
+        if found <= self.bound:
+            return found, False
+        return self.bound + 1, True
 
     def snippets(self, story_ids):
         """Story id to a highlighted passage of its served version (one query for a page)."""

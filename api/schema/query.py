@@ -125,15 +125,15 @@ class StoryConnection:
 
     @strawberry.field(
         description="How many stories the whole list holds, on every page. A search counts "
-        "exactly up to a bound (5,000 matches by default); beyond it this is an estimate, "
-        "above the bound, and `totalCountIsEstimate` is true."
+        "exactly up to a bound (5,000 matches by default); beyond it this is the bound plus "
+        "one, and `totalCountIsEstimate` is true."
     )
     def total_count(self) -> int:
         return self._counted[0]
 
     @strawberry.field(
-        description="Whether `totalCount` is an estimate (a search with more matches than it "
-        "counts exactly): show it as “5,000+” or “about 23,000”. Always false without `search`."
+        description="Whether `totalCount` is only a lower bound (a search with more matches "
+        "than it counts exactly): show it as “5,000+”. Always false without `search`."
     )
     def total_count_is_estimate(self) -> bool:
         return self._counted[1]
