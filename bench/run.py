@@ -1,12 +1,13 @@
 """The read-path benchmark: `make bench` (see BENCHMARKS.md for what it measures and found).
 
-It seeds a PostgreSQL database of its own with generated stories, starts the production
+It measures PostgreSQL databases of generated stories (bench/fixtures.py), starts the production
 server (gunicorn, as `make serve` does) with Redis as the cache, and drives load with wrk
 from a separate process on loopback, for bounded durations. Every scenario is measured in
 the same run, on the same server, as the two yardsticks it is compared with.
 
 The archive then grows through `BENCH_SIZES` (default 10,000 and 100,000 stories; add
-1000000 to measure a million): at each size the uncached contract front page, story page
+1000000 to measure a million), one database per size, generated once and reused while the
+generator is unchanged: at each size the uncached contract front page, story page
 and lean front page are measured again, so the growth table compares sizes within one run.
 An installed Directus peer (`make bench-peer`, bench/peer.py) is measured at the first size,
 with the same wrk settings, while our server is stopped.
@@ -27,13 +28,16 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import fixtures
 import peer
 
 BASE = Path(__file__).resolve().parent.parent
 CONTRACT = BASE.parent / "shared" / "contract"
 RESULTS = BASE / "bench" / "results"
 PYTHON = sys.executable
-DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cms_bench")
+# Each size's archive is a database of its own, named after this one (bench/fixtures.py).
+BASE_DATABASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cms_bench")
+DATABASE = BASE_DATABASE
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 DURATION = int(os.environ.get("BENCH_SECONDS", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP_SECONDS", "3"))
@@ -75,32 +79,15 @@ def manage(*args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=BASE, env=ENV, check=True)
 
 
-def reset_database():
-    import psycopg
-
-    parsed = urllib.parse.urlsplit(DATABASE)
-    name = parsed.path.lstrip("/")
-    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
+def use_archive(size):
+    """Point the server and the SQL counts at the archive of `size` stories, on a clean cache."""
+    global DATABASE
     import redis
 
+    DATABASE, seconds = fixtures.prepare(BASE_DATABASE, size, ENV, log)
+    ENV["DATABASE_URL"] = DATABASE
     redis.Redis.from_url(REDIS).flushdb()
-
-
-def generate(count):
-    log(f"generating {count} stories")
-    started = time.monotonic()
-    manage(
-        "generate_stories", str(count), "--batch-size", "5000", "--seed", str(count),
-        "--rebuild-indexes",
-    )  # fmt: skip
-    # Statistics for every table, not only the stories'; no statement timeout (not a request).
-    analyze = "c = __import__('django.db').db.connection.cursor(); "
-    analyze += "c.execute('SET statement_timeout = 0'); c.execute('ANALYZE')"
-    manage("shell", "-c", analyze)
-    return time.monotonic() - started
+    return seconds
 
 
 def start_server():
@@ -406,7 +393,7 @@ def write_report(run):
     report = f"""# Benchmarks
 
 Produced by `make bench` ({run["elapsed"] / 60:.1f} minutes, {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}).
-Everything below was measured in one run, on one server, against the same database.
+Everything below was measured in one run, on one server (each archive size is a database of its own).
 
 ## Machine
 
@@ -414,10 +401,10 @@ Everything below was measured in one run, on one server, against the same databa
 
 ## How it runs
 
-- PostgreSQL database `{DATABASE.rsplit("/", 1)[-1]}` (dropped and recreated), Redis as the cache.
-- `manage.py generate_stories` grows the archive to {generated} bilingual stories
-  (`BENCH_SIZES`), with Zipf-distributed words in both languages. Loading took
-  {", ".join(f"{n:,}: {seconds / 60:.1f} min" for n, seconds in run["generation"].items())}.
+- One PostgreSQL database per size (`{BASE_DATABASE.rsplit("/", 1)[-1]}_<size>`), Redis as the
+  cache (flushed at each size).
+- `manage.py generate_stories` made archives of {generated} bilingual stories
+  (`BENCH_SIZES`), with Zipf-distributed words in both languages. {generation_text(run)}
 - The server is the production one (`make serve`: gunicorn, {WORKERS} sync workers, DEBUG off),
   restarted at each size.
 - Load: `wrk -t{THREADS} -c{CLIENTS} -d{DURATION}s --latency` after a {WARMUP} s warm-up that is
@@ -477,6 +464,20 @@ BENCH_SIZES=10000,100000,1000000 make bench   # with a million stories (about an
     plot(results)
     plot_growth(run)
     plot_peer(run)
+
+
+def generation_text(run):
+    made = [f"{n:,}: {s / 60:.1f} min" for n, s in run["generation"].items() if s is not None]
+    kept = [f"{n:,}" for n, s in run["generation"].items() if s is None]
+    parts = []
+    if made:
+        parts.append("Generating took " + ", ".join(made) + ".")
+    if kept:
+        parts.append(
+            "The archives of " + ", ".join(kept) + " stories were made by an earlier run with the"
+            " same generator and reused (`BENCH_FRESH=1` regenerates them)."
+        )
+    return " ".join(parts)
 
 
 def _load_ratio(run, size):
@@ -716,17 +717,13 @@ def main():
     if not SIZES or SIZES[0] < 100:
         raise SystemExit(f"BENCH_SIZES must list story counts of at least 100, not {SIZES}")
     started = time.monotonic()
-    reset_database()
-    manage("migrate", "--noinput", "-v0")
     search_body = {
         "query": contract("search.graphql"),
         "variables": {"language": "en", "query": "model"},
     }
     run = {"sizes": {}, "generation": {}, "peer": None}
-    have = 0
     for size in SIZES:
-        run["generation"][size] = generate(size - have)
-        have = size
+        run["generation"][size] = use_archive(size)
         slug = story_slug_now()
         with running_server() as server:
             if size == SIZES[0]:
