@@ -40,7 +40,8 @@ def serve(stories, audience, observer=None):
     """
     stories = list(stories)
     batch = StoryBatch(stories, audience, observer)
-    return [ServedStory(story, batch) for story in stories]
+    batch.served = [ServedStory(story, batch) for story in stories]
+    return batch.served
 
 
 def find(queryset, audience, observer=None, **lookups):
@@ -62,6 +63,13 @@ def find(queryset, audience, observer=None, **lookups):
     return serve(stories, audience, observer)
 
 
+# The page-wide relations a batch loads (its cached properties).
+RELATIONS = (
+    "translations", "translation_rows", "available_languages", "tags", "source_names",
+    "lead_images", "bylines", "corrections",
+)  # fmt: skip
+
+
 class StoryBatch:
     """The stories of one answer, served to one audience: relations load page-wide."""
 
@@ -71,6 +79,29 @@ class StoryBatch:
         self.chain = audience.chain
         self.observe = observer or _ignore
         self.ids = [story.pk for story in stories]
+        self.served = []
+        self.all_stories = stories
+        # The ids relations load for, when a cache served the page's other stories.
+        self._needed = None
+
+    def narrow(self, ids):
+        """Load relations for the stories of `ids` only: a cache served the others.
+
+        Another selection of the same page may need more of them later: the relations
+        then load again for all it needs (rare: one document asking twice of a page).
+        """
+        wanted = set(ids) | (self._needed or set())
+        if self._needed is not None and wanted <= self._needed:
+            return
+        self._needed = wanted
+        self.stories = [story for story in self.all_stories if story.pk in wanted]
+        self.ids = [story.pk for story in self.stories]
+        for name in RELATIONS:
+            self.__dict__.pop(name, None)
+
+    def loaded(self, relation):
+        """Whether `relation` (a cached property's name) was loaded for the page."""
+        return relation in self.__dict__
 
     @cached_property
     def translations(self):
@@ -289,6 +320,22 @@ class ServedStory:
             return None
         return self.story.get_absolute_url(original)
 
+    def relations(self):
+        """What this story's outputs so far showed of it, as observers hear it.
+
+        A story served from a cache (the served-story cache) replays these, so the answer
+        depends on the same story, tags, source and language as when it was computed.
+        Relations the page never loaded were not shown.
+        """
+        shown = [(STORY, [self.pk])]
+        if self.story.source_id is not None:
+            shown.append((SOURCE, [self.story.source_id]))
+        if self.batch.loaded("tags"):
+            shown.append((TAG, sorted(tag.pk for tag in self.tags)))
+        if self.batch.loaded("translations") and self.translation is not None:
+            shown.append((LANGUAGE, [self.language]))
+        return shown
+
     def share_links(self):
         """(network, label, url) for every network, labels in the served language."""
         with translation.override(self.language):
@@ -356,10 +403,14 @@ class TagBatch:
 
 def listed_tags(audience, observer=None):
     """Every tag the audience sees at least one story under, most used first."""
+    return tags_from_rows(audience, listed_tag_rows(audience, observer))
+
+
+def listed_tag_rows(audience, observer=None):
+    """`listed_tags` as plain rows, (pk, slug, {language: name}, story count), to keep."""
     observe = observer or _ignore
     observe(STORY_LIST, [])
     observe(TAG_LIST, [])
-    batch = TagBatch(audience, observer)
     maintained = counts.tag_counts(audience)
     if maintained is not None:
         found = [(pk, slug, count) for pk, (slug, count) in maintained.items()]
@@ -372,11 +423,22 @@ def listed_tags(audience, observer=None):
             .annotate(story_count=Count("id"))
             .order_by()
         )
-    for pk, slug, story_count in found:
-        batch.add(pk, slug, story_count)
+    rows = {pk: (pk, slug, {}, story_count) for pk, slug, story_count in found}
     names = Tag.translations.field.model.objects.filter(
-        master_id__in=list(batch.entries), language_code__in=audience.chain
+        master_id__in=list(rows), language_code__in=audience.chain
     ).values_list("master_id", "language_code", "name")
     for pk, code, tag_name in names:
-        batch.entries[pk].offer_name(code, tag_name)
-    return sorted(batch.entries.values(), key=lambda tag: (-tag.story_count, tag.slug))
+        rows[pk][2][code] = tag_name
+    return sorted(rows.values(), key=lambda row: (-row[3], row[1]))
+
+
+def tags_from_rows(audience, rows):
+    """The `ServedTag`s of `listed_tag_rows`, in their order."""
+    batch = TagBatch(audience)
+    served = []
+    for pk, slug, names, story_count in rows:
+        tag = batch.add(pk, slug, story_count)
+        for code, name in names.items():
+            tag.offer_name(code, name)
+        served.append(tag)
+    return served

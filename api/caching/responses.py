@@ -78,6 +78,16 @@ def _remember(key, dependencies):
     _dependency_hints[key] = tuple(dependencies)
 
 
+# For the served-story cache (api/caching/stories.py), which keeps parts of answers.
+remember_dependencies = _remember
+version_key = _version_key
+
+
+def dependency_hint(key):
+    """The dependencies `key` recorded last time this process saw it (a hint only)."""
+    return _dependency_hints.get(key, ())
+
+
 def generation():
     """The current global change counter; read before executing an answer."""
     value = cache.get(GLOBAL)
@@ -88,15 +98,24 @@ def generation():
     return value
 
 
-def store(key, entry, dependencies, started_at_generation):
-    """Cache `entry` unless something it depends on changed while it was being computed."""
+def versions_at(dependencies, started_at_generation):
+    """The current version of each of `dependencies`, giving unversioned ones a first one.
+
+    A dependency never bumped gets the generation read before the work began, so work
+    that began before its first bump is recognisably older than that bump.
+    """
     keys = [_version_key(d) for d in dependencies]
     versions = cache.get_many(keys)
-    for version_key in keys:
-        if version_key not in versions:
-            cache.add(version_key, started_at_generation, timeout=None)
-            versions[version_key] = cache.get(version_key)
-    recorded = {d: versions[k] for d, k in zip(dependencies, keys, strict=True)}
+    for name in keys:
+        if name not in versions:
+            cache.add(name, started_at_generation, timeout=None)
+            versions[name] = cache.get(name)
+    return {d: versions[k] for d, k in zip(dependencies, keys, strict=True)}
+
+
+def store(key, entry, dependencies, started_at_generation):
+    """Cache `entry` unless something it depends on changed while it was being computed."""
+    recorded = versions_at(dependencies, started_at_generation)
     if any(version is None or version > started_at_generation for version in recorded.values()):
         return False
     entry.dependencies = recorded

@@ -17,6 +17,7 @@ from strawberry.types.graphql import OperationType
 
 from api import auth, db_router
 from api.caching import responses as cache
+from api.caching import stories as story_cache
 from api.graphql_http import limits, persisted, ratelimit, responses
 from api.graphql_http.errors import format_error, is_unavailable
 from api.graphql_http.request import (
@@ -145,6 +146,8 @@ class GraphQLView(View):
         if analysis is not None and not analysis.is_query:
             key = None
         started = cache.generation() if key else None
+        if started is not None:
+            context.story_cache = story_cache.StoryCache(started)
         operation = incoming.operation
         # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
         public = context.key is None and context.preview is None and analysis is not None
@@ -166,6 +169,8 @@ class GraphQLView(View):
             raise RequestError(
                 405, _("Mutations must be sent with POST."), "METHOD_NOT_ALLOWED", {"Allow": "POST"}
             ) from None
+        if context.story_cache is not None:
+            context.story_cache.flush()
         errors = result.errors or []
         if any(is_unavailable(error) for error in errors):
             raise unavailable()

@@ -5,6 +5,7 @@ from strawberry.extensions import ParserCache, ValidationCache
 
 from api.ops import tracing
 
+from .execution import ExecutionContext
 from .mutation import Mutation
 from .query import Query
 from .types import Story
@@ -21,6 +22,7 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     types=[Story],
+    execution_context_class=ExecutionContext,
     extensions=[
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),

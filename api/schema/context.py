@@ -1,6 +1,7 @@
 """What every resolver of one request shares: the caller, its audience, the answer's
 dependencies (for caching)."""
 
+from contextlib import contextmanager
 from functools import cached_property
 
 from django.utils.translation import gettext as _
@@ -30,6 +31,9 @@ class Context:
         # The languages asked for and those stories were served in: Content-Language.
         self.languages_asked = []
         self.languages_served = []
+        # The served-story cache of this answer (api/caching/stories.py), when it may use one.
+        self.story_cache = None
+        self._captures = []
 
     @cached_property
     def audience(self):
@@ -75,6 +79,26 @@ class Context:
         if kind == serving.LANGUAGE:
             self.languages_served += [code for code in ids if code not in self.languages_served]
         self.dependencies.update(keys.observed(kind, ids))
+        for captured in self._captures:
+            captured.append((kind, list(ids)))
+
+    @contextmanager
+    def capturing(self):
+        """Collect, as a list, what resolvers show inside the block (they are recorded too)."""
+        captured = []
+        self._captures.append(captured)
+        try:
+            yield captured
+        finally:
+            self._captures.remove(captured)
+
+    @staticmethod
+    def dependencies_of(observed, story_pk):
+        """The dependency names of one story's part that showed `observed`."""
+        found = {keys.story(story_pk)}
+        for kind, ids in observed:
+            found.update(keys.observed(kind, ids))
+        return found
 
     def depends_on(self, *dependencies):
         self.dependencies.update(dependencies)

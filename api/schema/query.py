@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from api.caching import keys
+from api.caching import stories as story_cache
 from api.graphql_http.errors import BadUserInput
 from cms import counts, serving
 from cms import search as search_engine
@@ -238,7 +239,16 @@ class Query:
             _matching=matching,
             _maintained=None
             if search is not None or filter is not None
-            else lambda: counts.total(audience, tag),
+            else lambda: (
+                story_cache.remembered(
+                    info.context,
+                    ["total", audience.language, tag],
+                    [keys.STORIES],
+                    lambda: counts.total(audience, tag),
+                )
+                if audience.is_public
+                else lambda: counts.total(audience, tag)
+            ),
             _search=finder,
         )
 
@@ -251,7 +261,20 @@ class Query:
         ] = None,
     ) -> list[Tag]:
         audience = info.context.audience_for(language)
-        return [Tag(_entry=entry) for entry in serving.listed_tags(audience, info.context.observe)]
+        context = info.context
+
+        def listed():
+            return serving.listed_tag_rows(audience, context.observe)
+
+        # A partner key's restrictions change its counts: only the public's are kept.
+        rows = (
+            story_cache.remembered(
+                context, ["tags", audience.chain], [keys.STORIES, keys.TAGS], listed
+            )
+            if audience.is_public
+            else listed()
+        )
+        return [Tag(_entry=entry) for entry in serving.tags_from_rows(audience, rows)]
 
     redirect: Redirect | None = strawberry.field(
         resolver=resolve_redirect,
