@@ -63,13 +63,6 @@ def find(queryset, audience, observer=None, **lookups):
     return serve(stories, audience, observer)
 
 
-# The page-wide relations a batch loads (its cached properties).
-RELATIONS = (
-    "translations", "translation_rows", "available_languages", "tags", "source_names",
-    "lead_images", "bylines", "corrections",
-)  # fmt: skip
-
-
 class StoryBatch:
     """The stories of one answer, served to one audience: relations load page-wide."""
 
@@ -96,8 +89,13 @@ class StoryBatch:
         self._needed = wanted
         self.stories = [story for story in self.all_stories if story.pk in wanted]
         self.ids = [story.pk for story in self.stories]
-        for name in RELATIONS:
+        for name in self.loaders():
             self.__dict__.pop(name, None)
+
+    @classmethod
+    def loaders(cls):
+        """The page-wide relations a batch loads: its cached properties."""
+        return [name for name, value in vars(cls).items() if isinstance(value, cached_property)]
 
     def loaded(self, relation):
         """Whether `relation` (a cached property's name) was loaded for the page."""
