@@ -206,6 +206,8 @@ CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{languag
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
 # Caching of public reads: the response cache, and what HTTP caches are told.
 CMS_RESPONSE_CACHE_TIMEOUT = env_number("CMS_RESPONSE_CACHE_TIMEOUT", 300)
+# Each story's part of an answer kept between answers (README: "Served-story cache").
+CMS_SERVED_STORY_CACHE = env_bool("CMS_SERVED_STORY_CACHE", True)
 CMS_HTTP_MAX_AGE = env_number("CMS_HTTP_MAX_AGE", 30)
 CMS_HTTP_SHARED_MAX_AGE = env_number("CMS_HTTP_SHARED_MAX_AGE", 60)
 CMS_HTTP_STALE_WHILE_REVALIDATE = env_number("CMS_HTTP_STALE_WHILE_REVALIDATE", 30)

@@ -90,12 +90,12 @@ def use_archive(size):
     return seconds
 
 
-def start_server():
+def start_server(**settings):
     command = [
         PYTHON, "-m", "gunicorn", "api.wsgi", "--bind", f"127.0.0.1:{PORT}",
         "--workers", str(WORKERS), "--log-level", "warning",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=BASE, env=ENV)
+    process = subprocess.Popen(command, cwd=BASE, env={**ENV, **settings})
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -108,8 +108,8 @@ def start_server():
 
 
 @contextmanager
-def running_server():
-    server = start_server()
+def running_server(**settings):
+    server = start_server(**settings)
     try:
         yield server
     finally:
@@ -413,7 +413,8 @@ Everything below was measured in one run, on one server (each archive size is a 
   answer (the response cache is skipped); the documents are the contract's, as written.
 - Yardsticks: `/bench/plain` returns the front page's JSON bytes from memory; the hand-written
   views run the same SQL through the same loaders and build the same JSON without GraphQL
-  (a test checks they answer exactly what GraphQL answers).
+  (a test checks they answer exactly what GraphQL answers). They keep nothing between
+  requests, while GraphQL's uncached answers reuse the served-story cache.
 - SQL per request is counted in-process with Django's test client; peak memory is the
   largest VmHWM (peak resident memory) among the server's workers after each size's load.
 
@@ -508,6 +509,12 @@ def growth_section(run):
         rows.append(f"| {name} | {' | '.join(cells)} |")
     plain = [f"{measured['plain']['rps']:.0f} req/s" for measured in run["sizes"].values()]
     rows.append(f"| plain view (yardstick: the machine's load) | {' | '.join(plain)} |")
+    base = run["sizes"][SIZES[0]]["results"]
+    without = [
+        f"| {name} | {result['rps']:.1f} req/s, p50 {result['p50']:.0f} ms | "
+        f"{base[name]['rps']:.1f} req/s | {base[name]['rps'] / result['rps']:.2f}x |"
+        for name, result in run.get("without_story_cache", {}).items()
+    ]
     return f"""## Growth with the archive (uncached, {LANGUAGE}, wrk -t{THREADS} -c{CLIENTS} -d{DURATION}s)
 
 Target: at every size a request costs at most {GROWTH_LIMIT}x what it costs at
@@ -518,6 +525,14 @@ same time: the cost ratio with the change of the machine's own load taken out.
 | page | {header} |
 | --- | {" | ".join("---:" for _ in run["sizes"])} |
 {chr(10).join(rows)}
+
+"Uncached" skips the response cache, not the served-story cache (README: "Served-story cache"),
+which keeps each unchanged story's fields between answers. The same pages at {SIZES[0]:,}
+stories with it off (`CMS_SERVED_STORY_CACHE=0`, the cost after every story changed at once):
+
+| page | served-story cache off | on (above) | on / off |
+| --- | ---: | ---: | ---: |
+{chr(10).join(without)}
 
 ![Throughput by archive size](bench/growth.png)"""
 
@@ -737,6 +752,14 @@ def main():
                     }
                     run["growth"][first] = latency_of("/graphql", body)
             run["sizes"][size] = measure_size(server, slug, search_body)
+        if size == SIZES[0]:
+            # What the served-story cache buys: the same pages with it off, in this run.
+            with running_server(CMS_SERVED_STORY_CACHE="0"):
+                run["without_story_cache"] = {
+                    name: wrk(path, post_script(body, headers))
+                    for name, (_method, path, body, headers) in size_scenarios(slug).items()
+                    if name != "contract story page"
+                }
         run["sizes"][size]["sql"] = sql_counts(
             {name: list(value) for name, value in size_scenarios(slug).items()}
         )

@@ -146,7 +146,7 @@ class GraphQLView(View):
         if analysis is not None and not analysis.is_query:
             key = None
         started = cache.generation() if key else None
-        if started is not None:
+        if started is not None and settings.CMS_SERVED_STORY_CACHE:
             context.story_cache = story_cache.StoryCache(started)
         operation = incoming.operation
         # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
