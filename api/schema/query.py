@@ -140,6 +140,18 @@ class StoryConnection:
         return self._counted[1]
 
 
+def maintained_total(context, audience, tag):
+    """The maintained count of a plain list; the public's is kept with the lists."""
+    if not audience.is_public:
+        return counts.total(audience, tag)
+    return story_cache.remembered(
+        context,
+        ["total", audience.language, tag],
+        [keys.STORIES],
+        lambda: counts.total(audience, tag),
+    )
+
+
 @strawberry.type(description="What readers and partners read: stories, tags and their key.")
 class Query:
     @strawberry.field(
@@ -239,16 +251,7 @@ class Query:
             _matching=matching,
             _maintained=None
             if search is not None or filter is not None
-            else lambda: (
-                story_cache.remembered(
-                    info.context,
-                    ["total", audience.language, tag],
-                    [keys.STORIES],
-                    lambda: counts.total(audience, tag),
-                )
-                if audience.is_public
-                else lambda: counts.total(audience, tag)
-            ),
+            else lambda: maintained_total(info.context, audience, tag),
             _search=finder,
         )
 
