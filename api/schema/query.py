@@ -144,10 +144,12 @@ def maintained_total(context, audience, tag):
     """The maintained count of a plain list; the public's is kept with the lists."""
     if not audience.is_public:
         return counts.total(audience, tag)
+    # A tag's list changes with its slug too.
+    dependencies = [keys.STORIES] if tag is None else [keys.STORIES, keys.TAGS]
     return story_cache.remembered(
         context,
         ["total", audience.language, tag],
-        [keys.STORIES],
+        dependencies,
         lambda: counts.total(audience, tag),
     )
 
