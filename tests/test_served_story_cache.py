@@ -219,3 +219,25 @@ def test_a_cached_selection_does_not_starve_another_of_the_same_page(client, sto
     edges = data(fresh(client, document))["stories"]["edges"]
     assert [edge["b"]["summary"] for edge in edges] == [f"s{n} en summary" for n in range(5)]
     assert all(edge["b"]["source"] == {"name": "Semafor"} for edge in edges)
+
+
+COUNTS = """query($tag: String) {
+  stories(tag: $tag) { totalCount } tags { slug name storyCount } }"""
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_kept_totals_and_tag_counts_follow_publishing_and_renames(client, stories, language):
+    headers = {"accept_language": language}
+    before = data(fresh(client, COUNTS, {"tag": "security"}, **headers))
+    assert before["stories"]["totalCount"] == 5
+    assert [t["storyCount"] for t in before["tags"]] == [5]
+    make_story("s5", tags=[stories[0].tags.get()])
+    after = data(fresh(client, COUNTS, {"tag": "security"}, **headers))
+    assert after["stories"]["totalCount"] == 6
+    assert [t["storyCount"] for t in after["tags"]] == [6]
+    tag = stories[0].tags.get()
+    tag.slug = "cybersecurity"
+    tag.save()
+    renamed = data(fresh(client, COUNTS, {"tag": "security"}, **headers))
+    assert renamed["stories"]["totalCount"] == 0
+    assert [t["slug"] for t in renamed["tags"]] == ["cybersecurity"]
