@@ -5,8 +5,13 @@ Starts `deploy/cluster/ctl` unless it is already up (and then stops it again), a
 2. publish-to-edge latency: an edit saved through app process 1 until Varnish serves it
    (p50 / p99 over many edits);
 3. a mixed load: readers through Varnish while an edit lands every few seconds, with the
-   share of requests Varnish answered and how many reached the origin.
-Writes bench/edge-results.md and prints it.
+   share of requests Varnish answered and how many reached the origin;
+4. the Directus peer (bench/edge_directus.py) in its cached modes (`on`, `on+freeze`: every answer a
+   hit of its own cache) with the same wrk settings as the cached reads through Varnish,
+   measured first, while the cluster is stopped (or idle, when it was already up), so the
+   two never share the cores; the goal is Varnish >= 10x Directus's best.
+Writes bench/edge-results.md (and bench/results/edge.json, which `make bench` cites) and
+prints it.
 """
 
 import json
@@ -22,6 +27,8 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import edge_directus
+
 ROOT = Path(__file__).resolve().parent.parent
 CTL = ROOT / "deploy" / "cluster" / "ctl"
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -30,12 +37,17 @@ APP1 = "http://127.0.0.1:9101"
 RESULTS = ROOT / "bench" / "edge-results.md"
 SECONDS = int(os.environ.get("BENCH_EDGE_SECONDS", "10"))
 CLIENTS = int(os.environ.get("BENCH_EDGE_CLIENTS", "32"))
+THREADS = 2
+# A warm-up run that is thrown away before each cached-read measurement, as the peer's bench.sh.
+WARMUP = int(os.environ.get("BENCH_EDGE_WARMUP_SECONDS", "3"))
 EDITS = int(os.environ.get("BENCH_EDGE_EDITS", "100"))
 MIXED_SECONDS = int(os.environ.get("BENCH_EDGE_MIXED_SECONDS", "30"))
 EDIT_EVERY = float(os.environ.get("BENCH_EDGE_EDIT_EVERY", "2"))
 UPSERT = """mutation($input: StoryInput!) { upsertStory(input: $input) {
   errors { field message } story { slug } } }"""
 LIST = "{ stories(first: 10) { edges { node { slug title summary publishedAt } } } }"
+# The page the peer's cached modes serve: the contract front page, 20 stories, in Chinese.
+FRONT_PAGE = ROOT.parent / "shared" / "contract" / "front_page.graphql"
 
 
 def cluster_env():
@@ -70,8 +82,11 @@ def issue_key(env):
     return result.stdout.strip().splitlines()[-1]
 
 
-def graphql_path(query):
-    return "/graphql?" + urllib.parse.urlencode({"query": query})
+def graphql_path(query, variables=None):
+    params = {"query": query}
+    if variables:
+        params["variables"] = json.dumps(variables)
+    return "/graphql?" + urllib.parse.urlencode(params)
 
 
 def story_query(slug):
@@ -86,6 +101,13 @@ def get(base, path):
         if "json" in response.headers.get("Content-Type", ""):
             body = json.loads(body)
         return response.headers.get("X-Cache"), body
+
+
+def answer_of(base, path):
+    """(X-Cache, body length in bytes) of one GET."""
+    request = urllib.request.Request(base + path, headers={"Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.headers.get("X-Cache"), len(response.read())
 
 
 def upsert(secret, external_id, title):
@@ -128,11 +150,19 @@ def wrk_script(paths):
     return handle.name
 
 
-def wrk(base, paths, seconds, clients=CLIENTS):
-    """requests/s, p50 ms, p99 ms and non-2xx count of a wrk run over `paths`."""
+def wrk(base, paths, seconds, clients=CLIENTS, warmup=0):
+    """requests/s, p50 ms, p99 ms and non-2xx count of a wrk run over `paths` (after a
+    `warmup`-second run that is thrown away)."""
     script = wrk_script(paths)
-    command = ["wrk", "-t", "2", "-c", str(clients), "-d", f"{seconds}s", "--latency"]
+    command = ["wrk", "-t", str(THREADS), "-c", str(clients), "--latency"]
     try:
+        if warmup:
+            subprocess.run(
+                [*command, "-d", f"{warmup}s", "-s", script, base],
+                check=True,
+                capture_output=True,
+            )
+        command += ["-d", f"{seconds}s"]
         output = subprocess.run(
             [*command, "-s", script, base],
             check=True,
@@ -243,8 +273,15 @@ def mixed_load(secret, paths, slugs):
     }
 
 
+def front_page_path():
+    variables = {"language": "zh-hans", "first": 20}
+    return graphql_path(FRONT_PAGE.read_text(encoding="utf-8"), variables)
+
+
 def main():
     started_here = False
+    # First, while nothing of the cluster is busy: the two must not share the cores.
+    directus, directus_note = edge_directus.measure(SECONDS, CLIENTS, THREADS, WARMUP)
     if not up():
         subprocess.run([CTL, "start"], check=True)
         started_here = True
@@ -256,22 +293,44 @@ def main():
         paths = [graphql_path(LIST)] + [graphql_path(story_query(slug)) for slug in slugs]
         paths += ["/feeds/en/rss.xml", "/feeds/zh-hans/feed.json"]
         warm(paths)
-        through_varnish = wrk(VARNISH, paths, SECONDS)
+        through_varnish = wrk(VARNISH, paths, SECONDS, warmup=WARMUP)
+        front = front_page_path()
+        warm([front])
+        front_cache, front_bytes = answer_of(VARNISH, front)
+        front_page = wrk(VARNISH, [front], SECONDS, warmup=WARMUP)
+        front_page.update(x_cache=front_cache, bytes=front_bytes)
         from_origin = wrk(APP1, [p for p in paths if p.startswith("/graphql")], SECONDS, 4)
         after_commit, after_send = publish_latency(secret)
         mixed = mixed_load(secret, paths, slugs)
     finally:
         if started_here:
             subprocess.run([CTL, "stop"], check=False)
-    report = render(through_varnish, from_origin, after_commit, after_send, mixed)
+    cached = {"through_varnish": through_varnish, "front_page": front_page}
+    report = render(cached, from_origin, after_commit, after_send, mixed, directus, directus_note)
     RESULTS.write_text(report, encoding="utf-8")
+    save(cached, directus, directus_note)
     print(report)
 
 
-def render(through_varnish, from_origin, after_commit, after_send, mixed):
+def save(cached, directus, directus_note):
+    """The cached-read numbers and their ratios to Directus, for `make bench` to cite."""
+    saved = {
+        "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "wrk": f"-t{THREADS} -c{CLIENTS} -d{SECONDS}s after a {WARMUP} s warm-up",
+        "goal": edge_directus.GOAL,
+        **cached,
+        "directus": directus,
+        "directus_note": directus_note,
+    }
+    edge_directus.SAVED.parent.mkdir(parents=True, exist_ok=True)
+    edge_directus.SAVED.write_text(json.dumps(saved, indent=2), encoding="utf-8")
+
+
+def render(cached, from_origin, after_commit, after_send, mixed, directus, directus_note):
     def ms(seconds):
         return f"{seconds * 1000:.0f}"
 
+    through_varnish, front_page = cached["through_varnish"], cached["front_page"]
     return "\n".join(
         [
             "# Edge benchmark",
@@ -283,14 +342,22 @@ def render(through_varnish, from_origin, after_commit, after_send, mixed):
             "",
             "## Cached reads",
             "",
+            f"`wrk -t{THREADS} -c{CLIENTS} -d{SECONDS}s --latency` after a {WARMUP} s warm-up that"
+            " is thrown away (the origin row: 4 clients, no warm-up).",
+            "",
             "| path | clients | req/s | p50 ms | p99 ms | non-2xx |",
             "| --- | ---: | ---: | ---: | ---: | ---: |",
             f"| through Varnish (list, stories, feeds) | {CLIENTS} |"
             f" {through_varnish['rps']:.0f} | {through_varnish['p50']:.2f} |"
             f" {through_varnish['p99']:.2f} | {through_varnish['errors']} |",
+            f"| through Varnish: contract front page, zh-hans, 20 stories"
+            f" ({front_page['bytes']:,} bytes, X-Cache {front_page['x_cache']}) | {CLIENTS} |"
+            f" {front_page['rps']:.0f} | {front_page['p50']:.2f} | {front_page['p99']:.2f} |"
+            f" {front_page['errors']} |",
             f"| app process 1, response-cache hits (GraphQL only) | 4 | {from_origin['rps']:.0f} |"
             f" {from_origin['p50']:.2f} | {from_origin['p99']:.2f} | {from_origin['errors']} |",
             "",
+            *edge_directus.section(cached, directus, directus_note),
             f"## Publish to edge ({len(after_commit)} edits)",
             "",
             "An edit saved with `upsertStory` through app process 1, then Varnish polled until"

@@ -28,6 +28,7 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import edge_directus
 import fixtures
 import peer
 
@@ -544,12 +545,14 @@ PEER_PAIRS = (
 
 
 def peer_section(run):
+    edge = edge_directus.cited()
+    edge = f"\n\n{edge}" if edge else ""
     measured = run["peer"]
     if measured is None:
         return f"""## Against Directus
 
 Not measured: {run["peer_note"]}. Run `make bench-peer` (it installs Directus from npm, which
-takes minutes), then `make bench` again."""
+takes minutes), then `make bench` again (with the same `PEER_DIR`).{edge}"""
     ours = run["sizes"][SIZES[0]]["results"]
     rows = []
     for name, endpoint, document in PEER_PAIRS:
@@ -561,6 +564,15 @@ takes minutes), then `make bench` again."""
             f"{ours[name]['p50']:.0f} / {theirs['p50']:.0f} | **{ratio:.2f}x** ({verdict}) |"
         )
     ping = measured["endpoints"]["ping"]
+    failed = {
+        endpoint: int(numbers.get("non2xx", 0) + numbers.get("errors", 0))
+        for endpoint, numbers in measured["endpoints"].items()
+    }
+    if any(failed.values()):
+        rows.append(
+            "\nDirectus answered some requests with an error or not at all (non-2xx plus socket"
+            f" errors: {failed}); its req/s counts them."
+        )
     if measured["stories"] != SIZES[0]:
         rows.append(
             f"\nThe peer holds {measured['stories']:,} stories and ours {SIZES[0]:,}: these "
@@ -578,7 +590,7 @@ uncached pages above. Target: ours at least {PEER_TARGET}x the peer's throughput
 {chr(10).join(rows)}
 
 Directus's no-database floor (`/server/ping`): {ping["rps"]:.0f} req/s; ours (`/bench/plain`):
-{run["results"]["plain view (yardstick)"]["rps"]:.0f} req/s.
+{run["results"]["plain view (yardstick)"]["rps"]:.0f} req/s.{edge}
 
 ![Ours and Directus](bench/peer.png)"""
 
@@ -715,15 +727,18 @@ def version(*command):
 def measure_peer():
     """The peer's numbers for this run, and how they were obtained (for the report)."""
     reason = peer.unavailable()
-    if reason is None and peer.installed():
+    if reason is None and not peer.installed():
+        reason = f"the peer is not installed in {peer.PEER_DIR} (`PEER_DIR`)"
+    if reason is None:
         try:
             return peer.measure(DURATION, CLIENTS, THREADS, WARMUP), "in this run"
-        except (subprocess.CalledProcessError, SystemExit) as error:
+        except peer.PeerError as error:
             log(f"the peer could not be measured: {error}")
+            reason = f"it failed in this run: {str(error).splitlines()[0]}"
     saved = peer.saved()
     if saved is not None:
-        return saved, "by an earlier `make bench-peer`, not in this run"
-    return None, reason or "the peer is not installed"
+        return saved, f"by an earlier `make bench-peer`, not in this run ({reason})"
+    return None, reason
 
 
 def main():
