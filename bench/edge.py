@@ -10,7 +10,7 @@ Starts `deploy/cluster/ctl` unless it is already up (and then stops it again), a
    hit of its own cache) with the same wrk settings as the cached reads through Varnish,
    measured first, while the cluster is stopped (or idle, when it was already up), so the
    two never share the cores; the goal is Varnish >= 10x Directus's best.
-Writes bench/edge-results.md (and bench/results/edge.json, which `make bench` cites) and
+Writes bench/edge-results.md (and bench/edge-results.json, which `make bench` cites) and
 prints it.
 """
 
@@ -48,6 +48,10 @@ UPSERT = """mutation($input: StoryInput!) { upsertStory(input: $input) {
 LIST = "{ stories(first: 10) { edges { node { slug title summary publishedAt } } } }"
 # The page the peer's cached modes serve: the contract front page, 20 stories, in Chinese.
 FRONT_PAGE = ROOT.parent / "shared" / "contract" / "front_page.graphql"
+
+
+def log(message):
+    print(f"[edge {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
 def cluster_env():
@@ -117,6 +121,9 @@ def upsert(secret, external_id, title):
             "input": {
                 "externalId": external_id,
                 "publish": True,
+                # Written by a person: AI-generated text waits for an editor's review
+                # (CMS_AI_PUBLISH_REQUIRES_REVIEW), and publishing is what is measured.
+                "aiGenerated": False,
                 "translations": [{"language": "en", "title": title, "summary": "Benchmark."}],
             }
         },
@@ -132,7 +139,10 @@ def upsert(secret, external_id, title):
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         answer = json.loads(response.read())
-    return answer["data"]["upsertStory"]["story"]["slug"]
+    result = (answer.get("data") or {}).get("upsertStory") or {}
+    if not result.get("story"):
+        raise SystemExit(f"upsertStory did not save the story: {json.dumps(answer)[:600]}")
+    return result["story"]["slug"]
 
 
 def wrk_script(paths):
@@ -282,6 +292,9 @@ def main():
     started_here = False
     # First, while nothing of the cluster is busy: the two must not share the cores.
     directus, directus_note = edge_directus.measure(SECONDS, CLIENTS, THREADS, WARMUP)
+    if directus is not None:
+        mode, endpoint, top = directus["best"]
+        log(f"Directus's best cached read: {endpoint}, cache {mode}, {top['rps']:.0f} req/s")
     if not up():
         subprocess.run([CTL, "start"], check=True)
         started_here = True
@@ -299,6 +312,10 @@ def main():
         front_cache, front_bytes = answer_of(VARNISH, front)
         front_page = wrk(VARNISH, [front], SECONDS, warmup=WARMUP)
         front_page.update(x_cache=front_cache, bytes=front_bytes)
+        log(
+            f"through Varnish: {through_varnish['rps']:.0f} req/s (list, stories, feeds),"
+            f" {front_page['rps']:.0f} req/s (front page, X-Cache {front_cache})"
+        )
         from_origin = wrk(APP1, [p for p in paths if p.startswith("/graphql")], SECONDS, 4)
         after_commit, after_send = publish_latency(secret)
         mixed = mixed_load(secret, paths, slugs)

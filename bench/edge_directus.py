@@ -12,7 +12,7 @@ from pathlib import Path
 import peer
 
 GOAL = 10.0
-SAVED = Path(__file__).resolve().parent / "results" / "edge.json"
+SAVED = Path(__file__).resolve().parent / "edge-results.json"
 
 
 def measure(seconds, clients, threads, warmup):

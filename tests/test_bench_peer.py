@@ -162,3 +162,16 @@ def test_without_the_peer_the_edge_report_says_why(peer, monkeypatch):
     directus, note = edge_directus.measure(10, 32, 2, 3)
     assert directus is None
     assert edge_directus.section({}, directus, note)[2] == "Not measured: npm is not installed."
+
+
+def test_make_bench_cites_the_ratio_of_the_last_edge_run(peer):
+    bench_sh(peer, TABLE)
+    import edge
+    import edge_directus
+
+    directus, note = edge_directus.measure(10, 32, 2, 3)
+    edge.save({"through_varnish": {"rps": 7700.0}, "front_page": {"rps": 6300.0}}, directus, note)
+    text = edge_directus.cited()
+    assert "Directus's best cached read (`rest`, cache `on+freeze`, 700 req/s" in text
+    assert "list, stories, feeds: 7,700 req/s, **11.0x** (met)" in text
+    assert "20 stories: 6,300 req/s, **9.0x** (missed)" in text
