@@ -323,7 +323,10 @@ if CMS_MEDIA_S3_BUCKET:
             "region_name": os.environ.get("CMS_MEDIA_S3_REGION") or None,
             "custom_domain": os.environ.get("CMS_MEDIA_S3_CUSTOM_DOMAIN") or None,
             "file_overwrite": False,
-            "querystring_auth": False,
+            # The bucket stays private: /media/ streams files to those who may see them
+            # (api/media.py); any address the storage itself gives is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 300,
         },
     }
 CMS_IMAGE_MAX_BYTES = env_number("CMS_IMAGE_MAX_BYTES", 20 * 1024 * 1024)

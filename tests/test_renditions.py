@@ -137,3 +137,13 @@ def test_two_processes_asking_at_once_make_a_rendition_once():
             thread.join()
     assert sorted(results) == [False, True] and made.call_count == 1
     assert default_storage.exists(rendition.name)
+
+
+def test_a_request_that_cannot_get_the_lock_in_time_is_asked_to_come_back(client):
+    image = make_image(400, 300, alt_en="A robot")
+    make_story("live", image=image)
+    (rendition,) = images.renditions(image, "jpeg", "1x1", [160])
+    with mock.patch.object(renditions, "ensure", side_effect=renditions.Busy("lock timeout")):
+        response = client.get(f"/media/{rendition.name}")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "2" and response["Cache-Control"] == "no-store"
