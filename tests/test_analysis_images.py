@@ -480,3 +480,14 @@ def test_the_sql_of_a_page_does_not_grow_with_its_size_or_its_placed_images(gql)
         illustrated_story(f"s{number}", images=placed, image=robot_image(), hours_ago=number + 1)
     counts = {first: count_queries(gql, first) for first in (1, 2, 6)}
     assert len(set(counts.values())) == 1, counts
+
+
+def test_swapping_a_placed_image_for_another_in_its_row_is_refused_too(admin_client):
+    placed, other = robot_image(), robot_image()
+    story = illustrated_story(images=[placed])
+    data = story_form(admin_client, story, "en")
+    data["image_links-0-image"] = str(other.pk)
+    data["analysis"] = f"![[image:{other.pk}]]"
+    response = post_story(admin_client, story, "en", data)
+    assert any("placed in the Simplified Chinese analysis" in e for e in errors(response))
+    assert list(story.image_links.values_list("image_id", flat=True)) == [placed.pk]

@@ -70,7 +70,8 @@ class StoryImageFormSet(BaseInlineFormSet):
             return
         kept, removed = set(), set()
         for form in self.forms:
-            stored = form.instance.image_id if form.instance.pk else None
+            # The row's image as stored (the instance already holds the posted one).
+            stored = form.initial.get("image") if form.instance.pk else None
             image = (getattr(form, "cleaned_data", None) or {}).get("image")
             if self._should_delete_form(form):
                 removed.add(stored)
