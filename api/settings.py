@@ -325,12 +325,17 @@ if CMS_MEDIA_S3_BUCKET:
             "region_name": os.environ.get("CMS_MEDIA_S3_REGION") or None,
             "custom_domain": os.environ.get("CMS_MEDIA_S3_CUSTOM_DOMAIN") or None,
             "file_overwrite": False,
-            "querystring_auth": False,
+            # The bucket stays private: /media/ streams files to those who may see them
+            # (api/media.py); any address the storage itself gives is signed and short-lived.
+            "querystring_auth": True,
+            "querystring_expire": 300,
         },
     }
 CMS_IMAGE_MAX_BYTES = env_number("CMS_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 CMS_IMAGE_MAX_PIXELS = env_number("CMS_IMAGE_MAX_PIXELS", 40_000_000)
 CMS_IMAGE_WIDTHS = [int(width) for width in env_list("CMS_IMAGE_WIDTHS", "320,640,960,1280,1920")]
+# The `sizes` of images placed in an analysis: how wide the reader site shows them.
+CMS_FIGURE_SIZES = os.environ.get("CMS_FIGURE_SIZES", "(max-width: 48rem) 100vw, 48rem")
 FILE_UPLOAD_PERMISSIONS = 0o644
 # The publisher's logo in structured data (an absolute address; empty: none).
 CMS_PUBLISHER_LOGO_URL = os.environ.get("CMS_PUBLISHER_LOGO_URL", "")

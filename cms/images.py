@@ -8,8 +8,9 @@ readers (`clean_upload` says when it removed one).
 Renditions are crops at a ratio (the original's, 16:9, 4:3, 1:1) around the editor's focal
 point, at the widths of `CMS_IMAGE_WIDTHS` (never upscaled), in JPEG, WebP and, where
 Pillow has it, AVIF. Their names are derived from the original's name and focal point, so
-each is made once, on first request (`render`), kept in the default storage, and a new
-focal point or file gives new addresses.
+a new focal point or file gives new addresses; each is made once and kept in the default
+storage (`cms.renditions`: all of them when the image is saved, any one still missing on
+its first request).
 """
 
 import hashlib
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils.translation import gettext as _
 from PIL import Image as PillowImage
 from PIL import ImageOps, features
@@ -194,10 +194,18 @@ def parse_name(name):
     return int(parts[1]), parts[2], ratio, int(width), kind
 
 
+def every_rendition(image):
+    """Every rendition of `image`: each format, ratio and width."""
+    return [
+        rendition
+        for kind in FORMATS
+        for ratio in RATIOS
+        for rendition in renditions(image, kind, ratio)
+    ]
+
+
 def render(image, rendition):
-    """Make `rendition` of `image` in the default storage unless it is there already."""
-    if default_storage.exists(rendition.name):
-        return
+    """The encoded file of `rendition` of `image` (storing it is `cms.renditions`')."""
     box = crop_box(image.width, image.height, rendition.ratio, image.focal_x, image.focal_y)
     with image.file.open("rb") as original, PillowImage.open(original) as picture:
         picture = picture.crop(box).resize(
@@ -208,8 +216,7 @@ def render(image, rendition):
             picture = picture.convert("RGB")
         out = io.BytesIO()
         picture.save(out, pillow_format, quality=QUALITY[pillow_format])
-    if not default_storage.exists(rendition.name):
-        default_storage.save(rendition.name, ContentFile(out.getvalue()))
+    return out.getvalue()
 
 
 def find_rendition(image, name):

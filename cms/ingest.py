@@ -11,9 +11,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import disclosure, ingest_disclosure, languages, publishing, revisions
+from cms import disclosure, figures, ingest_disclosure, languages, publishing, revisions
 from cms.ingest_forms import story_form, translation_form
-from cms.models import Source, State, Story, StoryTranslation, Tag, set_tags
+from cms.models import Image, Source, State, Story, StoryImage, StoryTranslation, Tag, set_tags
 
 # A story is an object of translations of lists of rows: a few levels. Deeper input is
 # refused before anything walks it recursively.
@@ -32,7 +32,7 @@ class IngestError(Exception):
 
 def upsert(data, may_publish=False):
     """Create or update the story `data` describes; return (story, created)."""
-    translations, tags, source = _check_envelope(data, may_publish)
+    translations, tags, source, image_ids = _check_envelope(data, may_publish)
     external_id = data["external_id"]
     publish = data.get("publish", False)
     story = Story.objects.filter(external_id=external_id).first()
@@ -62,8 +62,12 @@ def upsert(data, may_publish=False):
         story.save()
         story.content_time = timezone.now()
         errors = []
+        if image_ids is not None:
+            errors += _set_images(story, image_ids, translations)
+        attached = set(StoryImage.objects.filter(story=story).values_list("image_id", flat=True))
         for code, fields in translations.items():
-            errors += _save_translation(story, code, ingest_disclosure.grade(story, data, fields))
+            grade = ingest_disclosure.grade(story, data, fields)
+            errors += _save_translation(story, code, grade, attached)
         errors += ingest_disclosure.review_errors(story)
         if errors:
             transaction.set_rollback(True)
@@ -104,6 +108,7 @@ def _check_envelope(data, may_publish):
         errors.append(("publish", _("This caller may not publish; leave `publish` false.")))
     if data.get("ai_generated") is not None and not isinstance(data["ai_generated"], bool):
         errors.append(("ai_generated", _("Give true or false.")))
+    image_ids = _images(data, errors)
     tags = _existing(Tag, data.get("tags") or [], "tags", errors)
     source = None
     if data.get("source"):
@@ -112,7 +117,47 @@ def _check_envelope(data, may_publish):
     if errors:
         raise IngestError(errors)
     normalized = {languages.normalize(code): fields for code, fields in translations.items()}
-    return normalized, tags, source
+    return normalized, tags, source, image_ids
+
+
+# More images than this in one story's analysis is a mistake, not a story.
+MAX_IMAGES = 50
+
+
+def _images(data, errors):
+    """The ids of the images the story may place in its analysis, or None (kept as they are)."""
+    if data.get("images") is None:
+        return None
+    given = data["images"]
+    if (
+        not isinstance(given, list)
+        or len(given) > MAX_IMAGES
+        or not all(type(value) is int and value > 0 for value in given)
+    ):
+        errors.append(
+            ("images", _("Give a list of at most %(max)s image numbers.") % {"max": MAX_IMAGES})
+        )
+        return None
+    known = set(Image.objects.filter(pk__in=given).values_list("pk", flat=True))
+    for value in given:
+        if value not in known:
+            errors.append(("images", _("There is no image %(id)s.") % {"id": value}))
+    return list(dict.fromkeys(given))
+
+
+def _set_images(story, image_ids, translations):
+    """Make `image_ids` the story's images, unless a version kept as it is still places one
+    that would leave (versions written now are checked with their new analysis)."""
+    stored = set(StoryImage.objects.filter(story=story).values_list("image_id", flat=True))
+    removed = stored - set(image_ids)
+    problems = figures.placed_in_other_versions(story.pk, removed, list(translations))
+    if problems:
+        return [("images", message) for message in problems]
+    StoryImage.objects.filter(story=story, image_id__in=removed).delete()
+    for image_id in image_ids:
+        if image_id not in stored:
+            StoryImage.objects.create(story=story, image_id=image_id)
+    return []
 
 
 def _steps(story, data, publish):
@@ -172,7 +217,7 @@ def _existing(model, slugs, field, errors):
     return [found[slug] for slug in slugs if slug in found]
 
 
-def _save_translation(story, code, fields):
+def _save_translation(story, code, fields, attached):
     prefix = f"translations.{code}."
     if not isinstance(fields, dict):
         return [(prefix[:-1], _("Expected an object."))]
@@ -185,6 +230,10 @@ def _save_translation(story, code, fields):
     form = translation_form(row, fields)
     if not form.is_valid():
         return _form_errors(form, prefix)
+    if "analysis" in form.cleaned_data:
+        problems = figures.problems(form.cleaned_data["analysis"], code, attached)
+        if problems:
+            return [(f"{prefix}analysis", message) for message in problems]
     if aigc:
         row.aigc = aigc
     form.save()

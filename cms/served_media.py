@@ -1,7 +1,8 @@
-"""A served story's lead image, bylines and corrections, loaded page-wide (`cms.serving`).
+"""A served story's images, bylines and corrections, loaded page-wide (`cms.serving`).
 
 Each loader takes the ids of a whole page and costs a fixed number of queries, whatever
-the page's size: images with their texts in the audience's languages, authors with their
+the page's size: images with their texts in the audience's languages (the images placed
+in an analysis in that version's language, as its HTML shows them), authors with their
 bios and avatars, corrections in the served languages.
 """
 
@@ -80,6 +81,28 @@ def load_images(image_ids, chain):
     return {
         image.pk: ServedImage(image, languages.pick(found[image.pk], chain))
         for image in Image.objects.filter(pk__in=image_ids)
+    }
+
+
+def load_images_in(wanted):
+    """(language, image id) to the `ServedImage` with texts in that language's chain, for
+    `wanted`, a mapping of language codes to image ids (two queries for any page)."""
+    image_ids = sorted({image_id for ids in wanted.values() for image_id in ids})
+    if not image_ids:
+        return {}
+    chains = {code: languages.chain(code) for code in wanted}
+    found = defaultdict(list)
+    for row in Image.translations.field.model.objects.filter(
+        master_id__in=image_ids,
+        language_code__in=sorted({code for chain in chains.values() for code in chain}),
+    ):
+        found[row.master_id].append(row)
+    images = {image.pk: image for image in Image.objects.filter(pk__in=image_ids)}
+    return {
+        (code, image_id): ServedImage(images[image_id], languages.pick(found[image_id], chain))
+        for code, chain in chains.items()
+        for image_id in wanted[code]
+        if image_id in images
     }
 
 

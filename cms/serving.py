@@ -177,6 +177,15 @@ class StoryBatch:
         return served_media.load_images(ids, self.chain)
 
     @cached_property
+    def analysis_images(self):
+        """(language, image id) to the `ServedImage`s placed in the page's served analyses,
+        with their texts in each version's language (as its rendered HTML has them)."""
+        wanted = defaultdict(set)
+        for version in self.translations.values():
+            wanted[version.language_code].update(version.analysis_images or ())
+        return served_media.load_images_in(wanted)
+
+    @cached_property
     def bylines(self):
         """(story id to its authors, author id to the served author) for the page."""
         return served_media.load_bylines(self.stories, self.chain)
@@ -293,6 +302,20 @@ class ServedStory:
     def image(self):
         """The lead image (`ServedImage`), or None."""
         return self.batch.lead_images.get(self.story.image_id) if self.story.image_id else None
+
+    @property
+    def analysis_images(self):
+        """The images placed in the served analysis (`ServedImage`s), in order of appearance."""
+        translation = self.translation
+        if translation is None or not translation.analysis_images:
+            return []
+        found = self.batch.analysis_images
+        code = translation.language_code
+        return [
+            found[(code, image_id)]
+            for image_id in translation.analysis_images
+            if (code, image_id) in found
+        ]
 
     @property
     def authors(self):

@@ -1,5 +1,6 @@
-"""Search-engine data for a served story: schema.org JSON-LD (with its image crops, bylines,
-publisher, translation source and corrections), and Open Graph locales."""
+"""Search-engine data for a served story: schema.org JSON-LD (with its image crops and the
+images placed in its analysis, bylines, publisher, translation source and corrections),
+and Open Graph locales."""
 
 from django.conf import settings
 
@@ -36,8 +37,12 @@ def json_ld(served):
             for code, address in served.alternates.items()
         ],
     }
-    if served.image is not None:
-        article["image"] = images(served.image)
+    shown = images(served.image) if served.image is not None else []
+    if served.analysis_served:
+        # The images placed in the analysis follow the lead image's crops.
+        shown += [placed(image) for image in served.analysis_images]
+    if shown:
+        article["image"] = [entry for entry in shown if entry]
     if served.editor is not None:
         article["editor"] = person(served.editor)
     if served.original_url:
@@ -97,19 +102,26 @@ def person(author):
 
 def images(image):
     """The lead image's widest 16:9, 4:3 and 1:1 crops, as Google's Article guide asks."""
-    found = []
-    for ratio in ("16x9", "4x3", "1x1"):
-        rendition = image.largest(ratio)
-        if rendition is not None:
-            found.append(
-                {
-                    "@type": "ImageObject",
-                    "url": rendition.url,
-                    "width": rendition.width,
-                    "height": rendition.height,
-                    **({"caption": image.caption} if image.caption else {}),
-                    **({"creditText": image.credit} if image.credit else {}),
-                    **({"copyrightNotice": image.rights} if image.rights else {}),
-                }
-            )
-    return found
+    return [
+        image_object(image, rendition)
+        for rendition in (image.largest(ratio) for ratio in ("16x9", "4x3", "1x1"))
+        if rendition is not None
+    ]
+
+
+def placed(image):
+    """An image placed in the analysis: its widest uncropped rendition (None: none)."""
+    rendition = image.largest("original")
+    return image_object(image, rendition) if rendition is not None else None
+
+
+def image_object(image, rendition):
+    return {
+        "@type": "ImageObject",
+        "url": rendition.url,
+        "width": rendition.width,
+        "height": rendition.height,
+        **({"caption": image.caption} if image.caption else {}),
+        **({"creditText": image.credit} if image.credit else {}),
+        **({"copyrightNotice": image.rights} if image.rights else {}),
+    }

@@ -5,7 +5,7 @@ import io
 from django.core.files.base import ContentFile
 from PIL import Image as PillowImage
 
-from cms.models import Author, Image, StoryAuthor
+from cms.models import Author, Image, StoryAuthor, StoryImage
 
 
 def picture_bytes(width=1600, height=900, kind="JPEG", exif=None, mode="RGB"):
@@ -63,3 +63,9 @@ def set_authors(story, authors):
     StoryAuthor.objects.filter(story=story).delete()
     for position, author in enumerate(authors):
         StoryAuthor.objects.create(story=story, author=author, position=position)
+
+
+def attach_images(story, images):
+    """Give `story` these images to place in its analysis (its analyses render again)."""
+    for image in images:
+        StoryImage.objects.get_or_create(story=story, image=image)

@@ -58,6 +58,10 @@ def story_form(**overrides):
         "author_links-INITIAL_FORMS": "0",
         "author_links-MIN_NUM_FORMS": "0",
         "author_links-MAX_NUM_FORMS": "1000",
+        "image_links-TOTAL_FORMS": "0",
+        "image_links-INITIAL_FORMS": "0",
+        "image_links-MIN_NUM_FORMS": "0",
+        "image_links-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -12,7 +12,16 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.caching import keys
 from api.caching.responses import bump
-from cms.models import ApiKey, SearchSynonym, Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import (
+    ApiKey,
+    SearchSynonym,
+    Source,
+    Story,
+    StoryImage,
+    StoryTag,
+    StoryTranslation,
+    Tag,
+)
 from cms.signals import (
     scores_changed,
     story_changed_while_live,
@@ -43,6 +52,11 @@ def _story_translation(sender, instance, **kwargs):
 
 def _story_tag(sender, instance, **kwargs):
     bump(keys.story(instance.story_id), keys.STORIES, keys.TAGS)
+
+
+def _story_image(sender, instance, **kwargs):
+    # The story's analysis was rendered again with its new list (cms.media_signals).
+    bump(keys.story(instance.story_id), keys.STORIES)
 
 
 def _story_tags_changed(sender, instance, action, pk_set=None, **kwargs):
@@ -86,6 +100,7 @@ HANDLERS = [
     (Story, _story),
     (StoryTranslation, _story_translation),
     (StoryTag, _story_tag),
+    (StoryImage, _story_image),
     (Tag, _tag),
     (Tag.translations.field.model, _tag_translation),
     (Source, _source),

@@ -101,6 +101,11 @@ class StoryInput:
         default=None, description="The cited article's address; empty for none."
     )
     tags: list[str] | None = strawberry.field(default=None, description="Tag slugs, in order.")
+    images: list[int] | None = strawberry.field(
+        default=None,
+        description="The numbers of the library's images the analyses may place, each on a "
+        "line of its own as `![[image:12]]`; replaces the story's list. Left out: kept.",
+    )
     original_language: str | None = strawberry.field(
         default=None,
         description="The language the story was written in (default `en`); the other "
@@ -110,7 +115,7 @@ class StoryInput:
     def as_data(self):
         data = {"external_id": self.external_id, "translations": {}}
         for field in ("slug", "publish", "published_at", "expires_at", "hot", "quality", "impact",
-                      "ai_generated", "source", "source_url", "tags",
+                      "ai_generated", "source", "source_url", "tags", "images",
                       "original_language"):  # fmt: skip
             value = getattr(self, field)
             if value is not None:

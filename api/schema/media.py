@@ -1,8 +1,10 @@
-"""A story's lead image, bylines and corrections: thin adapters over `cms.served_media`."""
+"""A story's images, bylines and corrections: thin adapters over `cms.served_media`."""
 
+import re
 from datetime import datetime
 from enum import Enum
 from typing import Annotated
+from urllib.parse import quote
 
 import strawberry
 from django.conf import settings
@@ -12,6 +14,19 @@ from api.graphql_http.errors import BadUserInput
 from cms import served_media
 
 MAX_WIDTHS = 10
+
+
+def previewed(url, token):
+    """`url` carrying a preview token (`/media/` shows a draft's images to its holder)."""
+    return f"{url}?preview={quote(token, safe='')}" if token else url
+
+
+def previewed_html(html, token):
+    """`html` with every image address under `CMS_MEDIA_URL` carrying a preview token."""
+    if not token:
+        return html
+    prefix = re.escape(settings.CMS_MEDIA_URL.rstrip("/") + "/")
+    return re.sub(rf"{prefix}[^\s\"'<>,?]+", lambda m: previewed(m.group(0), token), html)
 
 
 @strawberry.enum(description="An image file format renditions are made in.")
@@ -35,7 +50,9 @@ class ImageRatio(Enum):
 
 @strawberry.type(description="One rendition of an image: a file at one width, ratio and format.")
 class Rendition:
-    url: str = strawberry.field(description="The file's absolute address (made on first request).")
+    url: str = strawberry.field(
+        description="The file's absolute address (made when the image is saved)."
+    )
     width: int = strawberry.field(description="Width in pixels.")
     height: int = strawberry.field(description="Height in pixels.")
     format: ImageFormat = strawberry.field(description="The file format.")
@@ -44,10 +61,15 @@ class Rendition:
 @strawberry.type(description="An image with its texts in the served language.")
 class Image:
     _served: strawberry.Private[served_media.ServedImage]
+    # A preview's token, which the addresses of an unpublished story's images carry.
+    _token: strawberry.Private[str | None] = None
 
-    @strawberry.field(description="The original's absolute address (metadata removed).")
+    @strawberry.field(
+        description="The original's absolute address (metadata removed). In a preview of "
+        "a story readers cannot see yet, addresses carry the preview token."
+    )
     def url(self) -> str:
-        return self._served.url
+        return previewed(self._served.url, self._token)
 
     @strawberry.field(description="The original's width in pixels.")
     def width(self) -> int:
@@ -110,7 +132,12 @@ class Image:
                     % {"widths": ", ".join(str(w) for w in settings.CMS_IMAGE_WIDTHS)}
                 )
         return [
-            Rendition(url=r.url, width=r.width, height=r.height, format=ImageFormat(r.format))
+            Rendition(
+                url=previewed(r.url, self._token),
+                width=r.width,
+                height=r.height,
+                format=ImageFormat(r.format),
+            )
             for r in self._served.renditions(format.value, ratio.value, widths)
         ]
 

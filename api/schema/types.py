@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from api.schema import ids, media, related, seo
 from api.schema.disclosure import Disclosure
+from cms import preview as previews
 from cms import serving, structured_data, translation_state
 
 from .content import (
@@ -192,13 +193,34 @@ class Story(relay.Node):
     def key_data(self) -> list[KeyDataRow]:
         return [KeyDataRow(**row) for row in self._translation.key_data]
 
+    def _preview_token(self, info):
+        """The request's preview token when this is its story and readers cannot see it
+        yet: the addresses of its images then carry it (`/media/` checks it)."""
+        preview = info.context.preview
+        if preview is None or preview.story_id != self._served.pk or self._served.story.is_live():
+            return None
+        return info.context.request.headers.get(previews.HEADER, "").strip() or None
+
     @strawberry.field(
-        description="The deep analysis; null for partner keys without the full_text scope."
+        description="The deep analysis, with the images placed in it as `<figure>`s; null "
+        "for partner keys without the full_text scope."
     )
-    def analysis(self) -> RichText | None:
+    def analysis(self, info: Info) -> RichText | None:
         if not self._served.analysis_served:
             return None
-        return RichText(html=self._translation.analysis_html, text=self._translation.analysis_text)
+        html = media.previewed_html(self._translation.analysis_html, self._preview_token(info))
+        return RichText(html=html, text=self._translation.analysis_text)
+
+    @strawberry.field(
+        description="The images placed in the served analysis, in the order they first "
+        "appear (its HTML shows them as figures); empty for partner keys without the "
+        "full_text scope."
+    )
+    def analysis_images(self, info: Info) -> list[media.Image]:
+        if not self._served.analysis_served:
+            return []
+        token = self._preview_token(info)
+        return [media.Image(_served=image, _token=token) for image in self._served.analysis_images]
 
     @strawberry.field(description="Industry insights, in their numbered order.")
     def insights(self) -> list[Insight]:
@@ -235,9 +257,9 @@ class Story(relay.Node):
         return [Tag(_entry=entry) for entry in self._served.tags]
 
     @strawberry.field(description="The lead image, with its texts in the served language.")
-    def image(self) -> media.Image | None:
+    def image(self, info: Info) -> media.Image | None:
         image = self._served.image
-        return media.Image(_served=image) if image else None
+        return media.Image(_served=image, _token=self._preview_token(info)) if image else None
 
     @strawberry.field(
         description="The byline, in order: the publication itself when no person signed."

@@ -10,6 +10,7 @@ from cms.models import Story
 
 from .concurrency import ConcurrencyFormMixin
 from .disclosure import DisclosureFormMixin, reason_field, reviewed_field
+from .figures import PlacementFormMixin
 from .media import CorrectionFormMixin
 from .widgets import Column, RowsField
 from .workflow import WorkflowFormMixin
@@ -49,6 +50,7 @@ def language_choices_field():
 
 
 class StoryForm(
+    PlacementFormMixin,
     CorrectionFormMixin,
     DisclosureFormMixin,
     WorkflowFormMixin,

@@ -5,7 +5,10 @@ decompression bomb is refused with the reason on the form; location data is remo
 the editor is told.
 """
 
+import re
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 from django.urls import reverse
@@ -71,13 +74,21 @@ def stored_url(name):
     return reverse("media", args=[name])
 
 
+def on_this_server(text):
+    """`text` (HTML, a `srcset`, an address) with image addresses under `CMS_MEDIA_URL`
+    pointed at this server's `/media/`: the preview runs on the admin's host, whose staff
+    session shows unpublished stories' images, which a CDN in front would not."""
+    prefix = re.escape(settings.CMS_MEDIA_URL.rstrip("/") + "/")
+    return re.sub(rf"{prefix}([^\s\"'<>,?]+)", lambda m: stored_url(m.group(1)), text or "")
+
+
 @admin.register(Image)
 class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
     form = ImageForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    list_display = ("thumbnail", "alt_column", "size", "rights", "language_column")
+    list_display = ("thumbnail", "placement", "alt_column", "size", "rights", "language_column")
     search_fields = ("translations__alt", "translations__caption", "rights", "file")
-    readonly_fields = ("focal_preview", "size")
+    readonly_fields = ("focal_preview", "size", "placement")
     fieldsets = (
         (None, {"fields": ("alt", "caption", "credit")}),
         (
@@ -87,6 +98,7 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
                     "file",
                     "focal_preview",
                     "size",
+                    "placement",
                     ("focal_x", "focal_y"),
                     "decorative",
                     "rights",
@@ -108,6 +120,13 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
             '<img src="{}" alt="" style="max-width:8rem;max-height:5rem">',
             stored_url(obj.file.name),
         )
+
+    @admin.display(description=_("in an analysis"), ordering="pk")
+    def placement(self, obj):
+        """The line that places the image in an analysis of a story it is attached to."""
+        if obj is None or obj.pk is None:
+            return "–"
+        return format_html("<code>![[image:{}]]</code>", obj.pk)
 
     @admin.display(description=_("alt text"))
     def alt_column(self, obj):
@@ -223,8 +242,9 @@ def media_preview(served):
         jpeg = image.renditions("jpeg")
         webp = image.renditions("webp")
         context.update(
-            image_src=jpeg[-1] if jpeg else None,
-            image_srcset=", ".join(f"{r.url} {r.width}w" for r in jpeg),
-            image_webp=", ".join(f"{r.url} {r.width}w" for r in webp),
+            image_src=on_this_server(jpeg[-1].url) if jpeg else None,
+            image_size=jpeg[-1] if jpeg else None,
+            image_srcset=on_this_server(", ".join(f"{r.url} {r.width}w" for r in jpeg)),
+            image_webp=on_this_server(", ".join(f"{r.url} {r.width}w" for r in webp)),
         )
     return context

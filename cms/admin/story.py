@@ -21,6 +21,7 @@ from cms.models import (
 
 from .approvals import TranslationApprovalMixin
 from .disclosure import DisclosureAdminMixin
+from .figures import StoryImageInline
 from .filters import (
     MissingLanguageFilter,
     NeedsTranslationFilter,
@@ -159,7 +160,7 @@ class StoryAdmin(
     )
     search_fields = ("translations__title", "slug")
     date_hierarchy = "published_at"
-    inlines = (StoryTagInline, StoryAuthorInline)
+    inlines = (StoryTagInline, StoryAuthorInline, StoryImageInline)
     autocomplete_fields = ("image", "editor")
     list_per_page = 50
     fieldsets = ((None, {"fields": LANGUAGE_FIELDSET}), *SHARED_FIELDSETS)

@@ -3,7 +3,7 @@ from .assignment import LanguageAssignment, assigned_languages
 from .counts import StoryCount
 from .disclosure import DisclosureRecord, Involvement
 from .edge import EdgePurge
-from .media import Author, Correction, Image, StoryAuthor
+from .media import Author, Correction, Image, StoryAuthor, StoryImage
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
 from .querysets import live_q, scheduled_q
@@ -44,6 +44,7 @@ __all__ = [
     "StoryActivity",
     "StoryAuthor",
     "StoryCount",
+    "StoryImage",
     "StorySlug",
     "StoryTag",
     "StoryTranslation",

@@ -1,9 +1,11 @@
-"""What a story shows besides its text: its lead image, its bylines and its corrections.
+"""What a story shows besides its text: its images, its bylines and its corrections.
 
 An `Image` is the uploaded original (kept through Django's storage API, with location
 metadata removed on upload: `cms.images`) with the editor's focal point; its alt text,
-caption and credit are per language. An `Author` is a person (translated bio, avatar,
-profile page) or the publication itself; a story's authors are ordered (`StoryAuthor`).
+caption and credit are per language. A story's lead image is `Story.image`; the images
+its analysis may place (`![[image:12]]`, `cms.figures`) are its `StoryImage`s. An
+`Author` is a person (translated bio, avatar, profile page) or the publication itself; a
+story's authors are ordered (`StoryAuthor`).
 A `Correction` is one language's public note of what a non-minor change corrected.
 """
 
@@ -22,6 +24,8 @@ class Image(TranslatableModel):
     file = models.ImageField(
         _("image file"),
         upload_to="images/%Y/%m/",
+        # `/media/` finds an original by its name (api/media.py).
+        db_index=True,
         width_field="width",
         height_field="height",
         max_length=300,
@@ -98,6 +102,30 @@ class Image(TranslatableModel):
             self.safe_translation_getter("alt", any_language=True)
             or self.file.name.rsplit("/", 1)[-1]
         )
+
+
+class StoryImage(models.Model):
+    """An image a story's analysis may place, in any language (`![[image:<image id>]]`).
+
+    An image placed in an analysis cannot be deleted while it is attached (PROTECT): the
+    rendered analysis would lose it without anyone deciding so.
+    """
+
+    story = models.ForeignKey("cms.Story", on_delete=models.CASCADE, related_name="image_links")
+    image = models.ForeignKey(
+        Image, verbose_name=_("image"), on_delete=models.PROTECT, related_name="story_links"
+    )
+
+    class Meta:
+        verbose_name = _("image in the analysis")
+        verbose_name_plural = _("images in the analysis")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["story", "image"], name="story_image_once"),
+        ]
+
+    def __str__(self):
+        return str(self.image)
 
 
 class Author(TranslatableModel):

@@ -69,6 +69,20 @@ class StoryQuerySet(TranslatableQuerySet):
             Q(pk__in=self.readable(audience).values("pk")) | Q(pk__in=previewed.values("pk"))
         )
 
+    def showing_image(self, image_id):
+        """Stories that show image `image_id`, in any state: as their lead image, placed in
+        their analysis, or as the avatar of an author or editor in their byline."""
+        placed = self.model.image_links.rel.related_model.objects.filter(image_id=image_id)
+        signed = self.model.author_links.rel.related_model.objects.filter(
+            author__avatar_id=image_id
+        )
+        return self.filter(
+            Q(image_id=image_id)
+            | Q(pk__in=placed.values("story_id"))
+            | Q(editor__avatar_id=image_id)
+            | Q(pk__in=signed.values("story_id"))
+        )
+
     def in_chain(self, chain):
         """Stories that have a version in one of the languages of `chain`."""
         if not chain:

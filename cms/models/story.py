@@ -466,10 +466,18 @@ class StoryTranslation(TranslatedFieldsModel):
         help_text=_("Rows of entity, detail and metric, in reading order."),
     )
     analysis = models.TextField(
-        _("deep analysis"), blank=True, help_text=_("Markdown. Links, lists and emphasis work.")
+        _("deep analysis"),
+        blank=True,
+        help_text=_(
+            "Markdown. Links, lists and emphasis work. Place one of the story's images on a "
+            "line of its own with ![[image:12]] (its number is listed under “Images in the "
+            "analysis”)."
+        ),
     )
     analysis_html = models.TextField(editable=False, blank=True)
     analysis_text = models.TextField(editable=False, blank=True)
+    # The ids of the images `analysis_html` shows, in order of first appearance (cms.figures).
+    analysis_images = models.JSONField(default=list, blank=True, editable=False)
     insights = models.JSONField(
         _("industry insights"),
         default=list,
@@ -545,7 +553,11 @@ class StoryTranslation(TranslatedFieldsModel):
 
     def refresh_derived(self):
         """Recompute the rendered analysis and the search terms from the editable fields."""
-        self.analysis_html = richtext.render(self.analysis)
+        from cms import figures
+
+        self.analysis_html, self.analysis_images = figures.render_analysis(
+            self.analysis, self.master_id, self.language_code
+        )
         self.analysis_text = richtext.to_text(self.analysis_html)
         self.refresh_text_derived()
 

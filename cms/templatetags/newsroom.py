@@ -20,3 +20,11 @@ def newsroom_name():
     from cms.admin.site import newsroom_name
 
     return newsroom_name()
+
+
+@register.filter
+def newsroom_media(html):
+    """HTML with its image addresses on this server (`cms.admin.media.on_this_server`)."""
+    from cms.admin.media import on_this_server
+
+    return on_this_server(html)

@@ -6,8 +6,8 @@
 #   and for its stale-if-error seconds while no app process is healthy.
 # - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
 #   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
-# - Never caches a request with Authorization, Preview-Token, a session cookie or a feed
-#   key, nor anything under /admin/.
+# - Never caches a request with Authorization, Preview-Token (or `?preview=`, as images
+#   in a preview send it), a session cookie or a feed key, nor anything under /admin/.
 # Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102.
 vcl 4.1;
 
@@ -64,7 +64,7 @@ sub vcl_recv {
         return (pass);
     }
     if (req.http.Authorization || req.http.Preview-Token || req.url ~ "^/admin"
-        || req.url ~ "[?&]key=") {
+        || req.url ~ "[?&](key|preview)=") {
         return (pass);
     }
     if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
