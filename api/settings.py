@@ -157,6 +157,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "cms",
+            # Django's default of 300 entries is less than a page of 100 stories' answer
+            # versions and counters: past it, a third of the cache is dropped at random.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 

@@ -136,7 +136,10 @@ def store(key, entry, dependencies, started_at_generation):
         return False
     entry.dependencies = recorded
     timeout = max(1, int(entry.expires_at - time.time()))
-    cache.set(key, entry, timeout=timeout)
+    # An answer that shows counts is rebuilt from its pieces on every hit: its body and
+    # ETag as computed would only double what the cache holds.
+    kept = dataclasses.replace(entry, body=b"", etag="") if entry.counts else entry
+    cache.set(key, kept, timeout=timeout)
     _remember(key, recorded, entry.counts)
     return True
 
