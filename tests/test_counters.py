@@ -388,3 +388,19 @@ def test_a_flush_that_fails_owes_its_stories_to_the_next_window(gql):
     assert queued_flushes().count() == 1  # Queued again.
     flush_counts()
     assert Story.objects.get().view_count == 1
+
+
+def test_counts_under_aliases_and_fragments_are_each_put_where_they_are_shown(client, gql):
+    make_story("s", view_count=1, share_count=2)
+    query = """{ one: story(slug: "s") { seen: viewCount ...Shares }
+      all: stories { edges { node { viewCount again: viewCount } } } }
+      fragment Shares on Story { shareCount }"""
+    get(client, query)
+    view(gql)
+    gql(SHARE % "s")
+    hit = get(client, query)
+    assert hit["Cache-Status"].startswith("ainews-origin; hit")
+    assert hit.json()["data"] == {
+        "one": {"seen": 2, "shareCount": 3},
+        "all": {"edges": [{"node": {"viewCount": 2, "again": 2}}]},
+    }
