@@ -157,6 +157,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "cms",
+            # Django's default of 300 entries is less than a page of 100 stories' answer
+            # versions and counters: past it, a third of the cache is dropped at random.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
 
@@ -211,8 +214,17 @@ CMS_SERVED_STORY_CACHE = env_bool("CMS_SERVED_STORY_CACHE", True)
 CMS_HTTP_MAX_AGE = env_number("CMS_HTTP_MAX_AGE", 30)
 CMS_HTTP_SHARED_MAX_AGE = env_number("CMS_HTTP_SHARED_MAX_AGE", 60)
 CMS_HTTP_STALE_WHILE_REVALIDATE = env_number("CMS_HTTP_STALE_WHILE_REVALIDATE", 30)
-# Answers that show view or share counts are fresh for this long, everywhere.
+# View and share counts (cms/counters.py, README "Caching"): kept in the shared cache when
+# it is shared by every process (Redis), written to the database every so many seconds;
+# browsers and edges may show counts this many seconds old (the response cache keeps an
+# answer's content for its own lifetime and puts current counts into it on each hit).
+CMS_COUNTERS_IN_CACHE = env_bool("CMS_COUNTERS_IN_CACHE", bool(REDIS_URL))
+CMS_COUNTERS_FLUSH_SECONDS = env_number("CMS_COUNTERS_FLUSH_SECONDS", 5)
 CMS_COUNTERS_MAX_AGE = env_number("CMS_COUNTERS_MAX_AGE", 10)
+if CMS_COUNTERS_FLUSH_SECONDS < 1:
+    raise ImproperlyConfigured(
+        f"CMS_COUNTERS_FLUSH_SECONDS must be 1 or more; it is {CMS_COUNTERS_FLUSH_SECONDS}."
+    )
 # Preview tokens (cms/preview.py) show one unpublished story for this many seconds.
 CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
 # Hot ranking (cms/ranking.py, README): how fast attention and stories fade, how much a

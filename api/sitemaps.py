@@ -162,7 +162,7 @@ def cached(view):
             response.render()
             if response.status_code != 200:
                 return response
-            entry = responses.make_entry(response.content, 200, response["Content-Type"], False)
+            entry = responses.make_entry(response.content, 200, response["Content-Type"])
             responses.store(key, entry, [keys.STORIES], started)
             stored = "miss"
         response = from_entry(request, entry, stored=stored)

@@ -9,8 +9,19 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import counts, media_signals, ranking, revisions, search, slugs, webhooks  # noqa: F401
+        from . import (  # noqa: F401
+            counter_flush,
+            counters,
+            counts,
+            media_signals,
+            ranking,
+            revisions,
+            search,
+            slugs,
+            webhooks,
+        )
 
+        counters.connect()
         revisions.register()
         search.connect()
         media_signals.connect()

@@ -73,3 +73,11 @@ def review_rule(request, settings):
     settings.CMS_AI_PUBLISH_REQUIRES_REVIEW = (
         request.node.get_closest_marker("review_rule") is not None
     )
+
+
+@pytest.fixture(autouse=True)
+def counters_in_cache(request, settings):
+    """Views and shares are counted in the shared cache and flushed in batches, as with
+    Redis in production (one test process shares its local cache with itself); tests
+    marked `counters_in_database` count as a process-local cache makes them do."""
+    settings.CMS_COUNTERS_IN_CACHE = request.node.get_closest_marker("counters_in_database") is None

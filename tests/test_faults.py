@@ -1,5 +1,5 @@
-"""PostgreSQL or Redis going away: clear 503s, cached answers still served, recovery
-without a restart."""
+"""PostgreSQL or Redis going away: clear 503s, cached answers still served, views still
+counted, recovery without a restart."""
 
 import json
 import time
@@ -9,8 +9,11 @@ import urllib.request
 import uuid
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 
+from cms.models import StoryActivity
 from tests.factories import make_story
 from tests.proxy import Proxy
 from tests.servers import database_url_for, servers
@@ -81,5 +84,49 @@ def test_with_redis_down_the_api_serves_without_the_cache_and_logs_it(postgres, 
             proxy.start()
             assert fetch(base, page)[0] == 200
         assert "Redis unavailable" in log.read_text()
+    finally:
+        proxy.stop()
+
+
+def record_view(base):
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        json.dumps({"query": 'mutation { recordView(slug: "s") { viewCount } }'}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["data"]["recordView"]["viewCount"]
+
+
+def test_with_redis_down_views_are_counted_in_the_database_and_none_is_lost(postgres):
+    story = make_story("s", languages=("en",))
+    proxy = Proxy(6379).start()
+    env = {
+        "REDIS_URL": f"redis://127.0.0.1:{proxy.port}/15",
+        "DJANGO_CACHE_PREFIX": uuid.uuid4().hex,
+        "CMS_COUNTERS_FLUSH_SECONDS": "1",
+    }
+    try:
+        with servers(1, **env) as (base,):
+            assert [record_view(base) for _ in range(3)] == [1, 2, 3]  # In Redis.
+            proxy.stop()
+            # Counted in the database, which has none of the three yet.
+            assert [record_view(base) for _ in range(2)] == [1, 2]
+            story.refresh_from_db()
+            assert story.view_count == 2
+            proxy.start()
+            assert record_view(base) == 4  # Redis kept its three.
+            time.sleep(2.5)
+            shared = {
+                "BACKEND": "api.caching.backend.ResilientRedisCache",
+                "LOCATION": env["REDIS_URL"],
+                "KEY_PREFIX": env["DJANGO_CACHE_PREFIX"],
+            }
+            with override_settings(CACHES={"default": shared}):
+                call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+            story.refresh_from_db()
+            assert story.view_count == 6
+            assert StoryActivity.objects.get(story=story).views == 6
+            assert record_view(base) == 7
     finally:
         proxy.stop()

@@ -1,8 +1,10 @@
-"""Two server processes on one PostgreSQL and Redis: an edit through one is seen by the other."""
+"""Two server processes on one PostgreSQL and Redis: an edit through one is seen by the other,
+and views counted through both move one count."""
 
 import http.cookiejar
 import json
 import re
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -10,8 +12,11 @@ import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.db import connection
+from django.test import override_settings
 
+from cms.models import StoryActivity
 from tests.adminforms import read_form
 from tests.factories import make_story
 from tests.servers import servers
@@ -109,3 +114,53 @@ def test_key_quotas_are_counted_across_processes(shared_services):
             except urllib.error.HTTPError as error:
                 statuses.append(error.code)
     assert statuses == [200, 200, 200, 429]
+
+
+VIEW = 'mutation { recordView(slug: "robots-fold-laundry") { viewCount } }'
+LIST = '{ stories(language: "en") { edges { node { slug viewCount } } } }'
+
+
+def record_view(base):
+    request = urllib.request.Request(
+        f"{base}/graphql",
+        json.dumps({"query": VIEW}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)["data"]["recordView"]["viewCount"]
+
+
+def read_list(base):
+    url = f"{base}/graphql?" + urllib.parse.urlencode({"query": LIST})
+    with urllib.request.urlopen(url, timeout=10) as response:
+        edges = json.load(response)["data"]["stories"]["edges"]
+        return edges[0]["node"]["viewCount"], response.headers["Cache-Status"]
+
+
+def test_views_counted_through_two_processes_move_one_count_and_reach_the_database(
+    shared_services,
+):
+    story = make_story("robots-fold-laundry", languages=("en",), view_count=40)
+    with servers(2, CMS_COUNTERS_FLUSH_SECONDS="1", **shared_services) as (first, second):
+        assert read_list(first) == (40, "ainews-origin; fwd=miss; stored")
+        counts = [record_view(base) for base in (first, second) * 5]
+        assert counts == list(range(41, 51))
+        # Both processes answer the list from the response cache, with the current count.
+        for base in (first, second):
+            views, status = read_list(base)
+            assert views == 50
+            assert status.startswith("ainews-origin; hit")
+        story.refresh_from_db()
+        assert story.view_count == 40  # Not flushed yet.
+        time.sleep(2.5)  # The last window has ended, and its grace second.
+        shared = {
+            "BACKEND": "api.caching.backend.ResilientRedisCache",
+            "LOCATION": shared_services["REDIS_URL"],
+            "KEY_PREFIX": shared_services["DJANGO_CACHE_PREFIX"],
+        }
+        with override_settings(CACHES={"default": shared}):
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        story.refresh_from_db()
+        assert story.view_count == 50
+        assert StoryActivity.objects.get(story=story).views == 10
+        assert record_view(second) == 51

@@ -7,8 +7,8 @@ so an edit evicts exactly the answers it changed. Edge lifetimes are separate fr
 browser's: `Surrogate-Control` (Varnish, Fastly, Akamai) and `CDN-Cache-Control` (RFC 9213,
 Cloudflare) carry `max-age`, `stale-while-revalidate` and `stale-if-error`. With a purge
 backend an answer stays at the edge for CMS_EDGE_MAX_AGE (purges keep it right), unless it
-expires early (a scheduled story goes live, or it shows counters); without one, no longer
-than shared caches are told (`s-maxage`).
+expires early (a scheduled story goes live) or shows view counts (CMS_COUNTERS_MAX_AGE at
+most); without one, no longer than shared caches are told (`s-maxage`).
 
 Keys are kept within what providers accept: at most CMS_EDGE_MAX_KEYS keys (Akamai takes
 128 tags per object) and a header of at most CMS_EDGE_MAX_HEADER_BYTES (Cloudflare about
@@ -82,16 +82,19 @@ def answer_keys(dependencies):
 
 
 SHORT_LIVED = "edge_short_lived"
+COUNTED = "edge_counted"
 
 
-def lifetime_note(lifetime):
-    """What a new cache entry records for the edge: whether it expires early.
+def lifetime_note(lifetime, counted=False):
+    """What a new cache entry records for the edge: whether it expires early, and whether
+    it shows view or share counts.
 
     An answer that expires before the response cache's usual timeout (a story goes live
-    then, or it shows counters) may not outlive that at the edge either; any other answer
-    stays right until a change purges it.
+    then) may not outlive that at the edge either; one that shows counts stays at the
+    edge CMS_COUNTERS_MAX_AGE at most, since no purge follows its counts; any other
+    answer stays right until a change purges it.
     """
-    return {SHORT_LIVED: lifetime < settings.CMS_RESPONSE_CACHE_TIMEOUT}
+    return {SHORT_LIVED: lifetime < settings.CMS_RESPONSE_CACHE_TIMEOUT, COUNTED: counted}
 
 
 def edge_max_age(remaining, shared_max_age, short_lived):
@@ -128,9 +131,10 @@ def apply(request, response, entry, private):
     keys = answer_keys(entry.dependencies)
     response["Surrogate-Key"] = " ".join(keys)
     response["Cache-Tag"] = ",".join(keys)
-    control = edge_control(
-        edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
-    )
+    max_age = edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
+    if entry.extra.get(COUNTED):
+        max_age = min(max_age, settings.CMS_COUNTERS_MAX_AGE)
+    control = edge_control(max_age)
     response["Surrogate-Control"] = control
     response["CDN-Cache-Control"] = control
     return response

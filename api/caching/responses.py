@@ -6,6 +6,7 @@ in the shared cache, once its transaction commits; an answer is served only whil
 version it recorded is still current, so an edit through one process is seen by all.
 """
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass, field
@@ -14,7 +15,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from api.caching import edge, keys, purge
+from api.caching import counted, edge, keys, purge
+from cms import counters
 from cms.models import Story
 
 GLOBAL = "v:global"
@@ -41,22 +43,38 @@ class Entry:
     content_language: str = ""
     # What the edge needs to know of the entry (`api.caching.edge.lifetime_note`).
     extra: dict = field(default_factory=dict)
+    # Where the answer shows view and share counts (`api.caching.counted`): the body cut
+    # around each count, and each count's (story id, counter); empty when it shows none.
+    # A hit puts the current counts in, so the entry keeps its content's lifetime.
+    pieces: tuple = ()
+    counts: tuple = ()
 
 
 def etag_for(body):
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
 
-# Which dependency keys each cached answer needed last time, to fetch them along
-# with the entry in one round trip. Only a hint: a wrong guess costs a second read.
-_dependency_hints = {}
+# Which dependency and counter keys each cached answer needed last time, to fetch them
+# along with the entry in one round trip. Only a hint: a wrong guess costs a second read.
+_hints = {}
 _HINTS_MAX = 10000
 
 
-def lookup(key):
-    """The cached entry for `key` if every dependency it recorded is unchanged, else None."""
-    hinted = _dependency_hints.get(key, ())
-    found = cache.get_many([key, *(_version_key(d) for d in hinted)])
+def lookup(key, counts_from_database=True):
+    """The cached entry for `key` if every dependency it recorded is unchanged, else None.
+
+    An entry that shows counts comes with the current ones in its body and ETag. Counts
+    the shared cache lacks are read from the database, or with `counts_from_database`
+    off (the SQL-free fast path) the lookup answers None and lets the view answer.
+    """
+    hinted, hinted_counts = _hints.get(key, ((), ()))
+    found = cache.get_many(
+        [
+            key,
+            *(_version_key(d) for d in hinted),
+            *(counters.cache_key(*count) for count in hinted_counts),
+        ]
+    )
     entry = found.get(key)
     if entry is None:
         return None
@@ -65,17 +83,34 @@ def lookup(key):
     missing = [d for d in entry.dependencies if d not in hinted]
     if missing:
         found.update(cache.get_many([_version_key(d) for d in missing]))
-        _remember(key, entry.dependencies)
+    if missing or not set(entry.counts) <= set(hinted_counts):
+        _remember(key, entry.dependencies, entry.counts)
     for dependency, version in entry.dependencies.items():
         if found.get(_version_key(dependency)) != version:
             return None
+    if entry.counts:
+        return _with_current_counts(entry, found, counts_from_database)
     return entry
 
 
-def _remember(key, dependencies):
-    if len(_dependency_hints) >= _HINTS_MAX:
-        _dependency_hints.clear()
-    _dependency_hints[key] = tuple(dependencies)
+def _with_current_counts(entry, found, counts_from_database):
+    values = counters.cached_values(found, entry.counts)
+    if values is None:
+        values = counters.cached_values(
+            cache.get_many([counters.cache_key(*count) for count in entry.counts]), entry.counts
+        )
+    if values is None:
+        if not counts_from_database:
+            return None
+        values = counters.current(story_id for story_id, _counter in entry.counts)
+    body = counted.fill(entry.pieces, entry.counts, values)
+    return dataclasses.replace(entry, body=body, etag=etag_for(body))
+
+
+def _remember(key, dependencies, counts=()):
+    if len(_hints) >= _HINTS_MAX:
+        _hints.clear()
+    _hints[key] = (tuple(dependencies), tuple(dict.fromkeys(counts)))
 
 
 # For the served-story cache (api/caching/stories.py), which keeps parts of answers.
@@ -85,7 +120,7 @@ version_key = _version_key
 
 def dependency_hint(key):
     """The dependencies `key` recorded last time this process saw it (a hint only)."""
-    return _dependency_hints.get(key, ())
+    return _hints.get(key, ((), ()))[0]
 
 
 def generation():
@@ -120,8 +155,11 @@ def store(key, entry, dependencies, started_at_generation):
         return False
     entry.dependencies = recorded
     timeout = max(1, int(entry.expires_at - time.time()))
-    cache.set(key, entry, timeout=timeout)
-    _remember(key, recorded)
+    # An answer that shows counts is rebuilt from its pieces on every hit: its body and
+    # ETag as computed would only double what the cache holds.
+    kept = dataclasses.replace(entry, body=b"", etag="") if entry.counts else entry
+    cache.set(key, kept, timeout=timeout)
+    _remember(key, recorded, entry.counts)
     return True
 
 
@@ -145,17 +183,20 @@ def advance(dependencies):
     cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
 
 
-def make_entry(encoded, status, media_type, uses_counters, content_language=""):
+def make_entry(encoded, status, media_type, shown=None, content_language=""):
     """A cache entry for a computed answer, living no longer than its content stays right.
 
-    Answers showing view or share counts are fresh only briefly; none outlives the next
-    scheduled publication, when lists change by themselves.
+    None outlives the next scheduled publication, when lists change by themselves. An
+    answer showing view or share counts (`shown`: `api.caching.counted.Shown`) keeps its
+    content's lifetime here, since each hit shows the current counts; browsers and edges,
+    which keep the bytes, are told to keep them CMS_COUNTERS_MAX_AGE at most.
     """
     now = time.time()
     max_age, shared_max_age = settings.CMS_HTTP_MAX_AGE, settings.CMS_HTTP_SHARED_MAX_AGE
     lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
-    if uses_counters:
-        max_age = shared_max_age = lifetime = settings.CMS_COUNTERS_MAX_AGE
+    if shown is not None:
+        max_age = min(max_age, settings.CMS_COUNTERS_MAX_AGE)
+        shared_max_age = min(shared_max_age, settings.CMS_COUNTERS_MAX_AGE)
     next_publication = next_publication_at()
     if next_publication is not None:
         lifetime = min(lifetime, max(1, next_publication - now))
@@ -169,7 +210,9 @@ def make_entry(encoded, status, media_type, uses_counters, content_language=""):
         max_age=max_age,
         shared_max_age=shared_max_age,
         content_language=content_language,
-        extra=edge.lifetime_note(lifetime),
+        extra=edge.lifetime_note(lifetime, counted=shown is not None),
+        pieces=shown.pieces if shown is not None else (),
+        counts=shown.counts if shown is not None else (),
     )
 
 

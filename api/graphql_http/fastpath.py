@@ -52,7 +52,8 @@ def cached_answer(environ):
         return None  # Django answers the error, with its request id and rate limit.
     if not persisted.allowed(digest):
         return None
-    entry = cache.lookup(incoming.cache_key("public"))
+    # Counts missing from the shared cache would need SQL: the view reads them then.
+    entry = cache.lookup(incoming.cache_key("public"), counts_from_database=False)
     if entry is None:
         return None
     return entry, _Request(environ["REQUEST_METHOD"], headers), incoming.language

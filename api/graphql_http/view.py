@@ -16,6 +16,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from api import auth, db_router
+from api.caching import counted
 from api.caching import responses as cache
 from api.caching import stories as story_cache
 from api.graphql_http import limits, persisted, ratelimit, responses
@@ -183,18 +184,18 @@ class GraphQLView(View):
                 "cost": {"requested": analysis.cost, "maximum": settings.GRAPHQL_MAX_COST}
             }
         status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
-        encoded = orjson.dumps(body)
         if key is None or errors or analysis is None:
-            response = responses.respond(status, encoded, media)
+            response = responses.respond(status, orjson.dumps(body), media)
             private = context.key is not None or key is None
             response["Cache-Control"] = "private, no-store" if private else "no-store"
             # Not stored: a preview or a mutation (bypass), or an answer with errors.
             detail = "bypass" if key is None else "request" if fresh else "miss"
             response["Cache-Status"] = responses.cache_status(f"fwd={detail}")
             return response
-        entry = cache.make_entry(
-            encoded, status, media, context.uses_counters, context.content_language
-        )
+        # Stored with a place for each count it shows, filled in afresh on every hit.
+        shown = counted.encode(body, context.counts_shown, context.counts.values)
+        encoded = orjson.dumps(body) if shown is None else shown.body
+        entry = cache.make_entry(encoded, status, media, shown, context.content_language)
         cache.store(key, entry, sorted(context.dependencies), started)
         return responses.from_entry(
             request, entry, private=context.key is not None, stored="request" if fresh else "miss"

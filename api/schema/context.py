@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from api.caching import keys
 from api.graphql_http.errors import BadUserInput
-from cms import languages, serving
+from cms import counters, languages, serving
 from cms.audience import Audience
 from cms.models import Story
 
@@ -27,7 +27,10 @@ class Context:
         )
         # A key's answers change when its restrictions do.
         self.dependencies = {keys.api_key(key.pk)} if key is not None else set()
-        self.uses_counters = False
+        # The view and share counts the answer shows, read together (`cms.counters`), and
+        # where each sits in it: (path, story id, counter), for the response cache.
+        self.counts = counters.Reader()
+        self.counts_shown = []
         # The languages asked for and those stories were served in: Content-Language.
         self.languages_asked = []
         self.languages_served = []
@@ -99,6 +102,11 @@ class Context:
         for kind, ids in observed:
             found.update(keys.observed(kind, ids))
         return found
+
+    def show_count(self, info, story_id, counter):
+        """The current count of a story's counter, recorded where the answer shows it."""
+        self.counts_shown.append((tuple(info.path.as_list()), story_id, counter))
+        return self.counts.value(story_id, counter)
 
     def depends_on(self, *dependencies):
         self.dependencies.update(dependencies)

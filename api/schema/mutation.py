@@ -1,4 +1,4 @@
-"""Counting what readers do: views and shares, atomically."""
+"""Counting what readers do: views and shares, in the shared cache (`cms.counters`)."""
 
 from typing import Annotated
 

@@ -235,6 +235,7 @@ class Query:
         stories = stories[:first]
         info.context.depends_on(keys.STORIES)
         snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
+        info.context.counts.want(story.pk for story in stories)
         edges = [
             StoryEdge(
                 cursor=pagination.encode_cursor(order_by, served.story),

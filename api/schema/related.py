@@ -23,4 +23,5 @@ def resolve(root, info, first):
     if len(root._served.batch.stories) > 1:
         raise BadUserInput(_("Related stories are available on one story (story or node)."))
     found = related.related(root._served, first, info.context.observe)
+    info.context.counts.want(served.pk for served in found)
     return [type(root)(_served=served) for served in found]

@@ -11,8 +11,8 @@ from strawberry.types import Info
 
 from api.schema import ids, media, related, seo
 from api.schema.disclosure import Disclosure
+from cms import counters, serving, structured_data, translation_state
 from cms import preview as previews
-from cms import serving, structured_data, translation_state
 
 from .content import (
     FaqEntry,
@@ -34,6 +34,7 @@ def find_stories(info, language, **lookups):
     context = info.context
     audience = context.audience_for(language)
     found = serving.find(context.findable(audience), audience, context.observe, **lookups)
+    context.counts.want(served.pk for served in found)
     return [Story(_served=served) for served in found]
 
 
@@ -166,13 +167,11 @@ class Story(relay.Node):
 
     @strawberry.field(description="How many times readers opened the story.")
     def view_count(self, info: strawberry.Info) -> int:
-        info.context.uses_counters = True
-        return self._served.story.view_count
+        return info.context.show_count(info, self._served.pk, counters.VIEWS)
 
     @strawberry.field(description="How many times readers shared the story.")
     def share_count(self, info: strawberry.Info) -> int:
-        info.context.uses_counters = True
-        return self._served.story.share_count
+        return info.context.show_count(info, self._served.pk, counters.SHARES)
 
     @strawberry.field(description="Hot, quality and impact scores, 0–100.")
     def scores(self) -> Scores:
