@@ -44,6 +44,9 @@ class ResilientRedisCache(RedisCache):
         super().__init__(server, params)
         self._class = ReusingClient
 
+    def validate_key(self, key):
+        """Keys are ours and Redis takes any: skip the memcached checks (a cost per key)."""
+
     def _degrade(self, operation, error, default):
         now = time.monotonic()
         if now - ResilientRedisCache._last_logged > _LOG_EVERY:
