@@ -61,15 +61,3 @@ def empty_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def review_rule(request, settings):
-    """Whether publishing AI-generated text needs a review (on by default in production).
-
-    Off for tests about other things, which publish AI-generated factory stories without
-    reviewing them; on for tests marked `review_rule` (tests/test_disclosure.py).
-    """
-    settings.CMS_AI_PUBLISH_REQUIRES_REVIEW = (
-        request.node.get_closest_marker("review_rule") is not None
-    )
