@@ -9,7 +9,7 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import counts, media_signals, ranking, revisions, search, slugs, webhooks  # noqa: F401
+        from . import checks, counts, media_signals, ranking, revisions, search, slugs, webhooks  # noqa: F401
 
         revisions.register()
         search.connect()

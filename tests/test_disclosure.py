@@ -77,7 +77,7 @@ AIGC_KEYS = [
     "PropagateID",
     "ReservedCode2",
 ]
-NAMESPACE = "https://ainews.example/ns/aigc/1.0"
+NAMESPACE = "https://news.example.com/ns/aigc/1.0"
 
 STORY = """query($slug: String!, $language: String) { story(slug: $slug, language: $language) {
   aiGenerated disclaimer structuredData
