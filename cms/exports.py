@@ -47,9 +47,14 @@ def select(status="live", since=None, language=None, now=None):
     return stories
 
 
-def lines(stories, language=None, chunk_size=CHUNK_SIZE):
+def lines(stories, language=None, chunk_size=CHUNK_SIZE, left_out=None):
     """Each story of the queryset `stories` as an export object, in primary-key order
-    (only its `language` version, if given)."""
+    (only its `language` version, if given).
+
+    A version whose grade the vocabulary does not know cannot be labelled, so it is left
+    out rather than exported unlabelled; (slug, language, grade) of each is appended to
+    the list `left_out`, if given (the disclosure report lists them too).
+    """
     versions = StoryTranslation.objects.order_by("language_code")
     if language is not None:
         versions = versions.filter(language_code=language)
@@ -70,7 +75,7 @@ def lines(stories, language=None, chunk_size=CHUNK_SIZE):
     while True:
         chunk = list(chunks.filter(pk__gt=last)[:chunk_size])
         for story in chunk:
-            yield line(story)
+            yield line(story, left_out)
         if len(chunk) < chunk_size:
             return
         last = chunk[-1].pk
@@ -82,8 +87,14 @@ def jsonl(objects):
         yield json.dumps(data, ensure_ascii=False) + "\n"
 
 
-def line(story):
+def line(story, left_out=None):
     """One story as an export object (its versions, tags and bylines prefetched)."""
+    versions = {}
+    for row in story.exported_versions:
+        if row.ai_involvement in Involvement.values:
+            versions[row.language_code] = version(story.pk, row)
+        elif left_out is not None:
+            left_out.append((story.slug, row.language_code, row.ai_involvement))
     return {
         "external_id": export_id(story),
         "slug": story.slug,
@@ -104,9 +115,7 @@ def line(story):
             for link in story.exported_bylines
         ],
         "ai_generated": story.ai_generated,
-        "translations": {
-            row.language_code: version(story.pk, row) for row in story.exported_versions
-        },
+        "translations": versions,
     }
 
 

@@ -116,6 +116,16 @@ def test_text_a_person_wrote_is_labelled_and_carries_no_aigc(producer_a):
     assert line["ai_generated"] is False
 
 
+def test_a_version_whose_grade_is_unknown_is_left_out_and_said_so():
+    story = make_story("broken")
+    StoryTranslation.objects.filter(master=story, language_code="en").update(ai_involvement="guess")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("export_stories", stdout=out, stderr=err)
+    (line,) = [json.loads(text) for text in out.getvalue().splitlines()]
+    assert list(line["translations"]) == ["zh-hans"]
+    assert "broken (en) left out: its AI grade 'guess' is unknown" in err.getvalue()
+
+
 def test_only_live_stories_are_exported_unless_another_status_is_asked():
     make_story("live")
     make_story("draft", status=Story.Status.DRAFT, hours_ago=None)

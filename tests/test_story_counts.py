@@ -180,6 +180,8 @@ def test_concurrent_publications_keep_the_counts_exact(gql):
     drafts = [
         make_story(f"d{n}", status=Story.Status.DRAFT, hours_ago=None, tags=[tag]) for n in range(6)
     ]
+    for draft in drafts:
+        review(draft)
     publisher = make_user("p", "Publisher")
     start = threading.Barrier(len(drafts))
     failures = []

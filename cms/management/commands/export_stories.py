@@ -45,19 +45,26 @@ class Command(BaseCommand):
                 )
         since = _moment(options["since"]) if options["since"] is not None else None
         stories = exports.select(options["status"], since=since, language=language)
+        left_out = []
+        objects = exports.lines(stories, language=language, left_out=left_out)
         if options["output"]:
             path = Path(options["output"])
             if not path.parent.is_dir():
                 raise CommandError(f"No such folder: {path.parent}")
             try:
                 with path.open("w", encoding="utf-8") as out:
-                    count = _write(out, exports.lines(stories, language=language))
+                    count = _write(out, objects)
             except OSError as error:
                 raise CommandError(f"Cannot write {path}: {error.strerror}") from None
             self.stdout.write(f"{count} stories exported to {path}.")
         else:
-            count = _write(self.stdout, exports.lines(stories, language=language))
+            count = _write(self.stdout, objects)
             self.stderr.write(f"{count} stories exported.")
+        for slug, code, grade in left_out:
+            self.stderr.write(
+                f"{slug} ({code}) left out: its AI grade {grade!r} is unknown, so it cannot "
+                "be labelled; correct it in the admin (AI disclosure report, ?show=missing)."
+            )
 
 
 def _write(out, objects):
