@@ -12,7 +12,7 @@ PREFIX = "aigc"
 
 def root_attributes():
     """The namespace declaration the feed's root element needs."""
-    return {f"xmlns:{PREFIX}": disclosure.AIGC_NAMESPACE}
+    return {f"xmlns:{PREFIX}": disclosure.namespace()}
 
 
 def label_html(found):
@@ -40,4 +40,4 @@ def json_extension(item):
     found = item.get("disclosure")
     if found is None:
         return None
-    return {"about": disclosure.AIGC_NAMESPACE, **disclosure.as_json(found)}
+    return {"about": disclosure.namespace(), **disclosure.as_json(found)}

@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -34,6 +35,22 @@ def env_number(name, default, kind=int):
 def env_list(name, default=""):
     """Read a comma-separated environment variable."""
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# The path of the `aigc:` namespace; the CMS serves a description of it there.
+AIGC_NAMESPACE_PATH = "/ns/aigc/1.0"
+
+
+def aigc_namespace(site_url):
+    """The `aigc:` XML namespace on the publication's own site: its origin, then a path
+    that names the vocabulary and its version (a namespace URI never changes)."""
+    parts = urlsplit(site_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or "{" in parts.netloc:
+        raise ImproperlyConfigured(
+            "CMS_AIGC_NAMESPACE cannot be derived from the site's address "
+            f"{site_url!r}: set CMS_SITE_URL to an absolute address, or CMS_AIGC_NAMESPACE."
+        )
+    return f"{parts.scheme}://{parts.netloc}{AIGC_NAMESPACE_PATH}"
 
 
 DEBUG = env_bool("DJANGO_DEBUG")
@@ -206,6 +223,12 @@ CMS_AIGC_PROPAGATOR_NAME = os.environ.get("CMS_AIGC_PROPAGATOR_NAME", CMS_AIGC_P
 CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_PRODUCER_CODE)
 CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
+# The XML namespace of the `aigc:` elements in RSS and Atom (and the JSON Feed extension's
+# `about`): an address on the publication's own site, stable across releases (README,
+# "Disclosure"); the CMS serves a description of it at the same path.
+CMS_AIGC_NAMESPACE = os.environ.get("CMS_AIGC_NAMESPACE") or aigc_namespace(
+    CMS_SITE_URL or CMS_STORY_URL
+)
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
 # Caching of public reads: the response cache, and what HTTP caches are told.
 CMS_RESPONSE_CACHE_TIMEOUT = env_number("CMS_RESPONSE_CACHE_TIMEOUT", 300)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import feeds, media, sitemaps
+from api import aigc_namespace, feeds, media, sitemaps
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemaps/<str:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path(settings.AIGC_NAMESPACE_PATH[1:], aigc_namespace.document, name="aigc-namespace"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),

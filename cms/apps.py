@@ -10,6 +10,7 @@ class CmsConfig(AppConfig):
 
     def ready(self):
         from . import (  # noqa: F401
+            checks,
             counter_flush,
             counters,
             counts,

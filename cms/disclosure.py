@@ -9,6 +9,7 @@ grade, human reviews on record, and whether AI-generated text may be published u
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,8 +66,11 @@ MACHINE_TRANSLATED = frozenset({Involvement.MACHINE_FROM_HUMAN, Involvement.MACH
 # What the pipeline may send: a review is this publication's to record, not its input's.
 INPUT_GRADES = tuple(grade for grade in Involvement if grade != Involvement.AI_REVIEWED)
 
-# GB 45438-2025's `Label` values: "1" the content is AI-generated or synthesized, "2" it
-# may be, "3" it is suspected to be. This publication knows, so it says "1" or nothing.
+# GB 45438-2025, Annex E (normative): a file's implicit label is a metadata field whose
+# name contains "AIGC", holding these seven elements in this order, all text. `Label` is
+# "1" when the content is AI-generated or synthesized, "2" when it may be, "3" when it is
+# suspected to be: this publication knows, so it says "1" (and gives no `AIGC` for text a
+# person wrote). Sources and the reading of each element: README, "Disclosure".
 AIGC_FIELDS = (
     "Label",
     "ContentProducer",
@@ -77,8 +81,10 @@ AIGC_FIELDS = (
     "ReservedCode2",
 )
 AIGC_LABEL_AI = "1"
-# The XML namespace of this publication's `AIGC` elements in RSS and Atom.
-AIGC_NAMESPACE = "https://ainews.example/ns/aigc/1.0"
+AIGC_LABELS = ("1", "2", "3")
+# Annex E asks for element values made mainly of GB 18030 code points 0x21, 0x23-0x5B and
+# 0x5D-0x7E: printable ASCII without space, double quote or backslash.
+AIGC_VALUE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]*")
 
 
 def disclaimer(language):
@@ -255,23 +261,31 @@ def aigc(story_id, row):
     """The GB 45438-2025 `AIGC` fields for a language version (a StoryTranslation), or
     None for text a person wrote.
 
-    Text that came with its own implicit label keeps its producer and content id, and
-    names this publication as its propagator; text produced here names this publication
-    as producer (and as propagator, as it publishes it too).
+    Text produced here names this publication as producer, and, as the first to write the
+    label, the same as propagator with the same content id (Annex E, note 1). Text that came
+    with its own implicit label keeps its producer, content id and the producer's reserved
+    code, and names this publication as its propagator, with this publication's id for it;
+    the propagator's reserved code is the propagator's own, so the one that came is dropped.
     """
     if row.ai_involvement == Involvement.HUMAN:
         return None
     incoming = row.aigc or {}
     own_id = produce_id(story_id, row.language_code, row.content_hash)
+    if incoming.get("ContentProducer") or incoming.get("ProduceID"):
+        producer = incoming.get("ContentProducer") or _producer()
+        content_id = incoming.get("ProduceID") or own_id
+        propagator = _propagator()
+    else:
+        producer, content_id, propagator = _producer(), own_id, _producer()
     return {
         # Every other grade has text a model wrote (a translation included).
         "Label": AIGC_LABEL_AI,
-        "ContentProducer": incoming.get("ContentProducer") or _producer(),
-        "ProduceID": incoming.get("ProduceID") or own_id,
+        "ContentProducer": producer,
+        "ProduceID": content_id,
         "ReservedCode1": incoming.get("ReservedCode1", ""),
-        "ContentPropagator": _propagator(),
+        "ContentPropagator": propagator,
         "PropagateID": own_id,
-        "ReservedCode2": incoming.get("ReservedCode2", ""),
+        "ReservedCode2": "",
     }
 
 
@@ -281,6 +295,21 @@ def _producer():
 
 def _propagator():
     return settings.CMS_AIGC_PROPAGATOR_CODE or settings.CMS_AIGC_PROPAGATOR_NAME
+
+
+def namespace():
+    """The XML namespace of this publication's `aigc:` elements (`CMS_AIGC_NAMESPACE`)."""
+    return settings.CMS_AIGC_NAMESPACE
+
+
+def nonconforming_settings():
+    """The settings whose value goes into an `AIGC` element with characters Annex E does
+    not list (a space, a quote, a backslash, or anything but printable ASCII)."""
+    named = {
+        "CMS_AIGC_PRODUCER_CODE or CMS_AIGC_PRODUCER_NAME": _producer(),
+        "CMS_AIGC_PROPAGATOR_CODE or CMS_AIGC_PROPAGATOR_NAME": _propagator(),
+    }
+    return [name for name, value in named.items() if not AIGC_VALUE.fullmatch(value)]
 
 
 def read_incoming_aigc(value):
@@ -301,6 +330,8 @@ def read_incoming_aigc(value):
             ) % {"name": name}
         if item:
             kept[name] = item
+    if kept.get("Label", AIGC_LABEL_AI) not in AIGC_LABELS:
+        return None, gettext("The AIGC Label is “1”, “2” or “3” (GB 45438-2025).")
     return kept, None
 
 

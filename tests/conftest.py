@@ -64,18 +64,6 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
-def review_rule(request, settings):
-    """Whether publishing AI-generated text needs a review (on by default in production).
-
-    Off for tests about other things, which publish AI-generated factory stories without
-    reviewing them; on for tests marked `review_rule` (tests/test_disclosure.py).
-    """
-    settings.CMS_AI_PUBLISH_REQUIRES_REVIEW = (
-        request.node.get_closest_marker("review_rule") is not None
-    )
-
-
-@pytest.fixture(autouse=True)
 def counters_in_cache(request, settings):
     """Views and shares are counted in the shared cache and flushed in batches, as with
     Redis in production (one test process shares its local cache with itself); tests

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cms import publishing
+from cms import disclosure, publishing
 from cms.models import Source, Story, Tag, set_tags
 
 _numbers = itertools.count(1)
@@ -36,11 +36,15 @@ def make_story(
     status=Story.Status.PUBLISHED,
     hours_ago=1,
     tags=(),
+    reviewed=True,
     **fields,
 ):
     """A story published `hours_ago` (None: no time), with a version per language.
 
     Translated texts default to "<slug> <language> title" etc.; pass e.g. `title_en=...`.
+    A published story's AI-generated versions are reviewed by an editor first, as the
+    review rule asks (`CMS_AI_PUBLISH_REQUIRES_REVIEW`); `reviewed=False` leaves them
+    unreviewed, as a live story's text is after an edit no one reviewed.
     """
     number = next(_numbers)
     slug = slug or f"story-{number}"
@@ -75,9 +79,34 @@ def make_story(
     if tags:
         set_tags(story, tags)
     if status == Story.Status.PUBLISHED:
+        if reviewed and disclosure.unreviewed_languages(story):
+            # An editor reviews AI-generated text before it goes out (cms.disclosure).
+            review(story)
         # Published as the workflow publishes: readers (and partners) are told.
         publishing.announce(story)
     return story
+
+
+def desk_editor():
+    """The editor who reviews factory stories before they are published (no password:
+    hashing one would slow every test that publishes)."""
+    from django.contrib.auth.models import Group, Permission, User
+
+    from cms.roles import install_roles
+
+    user, created = User.objects.get_or_create(username="desk-editor", defaults={"is_staff": True})
+    if created:
+        if not Group.objects.filter(name="Editor").exists():
+            # Transactional tests empty the database, groups from migrations included.
+            install_roles(Group, Permission)
+        user.groups.set([Group.objects.get(name="Editor")])
+    return user
+
+
+def review(story):
+    """The review an editor gives a story's AI-written versions before they are published,
+    through the workflow's own record (`CMS_AI_PUBLISH_REQUIRES_REVIEW`)."""
+    return disclosure.record_review(story, desk_editor())
 
 
 def make_user(username, *roles, languages=(), superuser=False):

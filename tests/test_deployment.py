@@ -15,6 +15,8 @@ PRODUCTION = {
     "DJANGO_ALLOWED_HOSTS": "news-api.example.com",
     "DJANGO_HTTPS": "1",
     "DJANGO_BEHIND_PROXY": "1",
+    # GB 45438-2025 asks for a code, not a name with a space (cms/checks.py).
+    "CMS_AIGC_PRODUCER_CODE": "001191110000MA0000000X00000",
 }
 
 

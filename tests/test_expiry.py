@@ -13,7 +13,7 @@ from django_tasks_db.models import DBTaskResult
 from api.caching.responses import next_publication_at
 from cms import publishing
 from cms.models import EdgePurge, Story
-from tests.factories import make_story, make_tag
+from tests.factories import make_story, make_tag, review
 from tests.test_story_counts import assert_exact
 
 pytestmark = pytest.mark.django_db
@@ -170,6 +170,9 @@ def test_ingestion_accepts_an_expiry_time(client):
     partner = Partner.objects.create(name="Pipeline")
     _key, secret = ApiKey.issue(partner=partner, name="p", scopes=["read", "ingest", "publish"])
     expires = timezone.now() + timedelta(days=2)
+    upsert(client, secret, story_input(expiresAt=expires.isoformat()))
+    # An editor reviews the pipeline's text before the pipeline publishes it.
+    review(Story.objects.get(external_id="pipeline-42"))
     result = upsert(client, secret, story_input(expiresAt=expires.isoformat(), publish=True))
     assert result["data"]["upsertStory"]["errors"] == []
     story = Story.objects.get(external_id="pipeline-42")

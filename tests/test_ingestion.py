@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from cms.models import ApiKey, Partner, Story
 from tests.conftest import without_cost
-from tests.factories import make_source, make_tag
+from tests.factories import make_source, make_tag, review
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,16 @@ def pipeline():
         partner=partner, name="publisher", scopes=["read", "ingest", "publish"], **quotas
     )
     return {"ingest": ingest, "publish": publisher}
+
+
+def reviewed_draft(client, secret, **overrides):
+    """The pipeline's story as a draft an editor has reviewed: the pipeline may then publish
+    it (`CMS_AI_PUBLISH_REQUIRES_REVIEW`), as long as its text stays as reviewed."""
+    result = upsert(client, secret, story_input(**overrides))["data"]["upsertStory"]
+    assert result["errors"] == []
+    story = Story.objects.get(external_id=overrides.get("externalId", "pipeline-42"))
+    review(story)
+    return story
 
 
 def upsert(client, secret, data):
@@ -115,6 +125,7 @@ def test_only_keys_that_may_publish_can_publish(client, pipeline):
         {"field": "publish", "message": "This caller may not publish; leave `publish` false."}
     ]
     assert not Story.objects.exists()
+    reviewed_draft(client, pipeline["ingest"])
     published = upsert(client, pipeline["publish"], story_input(publish=True))["data"][
         "upsertStory"
     ]
@@ -259,6 +270,7 @@ def test_the_pipeline_leaves_a_story_in_review_or_archived_where_editors_put_it(
         Story.objects.update(status=status)
         result = upsert(client, pipeline["publish"], story_input(publish=False))
         assert result["data"]["upsertStory"]["story"]["status"] == status
+    review(Story.objects.get())
     result = upsert(client, pipeline["publish"], story_input(publish=True))
     assert result["data"]["upsertStory"]["story"]["status"] == "published"
     result = upsert(client, pipeline["publish"], story_input(publish=False))
@@ -290,6 +302,7 @@ def test_the_pipeline_s_hot_score_is_the_ranking_s_estimate_and_a_new_one_restar
     assert upsert(client, pipeline["ingest"], story_input(hot=60))["data"]["upsertStory"]["created"]
     story = Story.objects.get(external_id="pipeline-42")
     assert (story.hot, story.hot_prior, story.hot_prior_views) == (60, 60, 0)
+    review(story)
     Story.objects.filter(pk=story.pk).update(status="published", published_at=timezone.now())
     recompute_hot()
     assert Story.objects.get(pk=story.pk).hot == 60  # Nobody read it yet.

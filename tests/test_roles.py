@@ -7,7 +7,7 @@ from django.core.management import call_command
 from cms.models import State, Story
 from cms.roles import ROLES
 from tests.adminforms import open_form
-from tests.factories import make_story, make_user
+from tests.factories import make_story, make_user, review
 
 pytestmark = pytest.mark.django_db
 
@@ -192,6 +192,7 @@ def test_a_writer_s_save_is_refused_when_the_story_goes_live_while_they_edit(log
     publisher = make_user("publisher", "Publisher")
     writer = login(make_user("writer", "Writer"))
     story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    review(story)
     data = open_form(writer, change_url(story))
     data["title"] = "Unreviewed text"
     locked = ConcurrencyFormMixin._locked_edit_version

@@ -13,7 +13,7 @@ from django.utils import timezone
 from cms import counts, languages, publishing
 from cms.audience import Audience
 from cms.models import Story, StoryCount, StoryTranslation, Tag, set_tags
-from tests.factories import make_story, make_tag, make_user
+from tests.factories import make_story, make_tag, make_user, review
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +67,7 @@ def test_counts_are_right_from_the_start(gql, newsroom):
 def test_publishing_counts_the_story(gql, newsroom, step):
     draft = story("draft")
     if step == "publish":
+        review(draft)
         publishing.take("publish", draft, newsroom["publisher"])
     else:
         with publishing.change(draft) as change:
@@ -130,10 +131,11 @@ def test_a_raw_unpublish_is_followed_too(gql, newsroom):
 def test_the_pipeline_publishing_is_counted(gql, newsroom, client):
     from cms import ingest
 
-    ingest.upsert(
-        {"external_id": "p-1", "publish": True, "translations": {"en": {"title": "Piped"}}},
-        may_publish=True,
-    )
+    line = {"external_id": "p-1", "translations": {"en": {"title": "Piped"}}}
+    draft, _created = ingest.upsert(line, may_publish=True)
+    # An editor reviews the pipeline's text; the pipeline then publishes it.
+    review(draft)
+    ingest.upsert({**line, "publish": True}, may_publish=True)
     assert_exact(gql)
 
 
@@ -178,6 +180,8 @@ def test_concurrent_publications_keep_the_counts_exact(gql):
     drafts = [
         make_story(f"d{n}", status=Story.Status.DRAFT, hours_ago=None, tags=[tag]) for n in range(6)
     ]
+    for draft in drafts:
+        review(draft)
     publisher = make_user("p", "Publisher")
     start = threading.Barrier(len(drafts))
     failures = []

@@ -16,7 +16,7 @@ from django_tasks_db.models import DBTaskResult
 
 from cms import publishing
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
-from tests.factories import make_story, make_tag
+from tests.factories import make_story, make_tag, review
 
 # The worker closes its database connection after tasks, as a real worker would: these
 # tests commit for real instead of running inside one rolled-back transaction.
@@ -322,6 +322,7 @@ def test_workflow_steps_announce_publishing_and_archiving_only(receiver):
     endpoint_for(receiver.url)
     publisher = make_user("publisher", "Publisher")
     story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
+    review(story)
     for step in ("submit", "publish", "archive", "restore"):
         publishing.take(step, story, publisher)
         work()

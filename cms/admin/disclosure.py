@@ -69,6 +69,19 @@ class DisclosureFormMixin:
                 choice for choice in field.choices if choice[0] != Involvement.AI_REVIEWED
             ]
 
+    def get_initial_for_field(self, field, field_name):
+        value = super().get_initial_for_field(field, field_name)
+        # A reviewed grade the stored version no longer has (a translator's proposal made
+        # before the live text changed) is AI-generated text awaiting a review: shown as
+        # anything else (the choice is gone), saving the form would change the grade.
+        if (
+            field_name == "ai_involvement"
+            and value == Involvement.AI_REVIEWED
+            and Involvement.AI_REVIEWED not in dict(field.choices)
+        ):
+            return Involvement.AI_GENERATED
+        return value
+
     def stored_grade(self):
         if not self.instance.pk:
             return None

@@ -21,6 +21,7 @@ from cms.models import (
 
 from .approvals import TranslationApprovalMixin
 from .disclosure import DisclosureAdminMixin
+from .exports import export_selected
 from .figures import StoryImageInline
 from .filters import (
     MissingLanguageFilter,
@@ -137,6 +138,7 @@ class StoryAdmin(
     TranslatableAdmin,
 ):
     form = StoryForm
+    actions = (*WorkflowMixin.actions, export_selected)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",

@@ -4,14 +4,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cms import ingest
+from cms import exports, ingest
 
 
 class Command(BaseCommand):
     help = (
         "Import stories from a JSON Lines file, one story per line (the shape of "
-        "`upsertStory`'s input, in snake_case, with `translations` keyed by language). "
-        "Good lines are imported; each bad line is reported and leaves nothing behind."
+        "`upsertStory`'s input, in snake_case, with `translations` keyed by language; "
+        "`export_stories` writes it). Good lines are imported; each bad line is reported "
+        "and leaves nothing behind."
     )
 
     def add_arguments(self, parser):
@@ -44,7 +45,9 @@ class Command(BaseCommand):
                 failures.append((number, "not valid JSON (nested too deeply)"))
                 continue
             try:
-                _story, was_created = ingest.upsert(data, may_publish=options["publish"])
+                _story, was_created = ingest.upsert(
+                    exports.importable(data), may_publish=options["publish"]
+                )
             except ingest.IngestError as error:
                 failures.append((number, str(error)))
                 continue
