@@ -24,6 +24,7 @@ from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 # What an answer showed, as observers hear it: one story, tag or source (with their ids),
 # or a list that changes whenever any story (or any tag) does.
 STORY, TAG, SOURCE, STORY_LIST, TAG_LIST = "story", "tag", "source", "story-list", "tag-list"
+LISTS = (STORY_LIST, TAG_LIST)
 # The languages stories were served in (their ids are language codes).
 LANGUAGE = "language"
 

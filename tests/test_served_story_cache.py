@@ -241,3 +241,46 @@ def test_kept_totals_and_tag_counts_follow_publishing_and_renames(client, storie
     renamed = data(fresh(client, COUNTS, {"tag": "security"}, **headers))
     assert renamed["stories"]["totalCount"] == 0
     assert [t["slug"] for t in renamed["tags"]] == ["cybersecurity"]
+
+
+RELATED = """query($slug: String!) { story(slug: $slug) { related(first: 5) { ...Shown } } }
+fragment Shown on Story { slug viewCount }"""
+
+
+def test_counts_inside_a_fragment_of_related_stories_stay_current(client, stories):
+    before = data(fresh(client, RELATED, {"slug": "s0"}))["story"]["related"]
+    assert before and before[0]["viewCount"] == 0
+    slug = before[0]["slug"]
+    counted = data(
+        fresh(client, "mutation($s: String!) { recordView(slug: $s) { viewCount } }", {"s": slug})
+    )
+    after = data(fresh(client, RELATED, {"slug": "s0"}))["story"]["related"]
+    assert after[0] == {"slug": slug, "viewCount": counted["recordView"]["viewCount"]}
+
+
+def test_related_stays_refused_in_lists_when_the_other_stories_come_from_the_cache(client, stories):
+    document = "{ stories(first: %d) { edges { node { slug related(first: 2) { slug } } } } }"
+    data(
+        fresh(
+            client, "{ stories(first: 1) { edges { node { slug related(first: 2) { slug } } } } }"
+        )
+    )
+    body = json.dumps({"query": document % 2})
+    answer = client.post(
+        "/graphql", body, content_type="application/json", headers={"Cache-Control": "no-cache"}
+    ).json()
+    assert answer["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+def test_a_key_limited_to_tags_never_gets_the_publics_related_stories(client, stories):
+    other = make_tag("policy", en="Policy", zh_hans="政策")
+    make_story("elsewhere", tags=[stories[0].tags.get(), other], hours_ago=0.5)
+    make_story("policy-only", tags=[other], hours_ago=0.2, title_en="Title 0 policy")
+    partner = Partner.objects.create(name="Wire")
+    key, secret = ApiKey.issue(partner=partner, name="wire", scopes=["read", "full_text"])
+    key.tags.set([stories[0].tags.get()])
+    document = '{ story(slug: "elsewhere") { related(first: 10) { slug } } }'
+    public = [s["slug"] for s in data(fresh(client, document))["story"]["related"]]
+    keyed = data(fresh(client, document, authorization=f"Bearer {secret}"))["story"]["related"]
+    assert "policy-only" in public
+    assert "policy-only" not in [s["slug"] for s in keyed]

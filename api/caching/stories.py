@@ -38,8 +38,10 @@ class Part:
 
 def key(selection, story_pk, audience):
     """The cache key of one story's part: selection, story and how the audience reads."""
+    # A key's tags narrow what its stories show (related stories, tag counts).
+    tags = sorted(audience.tag_ids) if audience.tag_ids is not None else None
     material = orjson.dumps(
-        [selection, story_pk, audience.chain, audience.languages, audience.full_text]
+        [selection, story_pk, audience.chain, audience.languages, audience.full_text, tags]
     )
     return PREFIX + hashlib.sha256(material).hexdigest()
 
@@ -93,8 +95,13 @@ class StoryCache:
             return
         dependencies = sorted({d for entry in self.pending for d in entry[3]})
         versions = responses.versions_at(dependencies, self.started)
+        # Nothing kept outlives the next scheduled publication or expiry, when lists (and
+        # related stories) change by themselves.
+        next_change = responses.next_publication_at()
+        bound = None if next_change is None else max(1, int(next_change - time.time()))
         by_lifetime = {}
         for part_key, data, observed, deps, lifetime in self.pending:
+            lifetime = lifetime if bound is None else min(lifetime, bound)
             recorded = {d: versions[d] for d in deps}
             if any(v is None or v > self.started for v in recorded.values()):
                 continue

@@ -18,6 +18,7 @@ from graphql.language.visitor import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.caching import stories
+from cms import serving
 
 STORY_TYPE = "Story"
 # Fields whose value moves without the story changing: resolved on every answer.
@@ -26,11 +27,12 @@ _SELECTIONS_MAX = 2048
 
 
 class _Walk(Visitor):
-    """What a selection refers to: fragments, variables, and volatile fields below its top."""
+    """What a selection refers to: fragments (with the depth each is spread at), variables,
+    and volatile fields below the story's own fields."""
 
     def __init__(self):
         super().__init__()
-        self.fragments, self.variables = set(), set()
+        self.spreads, self.variables = set(), set()
         self.volatile_inside = False
         self.depth = 0
 
@@ -43,7 +45,7 @@ class _Walk(Visitor):
         self.depth -= 1
 
     def enter_fragment_spread(self, node, *_args):
-        self.fragments.add(node.name.value)
+        self.spreads.add((node.name.value, self.depth))
 
     def enter_variable(self, node, *_args):
         self.variables.add(node.name.value)
@@ -55,15 +57,21 @@ class Selection:
     def __init__(self, nodes, fragments):
         walk = _Walk()
         texts = []
-        pending, seen = list(nodes), set()
-        while pending:
-            node = pending.pop(0)
+        for node in nodes:
             visit(node, walk)
             texts.append(print_ast(node))
-            for name in sorted(walk.fragments - seen):
-                seen.add(name)
-                if name in fragments:
-                    pending.append(fragments[name])
+        # A fragment's fields sit as deep as it is spread, wherever that is.
+        walked, printed = set(), set()
+        while pending := sorted(walk.spreads - walked):
+            for name, depth in pending:
+                walked.add((name, depth))
+                if name not in fragments:
+                    continue
+                walk.depth = depth
+                visit(fragments[name], walk)
+                if name not in printed:
+                    printed.add(name)
+                    texts.append(print_ast(fragments[name]))
         self.text = "\n".join(texts)
         self.variables = sorted(walk.variables)
         # A volatile field below the story's own fields (in a nested list) would be kept
@@ -95,6 +103,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # (batch id, selection id) to (batch, selection, story id to part key).
         self._page_keys = {}
+        # The same to the list kinds any story of that page showed: page-wide loaders
+        # (tag counts) tell only the first story, yet every story of the page shows them.
+        self._page_lists = {}
 
     def collect_and_execute_subfields(
         self, return_type, field_details_list, path, result, position_context
@@ -133,6 +144,7 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             # The page's stories share this selection: read them all at once.
             part_keys = {s.pk: self._part_key(selection, s) for s in batch.served or [served]}
             self._page_keys[(id(batch), id(selection))] = (batch, selection, part_keys)
+            self._page_lists[(id(batch), id(selection))] = set()
             cache.prefetch(list(part_keys.values()))
             batch.narrow([pk for pk, k in part_keys.items() if cache.get(k) is None])
         part_key = part_keys.get(served.pk) or self._part_key(selection, served)
@@ -148,8 +160,10 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             errors_before = len(self.collected_errors.errors)
             with context.capturing() as observed:
                 computed = self.execute_fields(return_type, result, path, stable, position)
+            lists = self._page_lists.setdefault((id(batch), id(selection)), set())
+            lists.update(kind for kind, _ids in observed if kind in serving.LISTS)
             if len(self.collected_errors.errors) == errors_before:
-                shown = observed + served.relations()
+                shown = observed + served.relations() + [(kind, []) for kind in sorted(lists)]
                 cache.add(part_key, computed, shown, context.dependencies_of(shown, served.pk))
         answer = self.execute_fields(return_type, result, path, moving, position) if moving else {}
         return {k: answer[k] if k in moving else computed[k] for k in grouped}

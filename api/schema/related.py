@@ -20,7 +20,7 @@ def resolve(root, info, first):
         raise BadUserInput(
             _("`first` must be between 1 and %(max)d.") % {"max": related.MAX_RELATED}
         )
-    if len(root._served.batch.stories) > 1:
+    if len(root._served.batch.all_stories) > 1:
         raise BadUserInput(_("Related stories are available on one story (story or node)."))
     found = related.related(root._served, first, info.context.observe)
     info.context.counts.want(served.pk for served in found)
