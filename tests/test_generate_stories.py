@@ -83,6 +83,20 @@ def test_the_same_seed_gives_the_same_stories_and_another_seed_others():
     assert contents() != first
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_several_jobs_write_the_same_stories_as_one():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only: elsewhere one process writes every batch")
+    generate(9, "--seed", "7", "--batch-size", "2", "--jobs", "2")
+    together = contents()
+    assert len(together) == 18
+    assert Story.objects.published().count() == 9
+    Story.objects.all().delete()
+    generate(9, "--seed", "7", "--batch-size", "2")
+    assert contents() == together
+
+
 def test_generated_translations_have_the_derived_fields_that_saving_them_computes():
     generate(30, "--seed", "5", "--batch-size", "7")
     translations = list(StoryTranslation.objects.all())
@@ -132,6 +146,7 @@ def test_rebuilding_indexes_leaves_every_index_in_place():
         (["5", "--batch-size", "0"], "--batch-size: 0 is not a positive number."),
         (["5", "--batch-size", "big"], "--batch-size: 'big' is not a whole number."),
         (["5", "--days", "-3"], "--days: -3 is not a positive number."),
+        (["5", "--jobs", "0"], "--jobs: 0 is not a positive number."),
     ],
 )
 def test_bad_options_are_clear_command_errors(args, message):

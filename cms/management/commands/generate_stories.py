@@ -2,16 +2,22 @@
 
 Content comes from `cms.demo.generator` (Zipf-drawn words in both languages, derived fields
 as the models fill them). Batches are written and forgotten, so memory stays bounded at any
-N; on PostgreSQL rows are streamed with COPY (`cms.demo.bulk`).
+N; on PostgreSQL rows are streamed with COPY (`cms.demo.bulk`), and `--jobs` processes
+generate and write batches side by side (segmenting Chinese text for search dominates the time,
+and it is Python: one process keeps one core busy).
+
+Each batch draws from a generator seeded with the seed and the batch's position, so the same
+seed gives the same stories whatever the number of jobs.
 """
 
+import multiprocessing
 import random
 import uuid
 from contextlib import nullcontext
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -50,6 +56,11 @@ class Command(BaseCommand):
             "--days", default="365", help="Spread publish times over this many past days."
         )
         parser.add_argument(
+            "--jobs",
+            default="1",
+            help="PostgreSQL: processes that generate and write batches at once (default 1).",
+        )
+        parser.add_argument(
             "--rebuild-indexes",
             action="store_true",
             help=(
@@ -62,16 +73,16 @@ class Command(BaseCommand):
         count = positive(options["count"], "N")
         batch_size = positive(options["batch_size"], "--batch-size")
         days = positive(options["days"], "--days")
-        rng = random.Random(options["seed"])
-        context = {
-            "rng": rng,
-            "writers": generator.writers(rng),
+        jobs = positive(options["jobs"], "--jobs")
+        shared = {
+            "seed": options["seed"],
             "tags": generator.ensure_tags(),
             "sources": generator.ensure_sources(),
             "now": timezone.now(),
             "days": days,
             "run": uuid.uuid4().hex[:6],
         }
+        batches = [(start, min(batch_size, count - start)) for start in range(0, count, batch_size)]
         quiet = options["verbosity"] == 0
         bulk.without_statement_timeout()
         rebuild = options["rebuild_indexes"]
@@ -80,10 +91,19 @@ class Command(BaseCommand):
         )
         with indexes:
             with tqdm(total=count, unit="story", disable=quiet) as progress:
-                for start in range(0, count, batch_size):
-                    size = min(batch_size, count - start)
-                    self._batch(context, start, size)
-                    progress.update(size)
+                if jobs == 1 or not bulk.copying() or connection.in_atomic_block:
+                    for start, size in batches:
+                        _batch(shared, start, size)
+                        progress.update(size)
+                else:
+                    # Each process opens its own connection: none may inherit this one.
+                    connections.close_all()
+                    pool = multiprocessing.get_context("fork").Pool(
+                        jobs, initializer=_start_job, initargs=(shared,)
+                    )
+                    with pool:
+                        for size in pool.imap_unordered(_job_batch, batches):
+                            progress.update(size)
             if rebuild and not quiet:
                 self.stdout.write("Building the indexes again…")
         # The maintained counts (totalCount, tag storyCount) take in the new stories.
@@ -97,53 +117,74 @@ class Command(BaseCommand):
                     cursor.execute(f"{command} {table}")
         self.stdout.write(self.style.SUCCESS(f"Created {count} stories."))
 
-    @transaction.atomic
-    def _batch(self, context, start, size):
-        rng, now, days = context["rng"], context["now"], context["days"]
-        ids = bulk.reserve_ids(Story, size) if bulk.copying() else [None] * size
-        stories = []
-        for offset, story_id in enumerate(ids):
-            published = now - timedelta(seconds=rng.randint(60, days * 86400))
-            updated = min(published + timedelta(seconds=rng.randint(0, 36000)), now)
-            stories.append(
-                Story(
-                    id=story_id,
-                    slug=f"generated-{context['run']}-{start + offset + 1}",
-                    status=Story.Status.PUBLISHED,
-                    published_at=published,
-                    first_published_at=published,
-                    updated_at=updated,
-                    hot=rng.randint(0, 100),
-                    quality=rng.randint(0, 100),
-                    impact=rng.randint(0, 100),
-                    view_count=rng.randint(0, 50000),
-                    share_count=rng.randint(0, 2000),
-                    ai_generated=rng.random() < 0.9,
-                    source=rng.choice(context["sources"]),
-                    source_url="",
+
+@transaction.atomic
+def _batch(shared, start, size):
+    """Generate and write stories `start` to `start + size` (0-based) in one transaction."""
+    # Seeded per batch, so the stories do not depend on how batches are spread over jobs.
+    seed = shared["seed"]
+    rng = random.Random(f"{seed}-{start}") if seed is not None else random.Random()
+    context = {**shared, "rng": rng, "writers": generator.writers(rng)}
+    now, days = context["now"], context["days"]
+    ids = bulk.reserve_ids(Story, size) if bulk.copying() else [None] * size
+    stories = []
+    for offset, story_id in enumerate(ids):
+        published = now - timedelta(seconds=rng.randint(60, days * 86400))
+        updated = min(published + timedelta(seconds=rng.randint(0, 36000)), now)
+        stories.append(
+            Story(
+                id=story_id,
+                slug=f"generated-{context['run']}-{start + offset + 1}",
+                status=Story.Status.PUBLISHED,
+                published_at=published,
+                first_published_at=published,
+                updated_at=updated,
+                hot=rng.randint(0, 100),
+                quality=rng.randint(0, 100),
+                impact=rng.randint(0, 100),
+                view_count=rng.randint(0, 50000),
+                share_count=rng.randint(0, 2000),
+                ai_generated=rng.random() < 0.9,
+                source=rng.choice(context["sources"]),
+                source_url="",
+            )
+        )
+    for story in stories:
+        # Skipping save(): the given score is the ranking's estimate here too, and the
+        # story went live at its publish time (counted once the batches are in).
+        story.estimate_hot(story.hot)
+        story.live_since = story.published_at
+    bulk.insert(Story, stories)
+    translations, links = [], []
+    for story in stories:
+        company = rng.choice(generator.COMPANIES)
+        for writer in context["writers"].values():
+            translations.append(
+                generator.translation(
+                    writer, story.pk, company, story.updated_at, story.ai_generated
                 )
             )
-        for story in stories:
-            # Skipping save(): the given score is the ranking's estimate here too, and the
-            # story went live at its publish time (counted once the batches are in).
-            story.estimate_hot(story.hot)
-            story.live_since = story.published_at
-        bulk.insert(Story, stories)
-        translations, links = [], []
-        for story in stories:
-            company = rng.choice(generator.COMPANIES)
-            for writer in context["writers"].values():
-                translations.append(
-                    generator.translation(
-                        writer, story.pk, company, story.updated_at, story.ai_generated
-                    )
-                )
-            for position, tag in enumerate(rng.sample(context["tags"], rng.randint(1, 3))):
-                links.append(StoryTag(story_id=story.pk, tag_id=tag.pk, position=position))
-        if not generator.matches_model(translations[0]):
-            raise CommandError(
-                "Generated derived fields differ from StoryTranslation.save()'s: "
-                "update cms/demo/generator.py to match the model."
-            )
-        bulk.insert(StoryTranslation, translations)
-        bulk.insert(StoryTag, links)
+        for position, tag in enumerate(rng.sample(context["tags"], rng.randint(1, 3))):
+            links.append(StoryTag(story_id=story.pk, tag_id=tag.pk, position=position))
+    if not generator.matches_model(translations[0]):
+        raise CommandError(
+            "Generated derived fields differ from StoryTranslation.save()'s: "
+            "update cms/demo/generator.py to match the model."
+        )
+    bulk.insert(StoryTranslation, translations)
+    bulk.insert(StoryTag, links)
+
+
+_shared = None
+
+
+def _start_job(shared):
+    global _shared
+    _shared = shared
+    bulk.without_statement_timeout()
+
+
+def _job_batch(batch):
+    start, size = batch
+    _batch(_shared, start, size)
+    return size
