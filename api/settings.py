@@ -317,10 +317,12 @@ CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
 # PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
 # the search engine in cms/search.py stems and segments in Python instead).
 CMS_SEARCH_CONFIGS = {"en": "english"}
-# Search: terms a search keeps (the rest are ignored), and up to how many matches it counts
-# exactly (beyond, totalCount is an estimate and says so).
+# Search: terms a search keeps (the rest are ignored), up to how many matches it counts
+# exactly (beyond, totalCount is a lower bound and says so), and up to how many matches
+# PostgreSQL lists from the index (beyond, the story list is walked: cms/search.py).
 CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
-CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 5000)
+CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 1000)
+CMS_SEARCH_PROBE_LIMIT = env_number("CMS_SEARCH_PROBE_LIMIT", 20000)
 
 # Deployment hardening. DJANGO_HTTPS=1 when served over HTTPS (as in production).
 HTTPS = env_bool("DJANGO_HTTPS")

@@ -18,13 +18,19 @@ words are among those search mode stored), duplicates dropped, at most `CMS_SEAR
 terms kept; every term must occur (AND), a term of a `SearchSynonym` group matches any term of
 the group (OR), and only the version the story is served in counts.
 
-**Bounded cost.** A single word the planner knows to be common (more versions than the bound
-`CMS_SEARCH_EXACT_COUNT`) is not listed: the story list is walked in its own index order and
-each story checked by a per-row subquery, so a page costs a few dozen checks; the total is the
-planner's estimate, flagged as one. Otherwise one index probe lists up to the bound + 1
-matching stories: within the bound, stories are filtered by those ids, counted exactly and the
-newest `RANK_WINDOW` ranked for RELEVANCE; beyond it (words common together), the list is
-walked as above and RELEVANCE ranks the newest `WALK_RANK_WINDOW`.
+**Bounded cost.** PostgreSQL's statistics say how many versions a search matches before it
+runs (one plan, no visit of any match), and the search picks the plan whose cost does not grow
+with the archive:
+- *Few matches* (at most `CMS_SEARCH_PROBE_LIMIT`): one index probe lists the matching
+  stories; the page keeps those the caller may read, in the list's order.
+- *Many matches* (more than that): the words are common, so the story list is walked in its
+  own index order and each story checked by a per-row subquery: a page costs a few dozen
+  checks, since at least one story in `archive / probe limit` matches.
+Counting is exact up to `CMS_SEARCH_EXACT_COUNT`; beyond it the answer is the bound plus one,
+flagged as a lower bound. The count starts from the index (the planner picks a bitmap of the
+matches or a scan in storage order, whichever reaches the bound sooner) and checks each match
+against the stories the caller may read, stopping at the bound. RELEVANCE ranks the newest
+`RANK_WINDOW` matches, `WALK_RANK_WINDOW` when the list is walked.
 """
 
 import contextlib
@@ -39,6 +45,7 @@ from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models.expressions import RawSQL
 
 from cms import languages
 
@@ -97,22 +104,35 @@ def _normalize(word):
     return unicodedata.normalize("NFKC", word).casefold()
 
 
-def tokens_with_offsets(text, mode="search"):
+@lru_cache(maxsize=100_000)
+def _latin_tokens(run):
+    # NFKC may split one run (a ligature, a full-width sign): each part is a token. Cached:
+    # a text's words repeat, and a snippet reads every word of a story's analysis.
+    return tuple(
+        _stem(token) if ASCII_WORD.fullmatch(token) else token
+        for token in LETTERS.findall(_normalize(run))
+    )
+
+
+def tokens_with_offsets(text, mode="search", wanted=None):
     """(token, start, end) for each word of `text`: `mode` is jieba's for Chinese runs.
 
     "search" also yields the shorter words inside a long one (stored text); "default" only
-    the words themselves (a query's, each of which search mode also yields).
+    the words themselves (a query's, each of which search mode also yields). With `wanted`
+    (a set of tokens), Chinese runs that contain none of them are not segmented: every
+    Chinese token is a part of its run, so they would yield no wanted token.
     """
+    cjk_wanted = None if wanted is None else [w for w in wanted if CJK_CHAR.search(w)]
     for match in WORD_RUNS.finditer(text):
         start = match.start()
-        if match.group(1):
-            for word, begin, end in _segmenter().tokenize(match.group(1), mode=mode):
+        run = match.group(1)
+        if run:
+            if cjk_wanted is not None and not any(word in run for word in cjk_wanted):
+                continue
+            for word, begin, end in _segmenter().tokenize(run, mode=mode):
                 yield word, start + begin, start + end
         else:
-            # NFKC may split one run (a ligature, a full-width sign): each part is a token.
-            for token in LETTERS.findall(_normalize(match.group(2))):
-                if ASCII_WORD.fullmatch(token):
-                    token = _stem(token)
+            for token in _latin_tokens(match.group(2)):
                 yield token, start, match.end()
 
 
@@ -450,25 +470,30 @@ class Search:
         return int(plan[0]["Plan"]["Plan Rows"])
 
     @cached_property
+    def probe_limit(self):
+        # SQLite scans every version anyway: listing more than the bound buys nothing there.
+        return settings.CMS_SEARCH_PROBE_LIMIT if self.sql and self.sql.postgres else self.bound
+
+    @cached_property
     def candidates(self):
-        """Ids of stories with a matching served version, if at most `bound`; else None."""
+        """Ids of stories with a matching served version, if at most `probe_limit`; else None."""
         if self.finds_nothing:
             return []
-        if len(self.query.clauses) == 1 and (self.estimate or 0) > self.bound:
-            return None  # One common word: asking the index would list tens of thousands.
+        if (self.estimate or 0) > self.probe_limit:
+            return None  # Common words: asking the index would list a good part of the archive.
         match_sql, params = self.sql.match("t")
         scope = transaction.atomic() if self.sql.postgres else contextlib.nullcontext()
         with scope, connection.cursor() as cursor:
             if self.sql.postgres:
                 # Only the index: when words are common together but rare where they meet,
-                # a sequential scan "until 1,001 rows" would read the whole table.
+                # a sequential scan "until the limit" would read the whole table.
                 cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
                 f"SELECT t.master_id FROM {self.sql.table} t WHERE {match_sql} LIMIT %s",
-                [*params, self.bound + 1],
+                [*params, self.probe_limit + 1],
             )
             ids = [row[0] for row in cursor.fetchall()]
-        return ids if len(ids) <= self.bound else None
+        return ids if len(ids) <= self.probe_limit else None
 
     def matching(self, queryset):
         """`queryset` narrowed to the stories whose served version matches."""
@@ -483,7 +508,7 @@ class Search:
         """The matching stories with `search_rank`, for ordering by relevance.
 
         `matching` is what `matching()` returned (further filters allowed). Only the newest
-        `RANK_WINDOW` matches are ranked, `WALK_RANK_WINDOW` beyond the exact-count bound.
+        `RANK_WINDOW` matches are ranked, `WALK_RANK_WINDOW` when the list is walked.
         """
         if self.finds_nothing:
             return matching.annotate(search_rank=models.Value(0.0))
@@ -493,22 +518,44 @@ class Search:
             matching = matching.filter(pk__in=list(newest[:window]))
         return matching.annotate(search_rank=_PerStory(self.sql, "rank", models.FloatField()))
 
-    def count(self, matching):
-        """(how many stories match, whether that is a lower bound): exact up to the bound.
+    def count(self, stories):
+        """(how many of `stories` match, whether that is a lower bound): exact up to the bound.
 
-        Only stories the caller may read are counted (`matching` is their list): the
+        `stories` are those the caller may read, before this search narrows them: the
         index's candidates and the planner's statistics also hold drafts and stories of
         other tags, so beyond the bound the answer is "more than the bound", never a figure
         that hidden stories could move.
         """
         if self.finds_nothing:
             return 0, False
-        if self.candidates is not None:
-            return matching.count(), False
-        found = matching.order_by()[: self.bound + 1].count()
+        if self.candidates is not None and len(self.candidates) <= self.bound:
+            return stories.filter(pk__in=self.candidates).count(), False
+        if self.sql.postgres:
+            found = self._count_from_index(stories)
+        else:
+            found = self.matching(stories).order_by()[: self.bound + 1].count()
         if found <= self.bound:
             return found, False
         return self.bound + 1, True
+
+    def _count_from_index(self, stories):
+        """Matching versions whose story is among `stories`, counted up to the bound + 1.
+
+        Each served version stands for one story. The planner reaches the bound by a bitmap
+        of the matches when they are few, or by reading versions in storage order when most
+        versions match; either way each match costs one primary-key probe of its story.
+        """
+        match_sql, match_params = self.sql.match("t")
+        served_sql, served_params = self.sql.served("t")
+        story = stories.order_by().filter(pk=RawSQL("t.master_id", [])).values("pk")[:1]
+        story_sql, story_params = story.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {self.sql.table} t "
+                f"WHERE {served_sql} AND {match_sql} AND EXISTS ({story_sql}) LIMIT %s) found",
+                [*served_params, *match_params, *story_params, self.bound + 1],
+            )
+            return cursor.fetchone()[0]
 
     def snippets(self, story_ids):
         """Story id to a highlighted passage of its served version (one query for a page)."""
@@ -546,9 +593,8 @@ def ranked(queryset, text, chain):
 
 
 def count(queryset, text, chain):
-    """(number of matching stories of `queryset`, whether it is an estimate)."""
-    found = Search(text, chain)
-    return found.count(found.matching(queryset))
+    """(number of matching stories of `queryset`, whether it is only a lower bound)."""
+    return Search(text, chain).count(queryset)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -586,7 +632,8 @@ def snippets(story_ids, query, chain):
 
 def highlight(text, words):
     """The best window of `text` for `words`, escaped, each hit in `<mark>`."""
-    hits = [(start, end, tok) for tok, start, end in tokens_with_offsets(text) if tok in words]
+    found = tokens_with_offsets(text, wanted=words)
+    hits = [(start, end, tok) for tok, start, end in found if tok in words]
     # Search mode yields words inside words: keep the longest of overlapping hits.
     hits.sort(key=lambda hit: (hit[0], -(hit[1] - hit[0])))
     spans = []

@@ -113,11 +113,13 @@ class StoryConnection:
     # The maintained count, when the list is a plain one (no search or filter).
     _maintained: strawberry.Private[object] = None
     _search: strawberry.Private[object] = None
+    # With a search: the stories it looks among (the engine counts from its index).
+    _searched: strawberry.Private[object] = None
 
     @cached_property
     def _counted(self):
         if self._search is not None:
-            return self._search.count(self._matching)
+            return self._search.count(self._searched)
         if self._maintained is not None:
             found = self._maintained()
             if found is not None:
@@ -126,7 +128,7 @@ class StoryConnection:
 
     @strawberry.field(
         description="How many stories the whole list holds, on every page. A search counts "
-        "exactly up to a bound (5,000 matches by default); beyond it this is the bound plus "
+        "exactly up to a bound (1,000 matches by default); beyond it this is the bound plus "
         "one, and `totalCountIsEstimate` is true."
     )
     def total_count(self) -> int:
@@ -134,7 +136,7 @@ class StoryConnection:
 
     @strawberry.field(
         description="Whether `totalCount` is only a lower bound (a search with more matches "
-        "than it counts exactly): show it as “5,000+”. Always false without `search`."
+        "than it counts exactly): show it as “1,000+”. Always false without `search`."
     )
     def total_count_is_estimate(self) -> bool:
         return self._counted[1]
@@ -209,6 +211,9 @@ class Query:
         finder = None
         if tag is not None:
             matching = matching.with_tag(tag)
+        if filter is not None:
+            matching = filter.apply(matching)
+        searched = matching
         if search is not None:
             search = search.strip()
             if not search:
@@ -222,8 +227,6 @@ class Query:
             matching = finder.matching(matching)
         elif order_by is StoryOrder.RELEVANCE:
             raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
-        if filter is not None:
-            matching = filter.apply(matching)
         page = finder.ranked(matching) if order_by is StoryOrder.RELEVANCE else matching
         page = page.select_related("source").order_by(*pagination.order_by(order_by))
         if after is not None:
@@ -256,6 +259,7 @@ class Query:
             if search is not None or filter is not None
             else lambda: maintained_total(info.context, audience, tag),
             _search=finder,
+            _searched=searched,
         )
 
     @strawberry.field(description="Tags with at least one story readers see, most used first.")
