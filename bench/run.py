@@ -50,6 +50,8 @@ SIZES = sorted({int(n) for n in os.environ.get("BENCH_SIZES", "10000,100000").sp
 # The page the peer serves: its documents ask for zh-hans.
 LANGUAGE = "zh-hans"
 GROWTH_LIMIT = 1.25
+SEARCH_ORDERS = ("PUBLISHED_DESC", "RELEVANCE")
+SEARCH_P50, SEARCH_P99 = 50.0, 200.0
 PEER_TARGET = 2.0
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(CORES)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
@@ -337,11 +339,64 @@ def measure_size(server, story_slug, search_body):
     }
 
 
+def measure_search(size):
+    """bench/search.py's searches on this size's archive: p50 and p99 per search and order.
+
+    In-process (Django's test client, one client), as a reader's search costs the server,
+    while no server runs beside it.
+    """
+    log(f"search: {len(SEARCH_ORDERS)} orders of each search at {size:,} stories")
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        env = {
+            **ENV,
+            "BENCH_SEARCH_DATABASE_URL": DATABASE,
+            "BENCH_SEARCH_STORIES": str(size),
+            "BENCH_SEARCH_ROUNDS": os.environ.get("BENCH_SEARCH_ROUNDS", "60"),
+        }
+        subprocess.run(
+            [PYTHON, "bench/search.py", "--json", out.name],
+            cwd=BASE, env=env, check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        return json.loads(Path(out.name).read_text())
+
+
 def story_slug_now():
     import psycopg
 
     with psycopg.connect(DATABASE) as connection:
         return connection.execute(SLUG_QUERY).fetchone()[0]
+
+
+def search_report(run):
+    """The search table: p50 / p99 per search, order and size, against 50 / 200 ms."""
+    sizes = [n for n in run["sizes"] if run["sizes"][n].get("searches")]
+    if not sizes:
+        return ""
+    header = " | ".join(f"{n:,} stories: matches, p50 / p99 ms" for n in sizes)
+    rows, missed, total = [], 0, 0
+    for index, row in enumerate(run["sizes"][sizes[0]]["searches"]):
+        cells = []
+        for n in sizes:
+            found = run["sizes"][n]["searches"][index]
+            met = found["p50"] <= SEARCH_P50 and found["p99"] <= SEARCH_P99
+            if n >= 100_000:
+                total += 1
+                missed += not met
+            matches = f"{found['matches']:,}" + ("+" if found["estimate"] else "")
+            verdict = "" if n < 100_000 else (" (met)" if met else " (**missed**)")
+            cells.append(f"{matches}: {found['p50']:.1f} / {found['p99']:.1f}{verdict}")
+        search = f"{row['language']}, {row['kind']}: `{row['text']}`, {row['order']}"
+        rows.append(f"| {search} | {' | '.join(cells)} |")
+    return f"""## Search (PostgreSQL, in-process, one client)
+
+`bench/search.py` on each size's archive: the whole GraphQL request (first 20, with the total,
+snippets and cursors), response cache bypassed, {os.environ.get("BENCH_SEARCH_ROUNDS", "60")} rounds after 3 thrown away.
+Target at 100,000 stories and more: p50 <= {SEARCH_P50:.0f} ms and p99 <= {SEARCH_P99:.0f} ms. "1,001+" is a total
+beyond the exact-count bound (`totalCountIsEstimate`). {total - missed} of {total} met.
+
+| search | {header} |
+| --- | {" | ".join("---:" for _ in sizes)} |
+{chr(10).join(rows)}"""
 
 
 def write_report(run):
@@ -389,6 +444,7 @@ def write_report(run):
         f'| search "model", {n:,} stories | {size["search p50"]:.2f} |'
         for n, size in run["sizes"].items()
     ]
+    search_section = search_report(run)
     base = SIZES[0]
     generated = ", then ".join(f"{n:,}" for n in SIZES)
     report = f"""# Benchmarks
@@ -449,6 +505,8 @@ Peak memory per worker: {run["memory"]:.0f} MB.
 | --- | ---: |
 {chr(10).join(growth_rows)}
 {chr(10).join(search_rows)}
+
+{search_section}
 
 ## Reproduce
 
@@ -767,6 +825,7 @@ def main():
                     }
                     run["growth"][first] = latency_of("/graphql", body)
             run["sizes"][size] = measure_size(server, slug, search_body)
+        run["sizes"][size]["searches"] = measure_search(size)
         if size == SIZES[0]:
             # What the served-story cache buys: the same pages with it off, in this run.
             with running_server(CMS_SERVED_STORY_CACHE="0"):

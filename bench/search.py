@@ -5,8 +5,9 @@ generated stories (100,000 by default; only the missing ones are added), plants 
 in 20 of them, then answers searches through the whole GraphQL stack in-process (Django's test
 client, the response cache bypassed with `Cache-Control: no-cache`): a rare word, a word in
 most stories and a multi-word search, in both languages, newest first and by RELEVANCE.
-It prints p50 and p99 per search against the targets (50 ms and 200 ms), and with
-`--explain` the plan PostgreSQL runs for each page.
+It prints p50 and p99 per search against the targets (50 ms and 200 ms), with `--explain`
+the plan PostgreSQL runs for each page, and with `--json PATH` writes the rows there:
+`make bench` runs it on each size's archive (bench/run.py) and reports them.
 """
 
 import json
@@ -167,10 +168,22 @@ def main():
     log(f"{Story.objects.published().count()} published stories; {ROUNDS} rounds per search")
     print("\n| language | search | order | matches | p50 ms | p99 ms | target |")
     print("|---|---|---|---:|---:|---:|---|")
-    missed = 0
+    missed, rows = 0, []
     for language, kind, text in SEARCHES:
         for order in ("PUBLISHED_DESC", "RELEVANCE"):
             p50, p99, found = measure(client, language, text, order)
+            rows.append(
+                {
+                    "language": language,
+                    "kind": kind,
+                    "text": text,
+                    "order": order,
+                    "matches": found["totalCount"],
+                    "estimate": found["totalCountIsEstimate"],
+                    "p50": p50,
+                    "p99": p99,
+                }
+            )
             total = f"{found['totalCount']:,}" + (
                 "+ (estimate)" if found["totalCountIsEstimate"] else ""
             )
@@ -183,6 +196,8 @@ def main():
             )
             if "--explain" in sys.argv:
                 print("```\n" + explain(language, text, order) + "\n```")
+    if "--json" in sys.argv:
+        Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(rows, indent=1))
     print(
         f"\n{missed} of {2 * len(SEARCHES)} searches missed p50 ≤ {TARGET_P50:.0f} ms / "
         f"p99 ≤ {TARGET_P99:.0f} ms."
