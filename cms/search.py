@@ -34,6 +34,7 @@ against the stories the caller may read, stopping at the bound. RELEVANCE ranks 
 """
 
 import contextlib
+import hashlib
 import html
 import json
 import logging
@@ -217,13 +218,15 @@ def _translation_deleted(sender, instance, **kwargs):
 
 def connect():
     """Keep markers right when a language version is deleted (saving refreshes them itself)."""
-    from django.db.models.signals import post_delete
+    from django.db.models.signals import post_delete, post_save
 
-    from cms.models import StoryTranslation
+    from cms.models import SearchSynonym, StoryTranslation
 
     post_delete.connect(
         _translation_deleted, sender=StoryTranslation, dispatch_uid="search-scope-on-delete"
     )
+    post_save.connect(_synonyms_changed, sender=SearchSynonym, dispatch_uid="synonyms-saved")
+    post_delete.connect(_synonyms_changed, sender=SearchSynonym, dispatch_uid="synonyms-deleted")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,14 +284,42 @@ class SearchQuery:
         return {token for clause in self.clauses for alt in clause for token in alt}
 
 
+# The analyzed groups are kept in the shared cache: every search needs them, and reading and
+# segmenting them costs more than the rest of a rare word's search. Saving or deleting a group
+# drops the entry (`connect`); the timeout bounds what a bulk change that sends no signal
+# leaves stale. The key names the domain words, which change how terms are analyzed.
+_DOMAIN_DIGEST = hashlib.sha256("\n".join(DOMAIN_WORDS).encode()).hexdigest()[:12]
+SYNONYMS_KEY = f"cms:search:synonyms:{_DOMAIN_DIGEST}"
+SYNONYMS_TIMEOUT = 3600
+
+
 def synonym_groups():
     """Every synonym group, each term as the token sequence a query would make of it."""
+    from django.core.cache import cache
+
+    groups = cache.get(SYNONYMS_KEY)
+    if groups is None:
+        groups = _synonym_groups_from_database()
+        cache.set(SYNONYMS_KEY, groups, SYNONYMS_TIMEOUT)
+    return [[tuple(term) for term in group] for group in groups]
+
+
+def _synonym_groups_from_database():
     from cms.models import SearchSynonym
 
     return [
         [tuple(analyze(term, mode="default")) for term in terms]
         for terms in (row.term_list() for row in SearchSynonym.objects.all())
     ]
+
+
+def _synonyms_changed(sender, **kwargs):
+    from django.core.cache import cache
+
+    # Now, for this transaction's own searches, and after commit, for a search elsewhere that
+    # read the groups before the change was visible and stored them meanwhile.
+    cache.delete(SYNONYMS_KEY)
+    transaction.on_commit(lambda: cache.delete(SYNONYMS_KEY))
 
 
 def _quote(token):

@@ -72,6 +72,17 @@ def test_a_synonym_group_finds_stories_in_either_language(gql):
     assert slugs(find(gql, "en", "llm prices")) == ["english-one"]
 
 
+def test_a_deleted_or_edited_synonym_group_stops_expanding_searches_at_once(gql):
+    group = SearchSynonym.objects.create(terms="agent\n智能体")
+    make_story("p1", languages=("zh-hans",), title_zh_hans="智能体平台开放", summary_zh_hans="x")
+    assert slugs(find(gql, "zh-hans", "agent")) == ["p1"]
+    group.terms = "agent\n机器人"
+    group.save()
+    assert slugs(find(gql, "zh-hans", "agent")) == []
+    group.delete()
+    assert slugs(find(gql, "zh-hans", "机器人")) == []
+
+
 def test_an_editor_adds_a_synonym_group_in_the_admin_and_search_uses_it(gql, client):
     make_story("p1", languages=("zh-hans",), title_zh_hans="智能体平台开放", summary_zh_hans="x")
     assert find(gql, "zh-hans", "agent")["totalCount"] == 0
