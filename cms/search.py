@@ -45,6 +45,7 @@ import unicodedata
 from functools import cached_property, lru_cache
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models.expressions import RawSQL
 
@@ -579,7 +580,10 @@ class Search:
         match_sql, match_params = self.sql.match("t")
         served_sql, served_params = self.sql.served("t")
         story = stories.order_by().filter(pk=RawSQL("t.master_id", [])).values("pk")[:1]
-        story_sql, story_params = story.query.sql_with_params()
+        try:
+            story_sql, story_params = story.query.sql_with_params()
+        except EmptyResultSet:
+            return 0  # `stories` is known to be empty (`.none()`).
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {self.sql.table} t "
