@@ -30,6 +30,11 @@ class ReusingClient(RedisCacheClient):
             )
         return client
 
+    def get_list(self, keys):
+        client = self.get_client(None)
+        loads = self._serializer.loads
+        return [None if value is None else loads(value) for value in client.mget(keys)]
+
 
 class ResilientRedisCache(RedisCache):
     """Every operation that fails on a Redis error answers as a miss and is logged.
@@ -46,6 +51,14 @@ class ResilientRedisCache(RedisCache):
 
     def validate_key(self, key):
         """Keys are ours and Redis takes any: skip the memcached checks (a cost per key)."""
+
+    def get_list(self, keys):
+        """The values of `keys` in their order, None where missing: one MGET, without the
+        two dictionaries of `get_many` (a cost per key on a hit that reads dozens)."""
+        try:
+            return self._cache.get_list([self.make_key(key) for key in keys])
+        except RedisError as error:
+            return self._degrade("get_list", error, [None] * len(keys))
 
     def _degrade(self, operation, error, default):
         now = time.monotonic()
