@@ -1,6 +1,7 @@
 """Views and shares counted in the shared cache, flushed in batches, shown fresher than the
 answers that carry them."""
 
+import contextlib
 import json
 import time
 from datetime import timedelta
@@ -240,10 +241,16 @@ def test_a_hit_reads_the_entry_its_dependencies_and_its_counts_in_one_round_trip
     make_story("s")
     client.get("/graphql", {"query": PAGE})
     client.get("/graphql", {"query": PAGE})  # The hint is learnt.
-    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as reads:
+    # Redis's backend reads a hit's keys with `get_prepared`; any other with `get_many`.
+    readers = [name for name in ("get", "get_many", "get_prepared") if hasattr(cache, name)]
+    with contextlib.ExitStack() as stack:
+        reads = [
+            stack.enter_context(mock.patch.object(cache, name, wraps=getattr(cache, name)))
+            for name in readers
+        ]
         status, _headers, _body, _queries = via_fast_path(query={"query": PAGE})
     assert status == "200 OK"
-    assert reads.call_count == 1
+    assert sum(read.call_count for read in reads) == 1
 
 
 def test_losing_the_shared_cache_loses_only_what_was_not_flushed(gql):

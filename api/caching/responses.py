@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 
 from api.caching import counted, edge, keys, purge
@@ -60,7 +61,8 @@ def etag_for(body):
 @dataclass(frozen=True)
 class _Hint:
     """What a cached answer needed last time: its dependencies' names and the (story id,
-    counter) of each count it shows, with their keys in the order they are read."""
+    counter) of each count it shows, with their keys in the order they are read, as the
+    cache takes them (`_prepare`)."""
 
     dependencies: tuple = ()
     counts: tuple = ()
@@ -70,18 +72,34 @@ class _Hint:
 _NO_HINT = _Hint()
 
 # What each cached answer needed last time, to read it along with the entry in one round
-# trip. Only a hint: a wrong guess costs a second read.
+# trip. Only a hint: a wrong guess costs a second read. Forgotten when the cache
+# configuration changes (tests), since the keys are prepared for one cache.
 _hints = {}
 _HINTS_MAX = 10000
 
 
-def _read(keys):
-    """The values of `keys` in their order, None where missing: one cache round trip."""
-    read = getattr(cache, "get_list", None)
+def _prepare(keys):
+    prepare = getattr(cache, "prepare_keys", None)
+    return prepare(keys) if prepare is not None else tuple(keys)
+
+
+def _read(key, prepared):
+    """The values of `key` and of the `prepared` keys, in order, None where missing: one
+    cache round trip."""
+    read = getattr(cache, "get_prepared", None)
     if read is not None:
-        return read(keys)
+        return read(key, prepared)
+    keys = [key, *prepared]
     found = cache.get_many(keys)
     return [found.get(key) for key in keys]
+
+
+def _forget_hints(setting, **kwargs):
+    if setting == "CACHES":
+        _hints.clear()
+
+
+setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
 
 
 def lookup(key, counts_from_database=True):
@@ -92,14 +110,14 @@ def lookup(key, counts_from_database=True):
     off (the SQL-free fast path) the lookup answers None and lets the view answer.
     """
     hint = _hints.get(key, _NO_HINT)
-    values = _read([key, *hint.keys])
+    values = _read(key, hint.keys)
     entry = values[0]
     if entry is None or entry.expires_at <= time.time():
         return None
     dependencies = entry.dependencies
     if tuple(dependencies) != hint.dependencies or entry.counts != hint.counts:
         hint = _remember(key, dependencies, entry.counts)
-        values = [entry, *_read(hint.keys)]
+        values = [entry, *_read(key, hint.keys)[1:]]
     versions = values[1 : 1 + len(dependencies)]
     if any(
         found != version for found, version in zip(versions, dependencies.values(), strict=True)
@@ -129,9 +147,11 @@ def _remember(key, dependencies, counts=()):
     hint = _hints[key] = _Hint(
         dependencies,
         counts,
-        (
-            *(_version_key(d) for d in dependencies),
-            *(counters.cache_key(*count) for count in counts),
+        _prepare(
+            [
+                *(_version_key(d) for d in dependencies),
+                *(counters.cache_key(*count) for count in counts),
+            ]
         ),
     )
     return hint
