@@ -242,7 +242,7 @@ def test_a_hit_reads_the_entry_its_dependencies_and_its_counts_in_one_round_trip
     client.get("/graphql", {"query": PAGE})
     client.get("/graphql", {"query": PAGE})  # The hint is learnt.
     # Redis's backend reads a hit's keys with `get_prepared`; any other with `get_many`.
-    readers = [name for name in ("get", "get_many", "get_prepared") if hasattr(cache, name)]
+    readers = [name for name in ("get_many", "get_prepared") if hasattr(cache, name)]
     with contextlib.ExitStack() as stack:
         reads = [
             stack.enter_context(mock.patch.object(cache, name, wraps=getattr(cache, name)))
