@@ -19,7 +19,10 @@ class Serializer(RedisSerializer):
     def loads(self, data):
         if data[:1] == b"\x80":
             return pickle.loads(data)
-        return super().loads(data)
+        try:
+            return int(data)
+        except ValueError:
+            return pickle.loads(data)  # Protocol 0 or 1, if configured so.
 
 
 class ReusingClient(RedisCacheClient):

@@ -49,14 +49,14 @@ def encode(body, shown, values):
     counts = tuple(shown[int(index)][1:] for index in parts[1::2])
     if len(counts) != len(shown):
         raise AssertionError("a count of the answer was not found where it was shown")
-    numbers = [values.get(count, 0) for count in counts]
+    shown = digits(values.get(count, 0) for count in counts)
     content = digest(pieces)
     return Shown(
-        body=fill(pieces, numbers),
+        body=join(pieces, shown),
         pieces=pieces,
         counts=counts,
         content=content,
-        etag=etag(content, numbers),
+        etag=etag(content, shown),
     )
 
 
@@ -67,13 +67,17 @@ def _place(data, path, value):
     data[last] = value
 
 
-def fill(pieces, numbers):
-    """The body: `pieces` joined by `numbers`, the current value of each count in order."""
-    out = [pieces[0]]
-    for number, piece in zip(numbers, pieces[1:], strict=True):
-        out.append(b"%d" % number)
-        out.append(piece)
-    return b"".join(out)
+def digits(numbers):
+    """Each count as the body and the ETag show it."""
+    return [b"%d" % number for number in numbers]
+
+
+def join(pieces, shown):
+    """The body: `pieces` joined by `shown` (`digits`)."""
+    parts = [b""] * (2 * len(pieces) - 1)
+    parts[0::2] = pieces
+    parts[1::2] = shown
+    return b"".join(parts)
 
 
 def digest(pieces):
@@ -85,8 +89,7 @@ def digest(pieces):
     return hashed.digest()
 
 
-def etag(content, numbers):
-    """The strong ETag of the answer whose pieces have the digest `content`, showing
-    `numbers`: it changes with any count, and with the content."""
-    shown = b",".join(b"%d" % number for number in numbers)
-    return '"' + hashlib.sha256(content + shown).hexdigest()[:40] + '"'
+def etag(content, shown):
+    """The strong ETag of the answer whose pieces have the digest `content`, showing the
+    counts `shown` (`digits`): it changes with any count, and with the content."""
+    return '"' + hashlib.sha256(content + b",".join(shown)).hexdigest()[:40] + '"'

@@ -135,8 +135,9 @@ def _with_current_counts(entry, numbers, counts_from_database):
             return None
         current = counters.current(story_id for story_id, _counter in entry.counts)
         numbers = [current.get(count, 0) for count in entry.counts]
-    body = counted.fill(entry.pieces, numbers)
-    etag = counted.etag(entry.content, numbers) if entry.content else etag_for(body)
+    shown = counted.digits(numbers)
+    body = counted.join(entry.pieces, shown)
+    etag = counted.etag(entry.content, shown) if entry.content else etag_for(body)
     return dataclasses.replace(entry, body=body, etag=etag)
 
 

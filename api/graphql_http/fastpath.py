@@ -14,7 +14,7 @@ from django.http.request import split_domain_port, validate_host
 from api.caching import responses as cache
 from api.graphql_http import persisted
 from api.graphql_http.request import Incoming, RequestError
-from api.graphql_http.responses import from_entry
+from api.graphql_http.responses import entry_headers
 from api.ops import metrics
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
@@ -32,7 +32,7 @@ class _Headers:
 
 
 class _Request:
-    """What `responses.from_entry` reads of a request: its method and headers."""
+    """What `responses.entry_headers` reads of a request: its method and headers."""
 
     def __init__(self, method, headers):
         self.method = method
@@ -126,19 +126,19 @@ class FastPath:
         if found is None:
             return self.application(environ, start_response)
         entry, request, language = found
-        response = from_entry(request, entry)
-        metrics.fast_path_hit(environ, response.status_code)
-        headers = [(name, value) for name, value in response.items()]
+        status, headers = entry_headers(request, entry)
+        metrics.fast_path_hit(environ, status)
         headers += security_headers(environ)
-        if "Content-Language" not in response:
+        if not entry.content_language:
             # An entry stored before entries recorded their languages: as LocaleMiddleware
             # would say for the language the headers asked for.
             headers.append(("Content-Language", language))
         headers.append(("X-Request-ID", uuid.uuid4().hex))
-        body = response.content
-        if response.status_code != 304:
+        body = b""
+        if status != 304:
+            body = entry.body
             headers.append(("Content-Length", str(len(body))))
         if request.method == "HEAD":
             body = b""
-        start_response(REASONS.get(response.status_code, f"{response.status_code} "), headers)
+        start_response(REASONS.get(status, f"{status} "), headers)
         return [body]
