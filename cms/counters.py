@@ -155,18 +155,6 @@ def _count_in_database(slug, counter):
     return value
 
 
-def cached_values(found, wanted):
-    """(story id, counter) to count for each of `wanted` in `found` (a `get_many` answer),
-    or None when any is missing."""
-    values = {}
-    for story_id, counter in wanted:
-        value = found.get(cache_key(story_id, counter))
-        if value is None:
-            return None
-        values[story_id, counter] = value
-    return values
-
-
 def current(story_ids):
     """(story id, counter) to its current count, for every counter of `story_ids`.
 

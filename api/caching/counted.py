@@ -8,8 +8,13 @@ so the entry keeps its content's lifetime while its counts stay current.
 
 The cuts are found by encoding the answer once with a unique placeholder in place of
 each count: a JSON string, made of a random token, that no content can contain.
+
+Such an answer's ETag is a hash of its pieces' digest (kept in the entry) and the counts
+shown, not of its bytes: the bytes follow from those two, so it is as strong, and a
+revalidation compares it without joining the body or hashing its many kilobytes.
 """
 
+import hashlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -24,6 +29,9 @@ class Shown:
     body: bytes
     pieces: tuple
     counts: tuple
+    # The pieces' digest (`digest`) and the ETag of `body` (`etag`).
+    content: bytes
+    etag: str
 
 
 def encode(body, shown, values):
@@ -41,7 +49,15 @@ def encode(body, shown, values):
     counts = tuple(shown[int(index)][1:] for index in parts[1::2])
     if len(counts) != len(shown):
         raise AssertionError("a count of the answer was not found where it was shown")
-    return Shown(body=fill(pieces, counts, values), pieces=pieces, counts=counts)
+    shown = digits(values.get(count, 0) for count in counts)
+    content = digest(pieces)
+    return Shown(
+        body=join(pieces, shown),
+        pieces=pieces,
+        counts=counts,
+        content=content,
+        etag=etag(content, shown),
+    )
 
 
 def _place(data, path, value):
@@ -51,10 +67,29 @@ def _place(data, path, value):
     data[last] = value
 
 
-def fill(pieces, counts, values):
-    """The body: `pieces` joined by the current value of each of `counts`."""
-    out = [pieces[0]]
-    for count, piece in zip(counts, pieces[1:], strict=True):
-        out.append(str(values.get(count, 0)).encode())
-        out.append(piece)
-    return b"".join(out)
+def digits(numbers):
+    """Each count as the body and the ETag show it."""
+    return [b"%d" % number for number in numbers]
+
+
+def join(pieces, shown):
+    """The body: `pieces` joined by `shown` (`digits`)."""
+    parts = [b""] * (2 * len(pieces) - 1)
+    parts[0::2] = pieces
+    parts[1::2] = shown
+    return b"".join(parts)
+
+
+def digest(pieces):
+    """The SHA-256 of what an answer shows besides its counts: each piece with its length."""
+    hashed = hashlib.sha256()
+    for piece in pieces:
+        hashed.update(b"%d:" % len(piece))
+        hashed.update(piece)
+    return hashed.digest()
+
+
+def etag(content, shown):
+    """The strong ETag of the answer whose pieces have the digest `content`, showing the
+    counts `shown` (`digits`): it changes with any count, and with the content."""
+    return '"' + hashlib.sha256(content + b",".join(shown)).hexdigest()[:40] + '"'

@@ -16,6 +16,7 @@ Keys are kept within what providers accept: at most CMS_EDGE_MAX_KEYS keys (Akam
 ("story:1 story:2 …" becomes "stories"), which every purge of one of its members also names.
 """
 
+import functools
 import hashlib
 import math
 import re
@@ -117,27 +118,40 @@ def edge_control(max_age):
     )
 
 
-def apply(request, response, entry, private):
-    """Add surrogate keys and edge lifetimes to a cached public answer's response.
+def headers(request, entry, remaining):
+    """The surrogate keys and edge lifetimes of a cached public answer's response, which
+    the response cache keeps `remaining` more seconds.
 
     Only a public, successful GET of a cached answer whose dependencies were recorded is
-    edge-cacheable: keyed and preview answers never reach here as public (`private`),
-    errors are never cached entries, and an entry without recorded dependencies (its
-    content changed while it was computed) could not be purged.
+    edge-cacheable: keyed and preview answers never come here (they are private), errors
+    are never cached entries, and an entry without recorded dependencies (its content
+    changed while it was computed) could not be purged.
     """
-    if private or request.method != "GET" or entry.status != 200 or not entry.dependencies:
-        return response
-    remaining = max(0, math.ceil(entry.expires_at - time.time()))
-    keys = answer_keys(entry.dependencies)
-    response["Surrogate-Key"] = " ".join(keys)
-    response["Cache-Tag"] = ",".join(keys)
+    if request.method != "GET" or entry.status != 200 or not entry.dependencies:
+        return []
+    surrogate_key, cache_tag = _key_headers(
+        tuple(entry.dependencies), settings.CMS_EDGE_MAX_KEYS, settings.CMS_EDGE_MAX_HEADER_BYTES
+    )
     max_age = edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
     if entry.extra.get(COUNTED):
         max_age = min(max_age, settings.CMS_COUNTERS_MAX_AGE)
     control = edge_control(max_age)
-    response["Surrogate-Control"] = control
-    response["CDN-Cache-Control"] = control
-    return response
+    return [
+        ("Surrogate-Key", surrogate_key),
+        ("Cache-Tag", cache_tag),
+        ("Surrogate-Control", control),
+        ("CDN-Cache-Control", control),
+    ]
+
+
+@functools.lru_cache(maxsize=1024)
+def _key_headers(dependencies, max_keys, max_header_bytes):
+    """`Surrogate-Key` and `Cache-Tag` of an answer with `dependencies`, within the bounds
+    `answer_keys` reads from the settings: remembered, since every hit of an answer sends
+    the same two; the bounds are arguments so that a changed setting is not answered from
+    what was remembered before."""
+    keys = answer_keys(dependencies)
+    return " ".join(keys), ",".join(keys)
 
 
 # A feed lists the newest stories with their tags' and sources' names.

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.signals import setting_changed
 from django.db import transaction
 
 from api.caching import counted, edge, keys, purge
@@ -48,16 +49,57 @@ class Entry:
     # A hit puts the current counts in, so the entry keeps its content's lifetime.
     pieces: tuple = ()
     counts: tuple = ()
+    # The pieces' digest, from which each hit's ETag is made with the counts it shows
+    # (`counted.etag`); empty in entries stored before it was kept.
+    content: bytes = b""
 
 
 def etag_for(body):
     return '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
 
 
-# Which dependency and counter keys each cached answer needed last time, to fetch them
-# along with the entry in one round trip. Only a hint: a wrong guess costs a second read.
+@dataclass(frozen=True)
+class _Hint:
+    """What a cached answer needed last time: its dependencies' names and the (story id,
+    counter) of each count it shows, with their keys in the order they are read, as the
+    cache takes them (`_prepare`)."""
+
+    dependencies: tuple = ()
+    counts: tuple = ()
+    keys: tuple = ()
+
+
+_NO_HINT = _Hint()
+
+# What each cached answer needed last time, to read it along with the entry in one round
+# trip. Only a hint: a wrong guess costs a second read. Forgotten when the cache
+# configuration changes (tests), since the keys are prepared for one cache.
 _hints = {}
 _HINTS_MAX = 10000
+
+
+def _prepare(keys):
+    prepare = getattr(cache, "prepare_keys", None)
+    return prepare(keys) if prepare is not None else tuple(keys)
+
+
+def _read(key, prepared):
+    """The values of `key` and of the `prepared` keys, in order, None where missing: one
+    cache round trip."""
+    read = getattr(cache, "get_prepared", None)
+    if read is not None:
+        return read(key, prepared)
+    keys = [key, *prepared]
+    found = cache.get_many(keys)
+    return [found.get(key) for key in keys]
+
+
+def _forget_hints(setting, **kwargs):
+    if setting == "CACHES":
+        _hints.clear()
+
+
+setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
 
 
 def lookup(key, counts_from_database=True):
@@ -67,50 +109,53 @@ def lookup(key, counts_from_database=True):
     the shared cache lacks are read from the database, or with `counts_from_database`
     off (the SQL-free fast path) the lookup answers None and lets the view answer.
     """
-    hinted, hinted_counts = _hints.get(key, ((), ()))
-    found = cache.get_many(
-        [
-            key,
-            *(_version_key(d) for d in hinted),
-            *(counters.cache_key(*count) for count in hinted_counts),
-        ]
-    )
-    entry = found.get(key)
-    if entry is None:
+    hint = _hints.get(key, _NO_HINT)
+    values = _read(key, hint.keys)
+    entry = values[0]
+    if entry is None or entry.expires_at <= time.time():
         return None
-    if entry.expires_at <= time.time():
+    dependencies = entry.dependencies
+    if tuple(dependencies) != hint.dependencies or entry.counts != hint.counts:
+        hint = _remember(key, dependencies, entry.counts)
+        values = [entry, *_read(key, hint.keys)[1:]]
+    versions = values[1 : 1 + len(dependencies)]
+    if any(
+        found != version for found, version in zip(versions, dependencies.values(), strict=True)
+    ):
         return None
-    missing = [d for d in entry.dependencies if d not in hinted]
-    if missing:
-        found.update(cache.get_many([_version_key(d) for d in missing]))
-    if missing or not set(entry.counts) <= set(hinted_counts):
-        _remember(key, entry.dependencies, entry.counts)
-    for dependency, version in entry.dependencies.items():
-        if found.get(_version_key(dependency)) != version:
-            return None
     if entry.counts:
-        return _with_current_counts(entry, found, counts_from_database)
+        numbers = values[1 + len(dependencies) :]
+        return _with_current_counts(entry, numbers, counts_from_database)
     return entry
 
 
-def _with_current_counts(entry, found, counts_from_database):
-    values = counters.cached_values(found, entry.counts)
-    if values is None:
-        values = counters.cached_values(
-            cache.get_many([counters.cache_key(*count) for count in entry.counts]), entry.counts
-        )
-    if values is None:
+def _with_current_counts(entry, numbers, counts_from_database):
+    if None in numbers:
         if not counts_from_database:
             return None
-        values = counters.current(story_id for story_id, _counter in entry.counts)
-    body = counted.fill(entry.pieces, entry.counts, values)
-    return dataclasses.replace(entry, body=body, etag=etag_for(body))
+        current = counters.current(story_id for story_id, _counter in entry.counts)
+        numbers = [current.get(count, 0) for count in entry.counts]
+    shown = counted.digits(numbers)
+    body = counted.join(entry.pieces, shown)
+    etag = counted.etag(entry.content, shown) if entry.content else etag_for(body)
+    return dataclasses.replace(entry, body=body, etag=etag)
 
 
 def _remember(key, dependencies, counts=()):
     if len(_hints) >= _HINTS_MAX:
         _hints.clear()
-    _hints[key] = (tuple(dependencies), tuple(dict.fromkeys(counts)))
+    dependencies, counts = tuple(dependencies), tuple(counts)
+    hint = _hints[key] = _Hint(
+        dependencies,
+        counts,
+        _prepare(
+            [
+                *(_version_key(d) for d in dependencies),
+                *(counters.cache_key(*count) for count in counts),
+            ]
+        ),
+    )
+    return hint
 
 
 # For the served-story cache (api/caching/stories.py), which keeps parts of answers.
@@ -120,7 +165,7 @@ version_key = _version_key
 
 def dependency_hint(key):
     """The dependencies `key` recorded last time this process saw it (a hint only)."""
-    return _hints.get(key, ((), ()))[0]
+    return _hints.get(key, _NO_HINT).dependencies
 
 
 def generation():
@@ -204,7 +249,7 @@ def make_entry(encoded, status, media_type, shown=None, content_language=""):
         body=encoded,
         status=status,
         content_type=media_type,
-        etag=etag_for(encoded),
+        etag=shown.etag if shown is not None else etag_for(encoded),
         dependencies={},
         expires_at=now + lifetime,
         max_age=max_age,
@@ -213,6 +258,7 @@ def make_entry(encoded, status, media_type, shown=None, content_language=""):
         extra=edge.lifetime_note(lifetime, counted=shown is not None),
         pieces=shown.pieces if shown is not None else (),
         counts=shown.counts if shown is not None else (),
+        content=shown.content if shown is not None else b"",
     )
 
 

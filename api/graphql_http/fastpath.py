@@ -8,23 +8,64 @@ HTTPS redirects, a host not allowed) falls through to Django unchanged.
 import uuid
 
 from django.conf import settings
-from django.http.request import HttpHeaders, split_domain_port, validate_host
+from django.core.signals import setting_changed
+from django.http.request import split_domain_port, validate_host
 
 from api.caching import responses as cache
 from api.graphql_http import persisted
 from api.graphql_http.request import Incoming, RequestError
-from api.graphql_http.responses import from_entry
+from api.graphql_http.responses import entry_headers
 from api.ops import metrics
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 
 
+class _Headers:
+    """The request headers the fast path reads (`get` only), straight from the environ:
+    building Django's HttpHeaders of every header cost more than the few reads."""
+
+    def __init__(self, environ):
+        self.environ = environ
+
+    def get(self, name, default=None):
+        return self.environ.get("HTTP_" + name.upper().replace("-", "_"), default)
+
+
 class _Request:
-    """What `responses.from_entry` reads of a request: its method and headers."""
+    """What `responses.entry_headers` reads of a request: its method and headers."""
 
     def __init__(self, method, headers):
         self.method = method
         self.headers = headers
+
+
+# The reading of each query string recently asked for, with the headers it depends on:
+# (document hash, response-cache key, language). A pure function of them and of the
+# settings, so remembering it only saves parsing, hashing and keying the same front-page
+# request on every hit; forgotten when full, and when a setting changes (tests).
+_readings = {}
+_READINGS_MAX = 1000
+
+
+def _read(method, query_string, headers):
+    """(digest, cache key, language) of a GET or HEAD; RequestError if malformed."""
+    remembered = (query_string, headers.get("Accept", ""), headers.get("Accept-Language", ""))
+    reading = _readings.get(remembered)
+    if reading is None:
+        # The view reads the request the same way (`Incoming`): same parameters, same key.
+        incoming = Incoming.read(method, query_string, headers)
+        reading = (incoming.digest, incoming.cache_key("public"), incoming.language)
+        if len(_readings) >= _READINGS_MAX:
+            _readings.clear()
+        _readings[remembered] = reading
+    return reading
+
+
+def _forget_readings(**kwargs):
+    _readings.clear()
+
+
+setting_changed.connect(_forget_readings, dispatch_uid="fastpath-readings")
 
 
 def cached_answer(environ):
@@ -41,22 +82,20 @@ def cached_answer(environ):
     host, _port = split_domain_port(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
     if not host or not validate_host(host, settings.ALLOWED_HOSTS):
         return None
-    headers = HttpHeaders(environ)
+    headers = _Headers(environ)
     try:
-        # The view reads the request the same way (`Incoming`): same parameters, same key.
-        incoming = Incoming.read(
+        digest, key, language = _read(
             environ["REQUEST_METHOD"], environ.get("QUERY_STRING", ""), headers
         )
-        digest = incoming.digest
     except RequestError:
         return None  # Django answers the error, with its request id and rate limit.
     if not persisted.allowed(digest):
         return None
     # Counts missing from the shared cache would need SQL: the view reads them then.
-    entry = cache.lookup(incoming.cache_key("public"), counts_from_database=False)
+    entry = cache.lookup(key, counts_from_database=False)
     if entry is None:
         return None
-    return entry, _Request(environ["REQUEST_METHOD"], headers), incoming.language
+    return entry, _Request(environ["REQUEST_METHOD"], headers), language
 
 
 def security_headers(environ):
@@ -87,19 +126,19 @@ class FastPath:
         if found is None:
             return self.application(environ, start_response)
         entry, request, language = found
-        response = from_entry(request, entry)
-        metrics.fast_path_hit(environ, response.status_code)
-        headers = [(name, value) for name, value in response.items()]
+        status, headers = entry_headers(request, entry)
+        metrics.fast_path_hit(environ, status)
         headers += security_headers(environ)
-        if "Content-Language" not in response:
+        if not entry.content_language:
             # An entry stored before entries recorded their languages: as LocaleMiddleware
             # would say for the language the headers asked for.
             headers.append(("Content-Language", language))
         headers.append(("X-Request-ID", uuid.uuid4().hex))
-        body = response.content
-        if response.status_code != 304:
+        body = b""
+        if status != 304:
+            body = entry.body
             headers.append(("Content-Length", str(len(body))))
         if request.method == "HEAD":
             body = b""
-        start_response(REASONS.get(response.status_code, f"{response.status_code} "), headers)
+        start_response(REASONS.get(status, f"{status} "), headers)
         return [body]

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs
 import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from api.caching import keys
 from cms import languages
@@ -201,14 +202,17 @@ def check_values(value, what):
             stack.append((child, depth + 1))
 
 
+# Translated only when refused: a gettext per parameter was a cost on every request.
+_KINDS = (
+    ("query", str, gettext_lazy("`query` must be a string.")),
+    ("variables", dict, gettext_lazy("`variables` must be an object.")),
+    ("operationName", str, gettext_lazy("`operationName` must be a string.")),
+    ("extensions", dict, gettext_lazy("`extensions` must be an object.")),
+)
+
+
 def _operation(payload):
-    checks = (
-        ("query", str, _("`query` must be a string.")),
-        ("variables", dict, _("`variables` must be an object.")),
-        ("operationName", str, _("`operationName` must be a string.")),
-        ("extensions", dict, _("`extensions` must be an object.")),
-    )
-    for key, kind, message in checks:
+    for key, kind, message in _KINDS:
         value = payload.get(key)
         if value is not None and not isinstance(value, kind):
             raise RequestError(400, message)
