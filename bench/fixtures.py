@@ -76,7 +76,7 @@ def prepare(base_url, size, env, log):
     started = time.monotonic()
     manage(
         "generate_stories", str(size), "--batch-size", "5000", "--seed", str(size),
-        "--rebuild-indexes", "--jobs", str(os.cpu_count() or 1),
+        "--rebuild-indexes", "--jobs", str(len(os.sched_getaffinity(0))),
     )  # fmt: skip
     # Statistics for every table, not only the stories'.
     manage("shell", "-c", "__import__('django.db').db.connection.cursor().execute('ANALYZE')")

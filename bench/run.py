@@ -354,7 +354,7 @@ def measure_search(size):
             "BENCH_SEARCH_ROUNDS": os.environ.get("BENCH_SEARCH_ROUNDS", "60"),
         }
         subprocess.run(
-            [PYTHON, "bench/search.py", "--json", out.name],
+            [PYTHON, "bench/search.py", "--json", out.name, "--remove-planted"],
             cwd=BASE, env=env, check=True, stdout=subprocess.DEVNULL,
         )  # fmt: skip
         return json.loads(Path(out.name).read_text())

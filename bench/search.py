@@ -7,7 +7,8 @@ client, the response cache bypassed with `Cache-Control: no-cache`): a rare word
 most stories and a multi-word search, in both languages, newest first and by RELEVANCE.
 It prints p50 and p99 per search against the targets (50 ms and 200 ms), with `--explain`
 the plan PostgreSQL runs for each page, and with `--json PATH` writes the rows there:
-`make bench` runs it on each size's archive (bench/run.py) and reports them.
+`make bench` runs it on each size's archive (bench/run.py) and reports them, with
+`--remove-planted`: the archive is reused by later runs, so the planted stories go once measured.
 """
 
 import json
@@ -196,6 +197,8 @@ def main():
             )
             if "--explain" in sys.argv:
                 print("```\n" + explain(language, text, order) + "\n```")
+    if "--remove-planted" in sys.argv:
+        Story.objects.filter(slug__startswith="planted-").delete()
     if "--json" in sys.argv:
         Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(rows, indent=1))
     print(

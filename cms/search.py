@@ -42,11 +42,12 @@ import re
 import tempfile
 import threading
 import unicodedata
+import uuid
 from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, models, transaction
+from django.db import connections, models, router, transaction
 from django.db.models.expressions import RawSQL
 
 from cms import languages
@@ -286,22 +287,37 @@ class SearchQuery:
 
 
 # The analyzed groups are kept in the shared cache: every search needs them, and reading and
-# segmenting them costs more than the rest of a rare word's search. Saving or deleting a group
-# drops the entry (`connect`); the timeout bounds what a bulk change that sends no signal
-# leaves stale. The key names the domain words, which change how terms are analyzed.
+# segmenting them costs more than the rest of a rare word's search. They are stored under a
+# generation that saving or deleting a group replaces (`connect`), now and again on commit:
+# a search that read the groups before the change committed stores them under a generation
+# nobody reads any more. The timeout bounds what a bulk change, which sends no signal, leaves
+# stale. The key names the domain words, which change how terms are analyzed.
 _DOMAIN_DIGEST = hashlib.sha256("\n".join(DOMAIN_WORDS).encode()).hexdigest()[:12]
 SYNONYMS_KEY = f"cms:search:synonyms:{_DOMAIN_DIGEST}"
+SYNONYMS_GENERATION = f"{SYNONYMS_KEY}:generation"
 SYNONYMS_TIMEOUT = 3600
+
+
+def _synonyms_generation():
+    from django.core.cache import cache
+
+    generation = cache.get(SYNONYMS_GENERATION)
+    if generation is None:
+        # Evicted or never set: a new one, so nothing stored before can be read.
+        cache.add(SYNONYMS_GENERATION, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(SYNONYMS_GENERATION)
+    return generation
 
 
 def synonym_groups():
     """Every synonym group, each term as the token sequence a query would make of it."""
     from django.core.cache import cache
 
-    groups = cache.get(SYNONYMS_KEY)
+    key = f"{SYNONYMS_KEY}:{_synonyms_generation()}"
+    groups = cache.get(key)
     if groups is None:
         groups = _synonym_groups_from_database()
-        cache.set(SYNONYMS_KEY, groups, SYNONYMS_TIMEOUT)
+        cache.set(key, groups, SYNONYMS_TIMEOUT)
     return [[tuple(term) for term in group] for group in groups]
 
 
@@ -315,12 +331,14 @@ def _synonym_groups_from_database():
 
 
 def _synonyms_changed(sender, **kwargs):
+    _new_synonyms_generation()
+    transaction.on_commit(_new_synonyms_generation)
+
+
+def _new_synonyms_generation():
     from django.core.cache import cache
 
-    # Now, for this transaction's own searches, and after commit, for a search elsewhere that
-    # read the groups before the change was visible and stored them meanwhile.
-    cache.delete(SYNONYMS_KEY)
-    transaction.on_commit(lambda: cache.delete(SYNONYMS_KEY))
+    cache.set(SYNONYMS_GENERATION, uuid.uuid4().hex, timeout=None)
 
 
 def _quote(token):
@@ -340,10 +358,10 @@ def _scope_condition(chain):
 class _Sql:
     """The SQL of one search for a translation table alias, per database."""
 
-    def __init__(self, query, chain):
+    def __init__(self, query, chain, db):
         self.query = query
         self.chain = chain
-        self.postgres = connection.vendor == "postgresql"
+        self.postgres = connections[db].vendor == "postgresql"
         # PostgreSQL searches the narrow table its triggers keep (migration 0012).
         self.table = "cms_story_search" if self.postgres else _translation_table()
 
@@ -424,10 +442,14 @@ class _Sql:
         return "CAST(" + " + ".join(parts) + " AS REAL)", params
 
 
-def _translation_table():
+def _translation_model():
     from cms.models import StoryTranslation
 
-    return StoryTranslation._meta.db_table
+    return StoryTranslation
+
+
+def _translation_table():
+    return _translation_model()._meta.db_table
 
 
 class _PerStory(models.Expression):
@@ -473,7 +495,10 @@ class Search:
         self.text = text
         self.chain = list(chain)
         self.query = SearchQuery(text, synonym_groups() if synonyms is None else synonyms)
-        self.sql = _Sql(self.query, self.chain) if self.chain else None
+        # Where the stories are read (a replica inside `public_reads()`): the index is asked
+        # on the same database as the page and the count.
+        self.db = router.db_for_read(_translation_model())
+        self.sql = _Sql(self.query, self.chain, self.db) if self.chain else None
         self.bound = settings.CMS_SEARCH_EXACT_COUNT
 
     @property
@@ -491,7 +516,7 @@ class Search:
         if self.finds_nothing or not self.sql.postgres:
             return None
         match_sql, params = self.sql.match("t")
-        with connection.cursor() as cursor:
+        with connections[self.db].cursor() as cursor:
             cursor.execute(
                 f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.sql.table} t WHERE {match_sql}",
                 params,
@@ -514,8 +539,8 @@ class Search:
         if (self.estimate or 0) > self.probe_limit:
             return None  # Common words: asking the index would list a good part of the archive.
         match_sql, params = self.sql.match("t")
-        scope = transaction.atomic() if self.sql.postgres else contextlib.nullcontext()
-        with scope, connection.cursor() as cursor:
+        scope = transaction.atomic(using=self.db) if self.sql.postgres else contextlib.nullcontext()
+        with scope, connections[self.db].cursor() as cursor:
             if self.sql.postgres:
                 # Only the index: when words are common together but rare where they meet,
                 # a sequential scan "until the limit" would read the whole table.
@@ -581,10 +606,10 @@ class Search:
         served_sql, served_params = self.sql.served("t")
         story = stories.order_by().filter(pk=RawSQL("t.master_id", [])).values("pk")[:1]
         try:
-            story_sql, story_params = story.query.sql_with_params()
+            story_sql, story_params = story.query.get_compiler(using=stories.db).as_sql()
         except EmptyResultSet:
             return 0  # `stories` is known to be empty (`.none()`).
-        with connection.cursor() as cursor:
+        with connections[stories.db].cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {self.sql.table} t "
                 f"WHERE {served_sql} AND {match_sql} AND EXISTS ({story_sql}) LIMIT %s) found",

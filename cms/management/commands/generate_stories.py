@@ -13,6 +13,7 @@ seed gives the same stories whatever the number of jobs.
 import multiprocessing
 import random
 import uuid
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -96,14 +97,23 @@ class Command(BaseCommand):
                         _batch(shared, start, size)
                         progress.update(size)
                 else:
-                    # Each process opens its own connection: none may inherit this one.
+                    # Each process opens its own connection: none may inherit this one. A
+                    # process that dies (killed, out of memory) breaks the pool with an error
+                    # rather than leaving its batch unanswered.
                     connections.close_all()
-                    pool = multiprocessing.get_context("fork").Pool(
-                        jobs, initializer=_start_job, initargs=(shared,)
-                    )
-                    with pool:
-                        for size in pool.imap_unordered(_job_batch, batches):
-                            progress.update(size)
+                    try:
+                        with ProcessPoolExecutor(
+                            jobs,
+                            mp_context=multiprocessing.get_context("fork"),
+                            initializer=_start_job,
+                            initargs=(shared,),
+                        ) as pool:
+                            done = [pool.submit(_batch_in_job, *batch) for batch in batches]
+                            for finished in as_completed(done):
+                                progress.update(finished.result())
+                    finally:
+                        # This process's new connection builds the indexes and counts.
+                        bulk.without_statement_timeout()
             if rebuild and not quiet:
                 self.stdout.write("Building the indexes again…")
         # The maintained counts (totalCount, tag storyCount) take in the new stories.
@@ -184,7 +194,6 @@ def _start_job(shared):
     bulk.without_statement_timeout()
 
 
-def _job_batch(batch):
-    start, size = batch
+def _batch_in_job(start, size):
     _batch(_shared, start, size)
     return size
