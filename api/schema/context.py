@@ -67,9 +67,9 @@ class Context:
         shown = self.languages_served or self.languages_asked or [self.header_language]
         return ", ".join(shown)
 
-    def readable(self, audience):
-        """The stories `audience` may read in lists, counts and search."""
-        return Story.objects.readable(audience)
+    def readable(self, audience, now=None):
+        """The stories `audience` may read in lists, counts and search (at `now`)."""
+        return Story.objects.readable(audience, now)
 
     def findable(self, audience):
         """The stories a one-story lookup may return: the readable ones and the previewed one."""
