@@ -10,7 +10,6 @@ The cuts are found by encoding the answer once with a unique placeholder in plac
 each count: a JSON string, made of a random token, that no content can contain.
 """
 
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -36,9 +35,15 @@ def encode(body, shown, values):
     data = body["data"]
     for index, (path, _story_id, _counter) in enumerate(shown):
         _place(data, path, f"{token}{index}")
-    parts = re.split(b'"' + token.encode() + rb'(\d+)"', orjson.dumps(body))
-    pieces = tuple(parts[0::2])
-    counts = tuple(shown[int(index)][1:] for index in parts[1::2])
+    # Split where each placeholder stands (`"<token><index>"`): a split on the token
+    # (no content holds it) rather than a pattern, compiled anew for every token.
+    chunks = orjson.dumps(body).split(b'"' + token.encode())
+    pieces, counts = [chunks[0]], []
+    for chunk in chunks[1:]:
+        index, _quote, rest = chunk.partition(b'"')
+        counts.append(shown[int(index)][1:])
+        pieces.append(rest)
+    pieces, counts = tuple(pieces), tuple(counts)
     if len(counts) != len(shown):
         raise AssertionError("a count of the answer was not found where it was shown")
     return Shown(body=fill(pieces, counts, values), pieces=pieces, counts=counts)
