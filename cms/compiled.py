@@ -22,6 +22,7 @@ it may live in each process: every process compiles the same text.
 
 from datetime import UTC, datetime
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.models.query import get_related_populators
 from django.utils import timezone
@@ -89,7 +90,12 @@ def _plan(model, build, alias):
         if queryset.model is not model or queryset.db != alias:
             return _UNPLANNABLE
         compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            # A query that can match nothing (no language to read in) has no SQL: Django
+            # answers it without asking the database, on every run.
+            return _UNPLANNABLE
         compiled.append((queryset, compiler, sql, list(params)))
     (queryset, compiler, sql, params), (_qs, _compiler, other_sql, other_params) = compiled
     if (

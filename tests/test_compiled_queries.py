@@ -82,3 +82,14 @@ def test_a_query_computing_a_time_from_the_current_one_is_compiled_on_every_run(
     assert [story.slug for story in compiled.fetch(Story, shape, recent_at, now)] == ["an-hour-old"]
     earlier = compiled.fetch(Story, shape, recent_at, now - timedelta(hours=22))
     assert sorted(story.slug for story in earlier) == ["a-day-old", "an-hour-old"]
+
+
+def test_a_query_that_can_match_nothing_runs_without_sql_and_finds_nothing():
+    make_story("only")
+    nobody = Audience.of("en").reading("en")
+
+    def page_at(now):
+        return Story.objects.readable(nobody, now).in_chain(())
+
+    assert compiled.fetch(Story, ("test-nothing",), page_at) == []
+    assert compiled.fetch(Story, ("test-nothing",), page_at) == []
