@@ -155,15 +155,16 @@ def _count_in_database(slug, counter):
     return value
 
 
-def current(story_ids):
+def current(story_ids, read_many=None):
     """(story id, counter) to its current count, for every counter of `story_ids`.
 
-    One cache round trip; stories whose counters the cache lacks cost one SQL query for
-    all of them, and are put in the cache for the next reader.
+    One cache round trip (none where `read_many`, a caller's `cache.get_many`, read the
+    counters together with other keys); stories whose counters the cache lacks cost one
+    SQL query for all of them, and are put in the cache for the next reader.
     """
     story_ids = list(dict.fromkeys(story_ids))
     wanted = [(story_id, counter) for story_id in story_ids for counter in COUNTERS]
-    found = cache.get_many([cache_key(*pair) for pair in wanted])
+    found = (read_many or cache.get_many)([cache_key(*pair) for pair in wanted])
     values, missing = {}, set()
     for story_id, counter in wanted:
         value = found.get(cache_key(story_id, counter))
@@ -194,9 +195,12 @@ def current(story_ids):
 class Reader:
     """The counts one answer shows: loaded for all its stories at the first one asked."""
 
-    def __init__(self):
+    def __init__(self, read_many=None):
         self.pending = []
         self.values = {}
+        # How the counts are read from the cache (`cache.get_many` unless a caller reads
+        # them together with its other keys).
+        self.read_many = read_many
 
     def want(self, story_ids):
         """Stories the answer may show counts of: loaded together when one is asked for."""
@@ -205,7 +209,7 @@ class Reader:
     def value(self, story_id, counter):
         if (story_id, counter) not in self.values:
             ids = [pk for pk in self.pending if (pk, counter) not in self.values]
-            self.values.update(current([story_id, *ids]))
+            self.values.update(current([story_id, *ids], self.read_many))
             self.pending = []
         return self.values.get((story_id, counter), 0)
 

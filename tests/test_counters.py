@@ -435,3 +435,19 @@ def test_counts_under_aliases_and_fragments_are_each_put_where_they_are_shown(cl
         "one": {"seen": 2, "shareCount": 3},
         "all": {"edges": [{"node": {"viewCount": 2, "again": 2}}]},
     }
+
+
+def test_a_count_beyond_int_s_range_is_refused_alike_whether_its_story_was_kept_or_not(
+    gql, settings
+):
+    make_story("s", view_count=2**31, share_count=2)
+    query = "{ stories { edges { node { slug shareCount viewCount } } } }"
+    answers = []
+    for kept in (False, True, True):
+        settings.CMS_SERVED_STORY_CACHE = kept
+        answers.append(gql(query, **{"Cache-Control": "no-cache"}))
+    assert answers[0] == answers[1] == answers[2]
+    assert answers[0]["data"] is None
+    assert [error["path"] for error in answers[0]["errors"]] == [
+        ["stories", "edges", 0, "node", "viewCount"]
+    ]

@@ -15,7 +15,6 @@ revalidation compares it without joining the body or hashing its many kilobytes.
 """
 
 import hashlib
-import re
 import uuid
 from dataclasses import dataclass
 
@@ -44,9 +43,15 @@ def encode(body, shown, values):
     data = body["data"]
     for index, (path, _story_id, _counter) in enumerate(shown):
         _place(data, path, f"{token}{index}")
-    parts = re.split(b'"' + token.encode() + rb'(\d+)"', orjson.dumps(body))
-    pieces = tuple(parts[0::2])
-    counts = tuple(shown[int(index)][1:] for index in parts[1::2])
+    # Split where each placeholder stands (`"<token><index>"`): a split on the token
+    # (no content holds it) rather than a pattern, compiled anew for every token.
+    chunks = orjson.dumps(body).split(b'"' + token.encode())
+    pieces, counts = [chunks[0]], []
+    for chunk in chunks[1:]:
+        index, _quote, rest = chunk.partition(b'"')
+        counts.append(shown[int(index)][1:])
+        pieces.append(rest)
+    pieces, counts = tuple(pieces), tuple(counts)
     if len(counts) != len(shown):
         raise AssertionError("a count of the answer was not found where it was shown")
     shown = digits(values.get(count, 0) for count in counts)

@@ -178,24 +178,28 @@ def generation():
     return value
 
 
-def versions_at(dependencies, started_at_generation):
+def versions_at(dependencies, started_at_generation, reads=None):
     """The current version of each of `dependencies`, giving unversioned ones a first one.
 
     A dependency never bumped gets the generation read before the work began, so work
-    that began before its first bump is recognisably older than that bump.
+    that began before its first bump is recognisably older than that bump. With `reads`
+    (`api.caching.reads.Reads`), versions that answer read since it began are taken
+    from there: any read after the generation is as good (see that module).
     """
     keys = [_version_key(d) for d in dependencies]
-    versions = cache.get_many(keys)
+    versions = (reads or cache).get_many(keys)
     for name in keys:
         if name not in versions:
             cache.add(name, started_at_generation, timeout=None)
             versions[name] = cache.get(name)
+            if reads is not None:
+                reads.wrote(name, versions[name])
     return {d: versions[k] for d, k in zip(dependencies, keys, strict=True)}
 
 
-def store(key, entry, dependencies, started_at_generation):
+def store(key, entry, dependencies, started_at_generation, reads=None):
     """Cache `entry` unless something it depends on changed while it was being computed."""
-    recorded = versions_at(dependencies, started_at_generation)
+    recorded = versions_at(dependencies, started_at_generation, reads)
     if any(version is None or version > started_at_generation for version in recorded.values()):
         return False
     entry.dependencies = recorded
@@ -228,7 +232,7 @@ def advance(dependencies):
     cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
 
 
-def make_entry(encoded, status, media_type, shown=None, content_language=""):
+def make_entry(encoded, status, media_type, shown=None, content_language="", reads=None):
     """A cache entry for a computed answer, living no longer than its content stays right.
 
     None outlives the next scheduled publication, when lists change by themselves. An
@@ -242,7 +246,7 @@ def make_entry(encoded, status, media_type, shown=None, content_language=""):
     if shown is not None:
         max_age = min(max_age, settings.CMS_COUNTERS_MAX_AGE)
         shared_max_age = min(shared_max_age, settings.CMS_COUNTERS_MAX_AGE)
-    next_publication = next_publication_at()
+    next_publication = next_publication_at(reads)
     if next_publication is not None:
         lifetime = min(lifetime, max(1, next_publication - now))
     return Entry(
@@ -262,10 +266,10 @@ def make_entry(encoded, status, media_type, shown=None, content_language=""):
     )
 
 
-def next_publication_at():
+def next_publication_at(reads=None):
     """Epoch seconds of the next scheduled publication, cached until any story changes."""
     version_key = _version_key(keys.STORIES)
-    found = cache.get_many([NEXT_PUBLISH, version_key])
+    found = (reads or cache).get_many([NEXT_PUBLISH, version_key])
     stored = found.get(NEXT_PUBLISH)
     version = found.get(version_key)
     if (
@@ -277,4 +281,6 @@ def next_publication_at():
     moment = Story.objects.next_publication()
     value = moment.timestamp() if moment else None
     cache.set(NEXT_PUBLISH, (version, value), timeout=None)
+    if reads is not None:
+        reads.wrote(NEXT_PUBLISH, (version, value))
     return value

@@ -49,10 +49,12 @@ def key(selection, story_pk, audience):
 class StoryCache:
     """The served-story parts one answer read and wrote (one per request)."""
 
-    def __init__(self, started_at_generation):
+    def __init__(self, started_at_generation, reads=None):
         # The change counter read before the answer's first query: parts computed from
         # rows read after a change began are not stored (see `responses.store`).
         self.started = started_at_generation
+        # The answer's reads of the shared cache (`api.caching.reads`), made together.
+        self.reads = reads
         self.found = {}
         self.pending = []
 
@@ -63,11 +65,12 @@ class StoryCache:
             return
         hinted = {d for k in wanted for d in responses.dependency_hint(k)}
         version_keys = [responses.version_key(d) for d in hinted]
-        found = cache.get_many([*wanted, *version_keys])
+        found = (self.reads or cache).get_many([*wanted, *version_keys])
         parts = {k: found[k] for k in wanted if k in found}
         missing = {d for part in parts.values() for d in part.dependencies if d not in hinted}
         if missing:
-            found.update(cache.get_many([responses.version_key(d) for d in missing]))
+            versions = [responses.version_key(d) for d in missing]
+            found.update((self.reads or cache).get_many(versions))
         now = time.time()
         for part_key in wanted:
             part = parts.get(part_key)
@@ -94,10 +97,10 @@ class StoryCache:
         if not self.pending or self.started is None:
             return
         dependencies = sorted({d for entry in self.pending for d in entry[3]})
-        versions = responses.versions_at(dependencies, self.started)
+        versions = responses.versions_at(dependencies, self.started, self.reads)
         # Nothing kept outlives the next scheduled publication or expiry, when lists (and
         # related stories) change by themselves.
-        next_change = responses.next_publication_at()
+        next_change = responses.next_publication_at(self.reads)
         bound = None if next_change is None else max(1, int(next_change - time.time()))
         by_lifetime = {}
         for part_key, data, observed, deps, lifetime in self.pending:
@@ -133,7 +136,7 @@ def remembered(context, material, dependencies, compute):
     with context.capturing() as observed:
         value = compute()
     lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
-    next_change = responses.next_publication_at()
+    next_change = responses.next_publication_at(store.reads)
     if next_change is not None:
         lifetime = min(lifetime, next_change - time.time())
     store.add(part_key, value, observed, dependencies, lifetime)

@@ -49,10 +49,15 @@ def take(subject, limit=None, window=None):
     now = time.time()
     start = int(now // window) * window
     key = f"rl:{subject}:{start}"
-    cache.add(key, 0, timeout=window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        count = 1  # The counter expired between add and incr: a new window.
+    # Redis counts in one round trip (api/caching/backend.py); other caches in two steps.
+    count_in_cache = getattr(cache, "count", None)
+    if count_in_cache is not None:
+        count = count_in_cache(key, window + 1)
+    else:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:
+            count = 1  # The counter expired between add and incr: a new window.
     reset = max(1, int(start + window - now))
     return Allowance(limit=limit, remaining=limit - count, reset=reset)

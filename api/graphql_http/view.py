@@ -17,6 +17,7 @@ from strawberry.types.graphql import OperationType
 
 from api import auth, db_router
 from api.caching import counted
+from api.caching import reads as cache_reads
 from api.caching import responses as cache
 from api.caching import stories as story_cache
 from api.graphql_http import limits, persisted, ratelimit, responses
@@ -146,9 +147,13 @@ class GraphQLView(View):
         media = incoming.media_type
         if analysis is not None and not analysis.is_query:
             key = None
-        started = cache.generation() if key else None
+        # The answer's shared-cache reads, made with the change counter's where it can.
+        reads = cache_reads.Reads(key) if key else None
+        started = reads.generation() if reads else None
+        if reads is not None:
+            context.counts.read_many = reads.get_many
         if started is not None and settings.CMS_SERVED_STORY_CACHE:
-            context.story_cache = story_cache.StoryCache(started)
+            context.story_cache = story_cache.StoryCache(started, reads)
         operation = incoming.operation
         # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
         public = context.key is None and context.preview is None and analysis is not None
@@ -195,8 +200,9 @@ class GraphQLView(View):
         # Stored with a place for each count it shows, filled in afresh on every hit.
         shown = counted.encode(body, context.counts_shown, context.counts.values)
         encoded = orjson.dumps(body) if shown is None else shown.body
-        entry = cache.make_entry(encoded, status, media, shown, context.content_language)
-        cache.store(key, entry, sorted(context.dependencies), started)
+        entry = cache.make_entry(encoded, status, media, shown, context.content_language, reads)
+        cache.store(key, entry, sorted(context.dependencies), started, reads)
+        reads.finish()
         return responses.from_entry(
             request, entry, private=context.key is not None, stored="request" if fresh else "miss"
         )

@@ -67,9 +67,9 @@ class Context:
         shown = self.languages_served or self.languages_asked or [self.header_language]
         return ", ".join(shown)
 
-    def readable(self, audience):
-        """The stories `audience` may read in lists, counts and search."""
-        return Story.objects.readable(audience)
+    def readable(self, audience, now=None):
+        """The stories `audience` may read in lists, counts and search (at `now`)."""
+        return Story.objects.readable(audience, now)
 
     def findable(self, audience):
         """The stories a one-story lookup may return: the readable ones and the previewed one."""
@@ -105,7 +105,11 @@ class Context:
 
     def show_count(self, info, story_id, counter):
         """The current count of a story's counter, recorded where the answer shows it."""
-        self.counts_shown.append((tuple(info.path.as_list()), story_id, counter))
+        return self.show_count_at(tuple(info.path.as_list()), story_id, counter)
+
+    def show_count_at(self, path, story_id, counter):
+        """`show_count` at `path` (a tuple of response keys and list indexes)."""
+        self.counts_shown.append((path, story_id, counter))
         return self.counts.value(story_id, counter)
 
     def depends_on(self, *dependencies):

@@ -18,6 +18,7 @@ from graphql.language.visitor import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.caching import stories
+from api.schema import shown_counts
 from cms import serving
 
 STORY_TYPE = "Story"
@@ -165,5 +166,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if len(self.collected_errors.errors) == errors_before:
                 shown = observed + served.relations() + [(kind, []) for kind in sorted(lists)]
                 cache.add(part_key, computed, shown, context.dependencies_of(shown, served.pk))
-        answer = self.execute_fields(return_type, result, path, moving, position) if moving else {}
+        answer, unresolved = {}, moving
+        if moving and shown_counts.plain(self):
+            answer, unresolved = shown_counts.put_in(context, served, path, moving)
+        if unresolved:
+            answer.update(self.execute_fields(return_type, result, path, unresolved, position))
         return {k: answer[k] if k in moving else computed[k] for k in grouped}

@@ -15,9 +15,10 @@ from strawberry.types import Info
 from api.caching import keys
 from api.caching import stories as story_cache
 from api.graphql_http.errors import BadUserInput
-from cms import counts, serving
+from cms import compiled, counts, serving
 from cms import search as search_engine
 from cms import values as bounds
+from cms.models import Story as StoryModel
 
 from . import pagination
 from .pagination import PageInfo, StoryOrder
@@ -109,6 +110,7 @@ class StoryEdge:
 class StoryConnection:
     edges: list[StoryEdge] = strawberry.field(description="The stories of this page, in order.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the whole list.")
+    # The whole list's QuerySet, built when asked for (a zero-argument function).
     _matching: strawberry.Private[object]
     # The maintained count, when the list is a plain one (no search or filter).
     _maintained: strawberry.Private[object] = None
@@ -124,7 +126,7 @@ class StoryConnection:
             found = self._maintained()
             if found is not None:
                 return found, False
-        return self._matching.count(), False
+        return self._matching().count(), False
 
     @strawberry.field(
         description="How many stories the whole list holds, on every page. A search counts "
@@ -207,13 +209,7 @@ class Query:
     ) -> StoryConnection:
         pagination.check_page_size(first)
         audience = info.context.audience_for(language)
-        matching = info.context.readable(audience)
         finder = None
-        if tag is not None:
-            matching = matching.with_tag(tag)
-        if filter is not None:
-            matching = filter.apply(matching)
-        searched = matching
         if search is not None:
             search = search.strip()
             if not search:
@@ -224,16 +220,47 @@ class Query:
                     % {"max": MAX_SEARCH_LENGTH}
                 )
             finder = search_engine.Search(search, audience.chain)
-            matching = finder.matching(matching)
         elif order_by is StoryOrder.RELEVANCE:
             raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
-        page = finder.ranked(matching) if order_by is StoryOrder.RELEVANCE else matching
-        page = page.select_related("source").order_by(*pagination.order_by(order_by))
-        if after is not None:
-            page = page.filter(
-                pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
-            )
-        stories = list(page[: first + 1])
+
+        def matching_at(now=None):
+            matching = info.context.readable(audience, now)
+            if tag is not None:
+                matching = matching.with_tag(tag)
+            if filter is not None:
+                matching = filter.apply(matching)
+            return matching
+
+        searched = None
+
+        if finder is None and filter is None and after is None:
+            # A list's first page (the front page, a tag's page): its SQL is compiled once
+            # per process, and the list is counted only if no maintained total says.
+            def page_at(now):
+                return (
+                    matching_at(now)
+                    .select_related("source")
+                    .order_by(*pagination.order_by(order_by))[: first + 1]
+                )
+
+            shape = ("stories", audience, tag, order_by, first)
+            stories = compiled.fetch(StoryModel, shape, page_at)
+            matching = matching_at
+        else:
+            # The search narrows the filtered list, which it counts among (`_searched`).
+            searched = matching_at()
+            found = finder.matching(searched) if finder is not None else searched
+            page = finder.ranked(found) if order_by is StoryOrder.RELEVANCE else found
+            page = page.select_related("source").order_by(*pagination.order_by(order_by))
+            if after is not None:
+                page = page.filter(
+                    pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
+                )
+            stories = list(page[: first + 1])
+
+            def matching():
+                return found
+
         has_next = len(stories) > first
         stories = stories[:first]
         info.context.depends_on(keys.STORIES)

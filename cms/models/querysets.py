@@ -47,9 +47,9 @@ class StoryQuerySet(TranslatableQuerySet):
         moments = [moment for moment in (publish, expire) if moment is not None]
         return min(moments) if moments else None
 
-    def readable(self, audience):
+    def readable(self, audience, now=None):
         """What `audience` (a `cms.audience.Audience`) sees: the one visibility rule."""
-        stories = self.published().in_chain(audience.chain)
+        stories = self.published(now).in_chain(audience.chain)
         if audience.tag_ids:
             links = self.model.tags.through.objects.filter(
                 story=OuterRef("pk"), tag_id__in=sorted(audience.tag_ids)
