@@ -63,9 +63,9 @@ CJK_CHAR = re.compile(f"[{CJK}]")
 # Changing this list changes how text is stored: run `manage.py reindex_search` afterwards.
 DOMAIN_WORDS = ("大模型", "大语言模型", "语言模型", "小模型", "智能体", "多模态", "开源模型")
 # RELEVANCE ranks the newest this many matches (each rank reads the story's stored vector)...
-RANK_WINDOW = 300
-# ...and this many when there are more matches than the bound, found by walking the list.
-WALK_RANK_WINDOW = 100
+RANK_WINDOW = 100
+# ...and this many when there are more matches than the probe lists, found by walking the list.
+WALK_RANK_WINDOW = 50
 SNIPPET_CHARS = {"latin": 200, "cjk": 90}
 
 _jieba = None
@@ -516,15 +516,38 @@ class Search:
         if self.finds_nothing or not self.sql.postgres:
             return None
         match_sql, params = self.sql.match("t")
+        return self._planned_rows(match_sql, params)
+
+    @cached_property
+    def unknown_estimate(self):
+        """The planner's estimate for a word its statistics do not list (None elsewhere).
+
+        Statistics list the most common words; any other word gets the same guess, a share
+        of the rarest listed word's frequency, however rare it really is. A search whose
+        estimate is not above this guess holds a word the planner knows nothing of, so the
+        estimate says nothing about how common its matches are.
+        """
+        if self.finds_nothing or not self.sql.postgres:
+            return None
+        return self._planned_rows("t.search_vector @@ %s::tsquery", [_quote("cms:unknown")])
+
+    def _planned_rows(self, condition, params):
         with connections[self.db].cursor() as cursor:
             cursor.execute(
-                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.sql.table} t WHERE {match_sql}",
+                f"EXPLAIN (FORMAT JSON) SELECT 1 FROM {self.sql.table} t WHERE {condition}",
                 params,
             )
             plan = cursor.fetchone()[0]
         if isinstance(plan, str):
             plan = json.loads(plan)
         return int(plan[0]["Plan"]["Plan Rows"])
+
+    @property
+    def common(self):
+        """Whether the planner knows the words to match more versions than the probe lists."""
+        if self.estimate is None:
+            return False
+        return self.estimate > max(self.probe_limit, self.unknown_estimate)
 
     @cached_property
     def probe_limit(self):
@@ -536,7 +559,7 @@ class Search:
         """Ids of stories with a matching served version, if at most `probe_limit`; else None."""
         if self.finds_nothing:
             return []
-        if (self.estimate or 0) > self.probe_limit:
+        if self.common:
             return None  # Common words: asking the index would list a good part of the archive.
         match_sql, params = self.sql.match("t")
         scope = transaction.atomic(using=self.db) if self.sql.postgres else contextlib.nullcontext()
@@ -550,7 +573,10 @@ class Search:
                 [*params, self.probe_limit + 1],
             )
             ids = [row[0] for row in cursor.fetchall()]
-        return ids if len(ids) <= self.probe_limit else None
+        if len(ids) > self.probe_limit:
+            self._listed = ids  # Too many to list, but enough to show there are many.
+            return None
+        return ids
 
     def matching(self, queryset):
         """`queryset` narrowed to the stories whose served version matches."""
@@ -588,12 +614,21 @@ class Search:
         if self.candidates is not None and len(self.candidates) <= self.bound:
             return stories.filter(pk__in=self.candidates).count(), False
         if self.sql.postgres:
-            found = self._count_from_index(stories)
+            found = self._count_among_listed(stories) or self._count_from_index(stories)
         else:
             found = self.matching(stories).order_by()[: self.bound + 1].count()
         if found <= self.bound:
             return found, False
         return self.bound + 1, True
+
+    def _count_among_listed(self, stories):
+        """Bound + 1 when the matches an overflowing probe listed hold that many of `stories`
+        (then the index need not be asked again); else None."""
+        listed = getattr(self, "_listed", None)
+        if not listed:
+            return None
+        among = stories.filter(pk__in=listed[: 2 * self.bound]).order_by()[: self.bound + 1]
+        return self.bound + 1 if among.count() > self.bound else None
 
     def _count_from_index(self, stories):
         """Matching versions whose story is among `stories`, counted up to the bound + 1.
@@ -602,8 +637,10 @@ class Search:
         of the matches when they are few, or by reading versions in storage order when most
         versions match; either way each match costs one primary-key probe of its story.
         """
+        # The words' tsquery matches only a served version (its tokens are stored under the
+        # languages a version is served for; a key's chain adds the markers), so no marker
+        # check is added: one would only blur the planner's estimate of the matches.
         match_sql, match_params = self.sql.match("t")
-        served_sql, served_params = self.sql.served("t")
         story = stories.order_by().filter(pk=RawSQL("t.master_id", [])).values("pk")[:1]
         try:
             story_sql, story_params = story.query.get_compiler(using=stories.db).as_sql()
@@ -612,8 +649,8 @@ class Search:
         with connections[stories.db].cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM (SELECT 1 FROM {self.sql.table} t "
-                f"WHERE {served_sql} AND {match_sql} AND EXISTS ({story_sql}) LIMIT %s) found",
-                [*served_params, *match_params, *story_params, self.bound + 1],
+                f"WHERE {match_sql} AND EXISTS ({story_sql}) LIMIT %s) found",
+                [*match_params, *story_params, self.bound + 1],
             )
             return cursor.fetchone()[0]
 
