@@ -23,9 +23,10 @@ runs (one plan, no visit of any match), and the search picks the plan whose cost
 with the archive:
 - *Few matches* (at most `CMS_SEARCH_PROBE_LIMIT`): one index probe lists the matching
   stories; the page keeps those the caller may read, in the list's order.
-- *Many matches* (more than that): the words are common, so the story list is walked in its
-  own index order and each story checked by a per-row subquery: a page costs a few dozen
-  checks, since at least one story in `archive / probe limit` matches.
+- *Many matches* (more than that, for words the planner's statistics list: any other word
+  gets one guess, however rare it is, and is probed): the words are common, so the story list
+  is walked in its own index order and each story checked by a per-row subquery; a page
+  costs at most `21 × archive / probe limit` checks. A probe that overflows walks too.
 Counting is exact up to `CMS_SEARCH_EXACT_COUNT`; beyond it the answer is the bound plus one,
 flagged as a lower bound. The count starts from the index (the planner picks a bitmap of the
 matches or a scan in storage order, whichever reaches the bound sooner) and checks each match
