@@ -546,9 +546,9 @@ class Search:
     @property
     def common(self):
         """Whether the planner knows the words to match more versions than the probe lists."""
-        if self.estimate is None:
-            return False
-        return self.estimate > max(self.probe_limit, self.unknown_estimate)
+        if self.estimate is None or self.estimate <= self.probe_limit:
+            return False  # No second plan needed: few matches are probed anyway.
+        return self.estimate > self.unknown_estimate
 
     @cached_property
     def probe_limit(self):
