@@ -148,6 +148,7 @@ def test_rebuilding_indexes_leaves_every_index_in_place():
         (["5", "--batch-size", "big"], "--batch-size: 'big' is not a whole number."),
         (["5", "--days", "-3"], "--days: -3 is not a positive number."),
         (["5", "--jobs", "0"], "--jobs: 0 is not a positive number."),
+        (["5", "--jobs", "500"], "--jobs: 500 is more than 64."),
     ],
 )
 def test_bad_options_are_clear_command_errors(args, message):

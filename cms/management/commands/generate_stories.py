@@ -26,6 +26,7 @@ from cms import counts
 from cms.demo import bulk, generator
 from cms.models import Story, StoryTag, StoryTranslation
 
+MAX_JOBS = 64
 TABLES = ("cms_story", "cms_story_translation", "cms_storytag", "cms_story_search")
 
 
@@ -75,6 +76,9 @@ class Command(BaseCommand):
         batch_size = positive(options["batch_size"], "--batch-size")
         days = positive(options["days"], "--days")
         jobs = positive(options["jobs"], "--jobs")
+        if jobs > MAX_JOBS:
+            # Each job holds a database connection: hundreds would exhaust the server's.
+            raise CommandError(f"--jobs: {jobs} is more than {MAX_JOBS}.")
         shared = {
             "seed": options["seed"],
             "tags": generator.ensure_tags(),
@@ -84,6 +88,7 @@ class Command(BaseCommand):
             "run": uuid.uuid4().hex[:6],
         }
         batches = [(start, min(batch_size, count - start)) for start in range(0, count, batch_size)]
+        jobs = min(jobs, len(batches))
         quiet = options["verbosity"] == 0
         bulk.without_statement_timeout()
         rebuild = options["rebuild_indexes"]
