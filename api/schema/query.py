@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Annotated
 
 import strawberry
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
@@ -244,8 +245,12 @@ class Query:
                 )
 
             shape = ("stories", audience, tag, order_by, first)
-            stories = compiled.fetch(StoryModel, shape, page_at)
-            matching = matching_at
+            # One time for the page and, when no maintained total answers, its count.
+            now = timezone.now()
+            stories = compiled.fetch(StoryModel, shape, page_at, now)
+
+            def matching():
+                return matching_at(now)
         else:
             # The search narrows the filtered list, which it counts among (`_searched`).
             searched = matching_at()
