@@ -19,6 +19,14 @@ class Column:
         self.width = width
 
 
+class TypedRows(list):
+    """Rows as a browser submitted them: (order as typed, position, cells), blanks left out.
+
+    A refused save renders the form from this, so each row comes back exactly as it was
+    typed, order numbers included; only a valid save turns it into the stored list.
+    """
+
+
 class RowsWidget(forms.Widget):
     """Rows of inputs with an order number each; blank rows are dropped, rows sorted by order."""
 
@@ -30,16 +38,19 @@ class RowsWidget(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        rows = list(value or [])
-        rows += [None] * EXTRA_ROWS
+        if isinstance(value, TypedRows):
+            typed = [(order, cells) for order, _position, cells in value]
+        else:
+            typed = [(position + 1, row) for position, row in enumerate(value or [])]
+        typed += [("", None)] * EXTRA_ROWS
         context["widget"].update(
             {
                 "columns": self.columns,
-                "count": len(rows),
+                "count": len(typed),
                 "rows": [
                     {
                         "position": position,
-                        "order": position + 1 if row is not None else "",
+                        "order": order,
                         "cells": [
                             {
                                 "column": column,
@@ -50,7 +61,7 @@ class RowsWidget(forms.Widget):
                             for column in self.columns
                         ],
                     }
-                    for position, row in enumerate(rows)
+                    for position, (order, row) in enumerate(typed)
                 ],
             }
         )
@@ -84,7 +95,7 @@ class RowsWidget(forms.Widget):
                 continue
             order = (data.get(f"{name}-{position}-order") or "").strip()
             entries.append((order, position, cells))
-        return {"entries": entries}
+        return TypedRows(entries)
 
     def value_omitted_from_data(self, data, files, name):
         return f"{name}-count" not in data
@@ -110,10 +121,10 @@ class RowsField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):
             return []
-        if isinstance(value, list):
+        if not isinstance(value, TypedRows):
             return value
         ordered = []
-        for order, position, cells in value["entries"]:
+        for order, position, cells in value:
             if order:
                 try:
                     rank = float(order)
