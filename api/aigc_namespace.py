@@ -6,7 +6,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from cms import disclosure
+from cms.disclosure import rules as disclosure
 
 
 @require_safe

@@ -5,7 +5,7 @@ Feed items."""
 
 from django.utils.html import escape
 
-from cms import disclosure
+from cms.disclosure import rules as disclosure
 
 PREFIX = "aigc"
 

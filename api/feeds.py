@@ -16,9 +16,10 @@ from django.views.decorators.http import conditional_page
 from api import auth, feed_disclosure, feed_media, feed_tags
 from api.caching import edge
 from api.graphql_http import request as http
-from cms import languages, serving, sharing
-from cms.audience import Audience
+from cms.core import languages, sharing
 from cms.models import Story
+from cms.serving import stories as serving
+from cms.serving.audience import Audience
 
 FEED_SIZE = 50
 

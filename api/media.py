@@ -17,7 +17,7 @@ story makes the address public.
 
 Files are streamed from the default storage whatever it is: with S3 the bucket stays
 private and this view (behind the CDN) is the only way in. A rendition not made yet (its
-image was saved moments ago) is made here, once across processes (`cms.renditions`).
+image was saved moments ago) is made here, once across processes (`cms.media.renditions`).
 """
 
 import math
@@ -31,9 +31,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from api.caching import edge, keys
-from cms import images, renditions
-from cms import preview as previews
+from cms.media import images, renditions
 from cms.models import Image, Story
+from cms.stories import preview as previews
 
 YEAR = 31536000
 PRIVATE = "private, no-store"

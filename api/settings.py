@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "parler",
     "reversion",
     "django_tasks",
-    "cms.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
+    "cms.core.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
 ]
 
@@ -216,7 +216,7 @@ CMS_STORY_URL = os.environ.get(
     "CMS_STORY_URL", "https://news.example.com/{language}/stories/{slug}"
 )
 CMS_PUBLISHER_NAME = os.environ.get("CMS_PUBLISHER_NAME", "AI News")
-# AI disclosure (cms/disclosure.py): publishing AI-generated text needs a human review, and
+# AI disclosure (cms/disclosure/rules.py): publishing AI-generated text needs a human review, and
 # the GB 45438-2025 implicit label names this publication as producer and propagator.
 CMS_AI_PUBLISH_REQUIRES_REVIEW = env_bool("CMS_AI_PUBLISH_REQUIRES_REVIEW", True)
 CMS_AIGC_PRODUCER_NAME = os.environ.get("CMS_AIGC_PRODUCER_NAME", CMS_PUBLISHER_NAME)
@@ -239,7 +239,7 @@ CMS_SERVED_STORY_CACHE = env_bool("CMS_SERVED_STORY_CACHE", True)
 CMS_HTTP_MAX_AGE = env_number("CMS_HTTP_MAX_AGE", 30)
 CMS_HTTP_SHARED_MAX_AGE = env_number("CMS_HTTP_SHARED_MAX_AGE", 60)
 CMS_HTTP_STALE_WHILE_REVALIDATE = env_number("CMS_HTTP_STALE_WHILE_REVALIDATE", 30)
-# View and share counts (cms/counters.py, README "Caching"): kept in the shared cache when
+# View and share counts (cms/counting/counters.py, README "Caching"): kept in the shared cache when
 # it is shared by every process (Redis), written to the database every so many seconds;
 # browsers and edges may show counts this many seconds old (the response cache keeps an
 # answer's content for its own lifetime and puts current counts into it on each hit).
@@ -250,9 +250,9 @@ if CMS_COUNTERS_FLUSH_SECONDS < 1:
     raise ImproperlyConfigured(
         f"CMS_COUNTERS_FLUSH_SECONDS must be 1 or more; it is {CMS_COUNTERS_FLUSH_SECONDS}."
     )
-# Preview tokens (cms/preview.py) show one unpublished story for this many seconds.
+# Preview tokens (cms/stories/preview.py) show one unpublished story for this many seconds.
 CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
-# Hot ranking (cms/ranking.py, README): how fast attention and stories fade, how much a
+# Hot ranking (cms/counting/ranking.py, README): how fast attention and stories fade, how much a
 # share weighs against a view, the weighted engagement that scores 50, the days counted.
 CMS_HOT_HALF_LIFE_HOURS = env_number("CMS_HOT_HALF_LIFE_HOURS", 24, float)
 CMS_HOT_AGE_HALF_LIFE_HOURS = env_number("CMS_HOT_AGE_HALF_LIFE_HOURS", 72, float)
@@ -260,7 +260,7 @@ CMS_HOT_SHARE_WEIGHT = env_number("CMS_HOT_SHARE_WEIGHT", 5, float)
 CMS_HOT_SATURATION = env_number("CMS_HOT_SATURATION", 200, float)
 CMS_HOT_WINDOW_DAYS = env_number("CMS_HOT_WINDOW_DAYS", 7)
 # Engagement (views + shares × CMS_HOT_SHARE_WEIGHT) after a story's estimate at which the
-# estimate and the readers' score weigh the same (cms/ranking.py); 0 ignores estimates.
+# estimate and the readers' score weigh the same (cms/counting/ranking.py); 0 ignores estimates.
 CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
@@ -317,11 +317,11 @@ CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
 
 # PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
-# the search engine in cms/search.py stems and segments in Python instead).
+# the search engine in cms/search/engine.py stems and segments in Python instead).
 CMS_SEARCH_CONFIGS = {"en": "english"}
 # Search: terms a search keeps (the rest are ignored), up to how many matches it counts
 # exactly (beyond, totalCount is a lower bound and says so), and up to how many matches
-# PostgreSQL lists from the index (beyond, the story list is walked: cms/search.py).
+# PostgreSQL lists from the index (beyond, the story list is walked: cms/search/engine.py).
 CMS_SEARCH_MAX_WORDS = env_number("CMS_SEARCH_MAX_WORDS", 8)
 CMS_SEARCH_EXACT_COUNT = env_number("CMS_SEARCH_EXACT_COUNT", 1000)
 CMS_SEARCH_PROBE_LIMIT = env_number("CMS_SEARCH_PROBE_LIMIT", 8000)

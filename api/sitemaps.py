@@ -10,7 +10,7 @@ names them.
   published in the last two days, at most 1,000, newest first.
 
 Stories come from `Story.objects.readable` (the one visibility rule: drafts, scheduled and
-expired stories are never listed) and are read through `cms.serving`, a page in a
+expired stories are never listed) and are read through `cms.serving.stories`, a page in a
 constant number of queries. Answers are cached like every public answer: in the response
 cache under the `stories` dependency (any change of a story's visibility or content bumps
 it), with an ETag, `Cache-Control`, and edge surrogate keys (`api.caching.edge`); none
@@ -32,9 +32,10 @@ from django.views.decorators.http import require_safe
 
 from api.caching import keys, responses
 from api.graphql_http.responses import from_entry
-from cms import languages, serving
-from cms.audience import Audience
+from cms.core import languages
 from cms.models import Story
+from cms.serving import stories as serving
+from cms.serving.audience import Audience
 
 # URLs per sitemap page; the protocol allows 50,000, smaller pages render faster.
 PAGE_SIZE = 5000

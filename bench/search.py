@@ -112,9 +112,9 @@ def explain(language, text, order):
     from django.core.exceptions import EmptyResultSet
     from django.db import connection
 
-    from cms import search
-    from cms.audience import Audience
     from cms.models import Story
+    from cms.search import engine as search
+    from cms.serving.audience import Audience
 
     audience = Audience.of(language)
     found = search.Search(text, audience.chain)

@@ -10,9 +10,9 @@ from django.http import HttpResponse
 
 from api.schema import ids
 from api.schema.pagination import StoryOrder, encode_cursor
-from cms import serving
-from cms.audience import Audience
 from cms.models import Story
+from cms.serving import stories as serving
+from cms.serving.audience import Audience
 
 _plain_body = {}
 

@@ -9,20 +9,14 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import (  # noqa: F401
-            checks,
-            counter_flush,
-            counters,
-            counts,
-            media_signals,
-            ranking,
-            revisions,
-            search,
-            slugs,
-            webhooks,
-        )
+        from . import checks  # noqa: F401
+        from .counting import counters, counts, flush, ranking  # noqa: F401
+        from .media import receivers as media_receivers
+        from .partners import webhooks  # noqa: F401
+        from .search import engine as search
+        from .stories import revisions, slugs  # noqa: F401
 
         counters.connect()
         revisions.register()
         search.connect()
-        media_signals.connect()
+        media_receivers.connect()

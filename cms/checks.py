@@ -2,7 +2,7 @@
 
 from django.core import checks
 
-from cms import disclosure
+from cms.disclosure import rules as disclosure
 
 
 @checks.register("compliance", deploy=True)

@@ -1,9 +1,9 @@
-"""Running the counter flushes that recordView and recordShare queued (cms/counter_flush.py)."""
+"""Running the counter flushes that recordView and recordShare queued (cms/counting/flush.py)."""
 
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from cms.counter_flush import flush_window
+from cms.counting.flush import flush_window
 
 
 def queued_flushes():

@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from cms import disclosure, publishing
+from cms.disclosure import rules as disclosure
 from cms.models import Source, Story, Tag, set_tags
+from cms.stories import publishing
 
 _numbers = itertools.count(1)
 
@@ -80,7 +81,7 @@ def make_story(
         set_tags(story, tags)
     if status == Story.Status.PUBLISHED:
         if reviewed and disclosure.unreviewed_languages(story):
-            # An editor reviews AI-generated text before it goes out (cms.disclosure).
+            # An editor reviews AI-generated text before it goes out (cms.disclosure.rules).
             review(story)
         # Published as the workflow publishes: readers (and partners) are told.
         publishing.announce(story)
@@ -92,7 +93,7 @@ def desk_editor():
     hashing one would slow every test that publishes)."""
     from django.contrib.auth.models import Group, Permission, User
 
-    from cms.roles import install_roles
+    from cms.core.roles import install_roles
 
     user, created = User.objects.get_or_create(username="desk-editor", defaults={"is_staff": True})
     if created:
@@ -113,8 +114,8 @@ def make_user(username, *roles, languages=(), superuser=False):
     """A staff user in the given role groups (Writer, Translator, Editor, Publisher)."""
     from django.contrib.auth.models import Group, Permission, User
 
+    from cms.core.roles import install_roles
     from cms.models import LanguageAssignment
-    from cms.roles import install_roles
 
     if roles and Group.objects.filter(name__in=roles).count() < len(set(roles)):
         # Transactional tests empty the database, groups from migrations included.

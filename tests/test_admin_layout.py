@@ -6,7 +6,7 @@ import re
 import pytest
 
 import cms.admin.site
-from cms import ranking
+from cms.counting import ranking
 from cms.models import Story
 from tests.factories import make_story, make_tag, make_user
 

@@ -15,8 +15,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from api.settings import aigc_namespace
-from cms import disclosure, publishing
+from cms.disclosure import rules as disclosure
 from cms.models import Story, StoryTranslation
+from cms.stories import publishing
 from tests.factories import make_story, make_user
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.caching.responses import next_publication_at
-from cms import figures, richtext
+from cms.core import richtext
+from cms.media import figures
 from cms.models import ApiKey, Image, Partner, Story, StoryImage, StoryTranslation
 from tests.adminforms import errors as page_errors
 from tests.adminforms import open_form

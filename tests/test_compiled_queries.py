@@ -7,9 +7,9 @@ import pytest
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
-from cms import compiled
-from cms.audience import Audience
 from cms.models import Story
+from cms.serving import compiled
+from cms.serving.audience import Audience
 from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db

@@ -18,9 +18,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.graphql_http.request import Incoming
-from cms import counter_flush, counters
+from cms.counting import counters
+from cms.counting import flush as counter_flush
+from cms.counting.ranking import recompute_hot
 from cms.models import Story, StoryActivity
-from cms.ranking import recompute_hot
 from tests.counting import flush_counts, queued_flushes
 from tests.factories import make_story
 from tests.test_fastpath import via_fast_path
@@ -125,7 +126,7 @@ def test_flushing_again_writes_nothing_twice(gql):
 
 def test_each_window_queues_its_own_flush_and_counts_go_on_across_windows(gql, settings):
     make_story("s")
-    with mock.patch("cms.counter_flush.time") as clock:
+    with mock.patch("cms.counting.flush.time") as clock:
         clock.time.return_value = 3600 * 1000 + 1
         view(gql)
         view(gql)
@@ -310,8 +311,8 @@ def test_with_the_shared_cache_out_of_reach_views_are_counted_in_the_database(gq
     story = make_story("s", view_count=9)
     unreachable = DummyCache("unreachable", {})
     with (
-        mock.patch("cms.counters.cache", unreachable),
-        mock.patch("cms.counter_flush.cache", unreachable),
+        mock.patch("cms.counting.counters.cache", unreachable),
+        mock.patch("cms.counting.flush.cache", unreachable),
     ):
         assert view(gql) == 10
         assert view(gql) == 11
@@ -396,7 +397,7 @@ def test_views_counted_in_the_database_while_redis_was_away_add_to_those_in_the_
     view(gql)
     view(gql)  # Three views: one flushed, two in the cache only.
     unreachable = DummyCache("unreachable", {})
-    with mock.patch("cms.counters.cache", unreachable):
+    with mock.patch("cms.counting.counters.cache", unreachable):
         # Redis out of this process's reach: counted in the database (1 + 4).
         assert [view(gql) for _ in range(4)] == [2, 3, 4, 5]
     assert view(gql) == 4  # Redis kept its counts: 3, and this one.
@@ -411,7 +412,7 @@ def test_a_flush_that_fails_owes_its_stories_to_the_next_window(gql):
     make_story("s")
     view(gql)
     with (
-        mock.patch("cms.counter_flush._add_activity", side_effect=DatabaseError("gone")),
+        mock.patch("cms.counting.flush._add_activity", side_effect=DatabaseError("gone")),
         pytest.raises(DatabaseError),
     ):
         flush_counts()

@@ -3,9 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from cms import search
 from cms.demo import loader
 from cms.models import Source, Story, StoryTranslation, Tag
+from cms.search import engine as search
 
 pytestmark = pytest.mark.django_db
 

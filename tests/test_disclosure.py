@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.test import RequestFactory
 from django.utils import timezone
 
-from cms import disclosure, publishing, workflow
+from cms.disclosure import rules as disclosure
 from cms.models import (
     ApiKey,
     DisclosureRecord,
@@ -22,6 +22,7 @@ from cms.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from cms.stories import publishing, workflow
 from tests.adminforms import errors, open_form
 from tests.factories import make_story, make_user
 
@@ -557,7 +558,7 @@ def test_the_dashboard_lists_ai_text_waiting_for_review(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert "AI text awaiting review" in page
     assert "/admin/cms/story/disclosure/?show=awaiting" in page
-    from cms import dashboard
+    from cms.admin import dashboard
 
     request = RequestFactory().get("/admin/")
     request.user = User.objects.get(username="admin")

@@ -7,8 +7,8 @@ import pytest
 from django.test import override_settings
 
 from api.caching import edge
-from cms import preview
 from cms.models import ApiKey, Partner, Story
+from cms.stories import preview
 from tests.factories import make_story, make_tag
 
 pytestmark = pytest.mark.django_db

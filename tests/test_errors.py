@@ -50,7 +50,7 @@ def test_an_unexpected_failure_is_masked_and_logged_with_the_request_id(
     def explode(self):
         raise RuntimeError('SELECT secret FROM "cms_story" at /srv/app/api/schema/loaders.py')
 
-    monkeypatch.setattr("cms.serving.StoryBatch.translations", property(explode))
+    monkeypatch.setattr("cms.serving.stories.StoryBatch.translations", property(explode))
     with caplog.at_level(logging.ERROR, logger="api.graphql_http.errors"):
         response, body = post(client, '{ story(slug: "s") { title } }')
     request_id = response["X-Request-ID"]

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from api.caching.responses import next_publication_at
-from cms import publishing
 from cms.models import EdgePurge, Story
+from cms.stories import publishing
 from tests.factories import make_story, make_tag, review
 from tests.test_story_counts import assert_exact
 
@@ -107,7 +107,7 @@ def test_the_transition_queues_the_expiry_for_the_scheduler_and_an_edge_purge(se
     settings.CMS_EDGE_PURGE_BACKEND = "varnish"
     settings.CMS_EDGE_VARNISH_URLS = ["http://127.0.0.1:9950/"]
     story = leaving(7200)
-    queued = DBTaskResult.objects.filter(task_path="cms.publishing.expire", status="READY")
+    queued = DBTaskResult.objects.filter(task_path="cms.stories.publishing.expire", status="READY")
     assert [task.run_after for task in queued] == [story.expires_at]
     purge = EdgePurge.objects.get(not_before=story.expires_at)
     assert set(purge.dependencies) == {f"story:{story.pk}", "stories", "tags"}
@@ -213,5 +213,5 @@ def test_a_publisher_sets_the_expiry_in_the_admin_and_a_writer_cannot(client, la
     assert response.status_code == 302, response.content.decode()[:3000]
     story.refresh_from_db()
     assert story.expires_at.replace(microsecond=0) == expires.replace(microsecond=0)
-    queued = DBTaskResult.objects.filter(task_path="cms.publishing.expire", status="READY")
+    queued = DBTaskResult.objects.filter(task_path="cms.stories.publishing.expire", status="READY")
     assert story.expires_at in [task.run_after for task in queued]

@@ -11,8 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cms import disclosure, exports, publishing
+from cms.disclosure import rules as disclosure
+from cms.ingest import exports
 from cms.models import Author, Story, StoryAuthor, StoryTranslation
+from cms.stories import publishing
 from tests.factories import make_source, make_story, make_tag, make_user
 
 pytestmark = pytest.mark.django_db

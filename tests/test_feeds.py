@@ -6,9 +6,9 @@ from datetime import datetime
 import feedparser
 import pytest
 
-from cms.audience import Audience
 from cms.demo import loader
 from cms.models import ApiKey, Partner, Story
+from cms.serving.audience import Audience
 from tests.factories import make_source, make_story
 
 pytestmark = pytest.mark.django_db

@@ -13,9 +13,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cms import translation_state
 from cms.demo import vocabulary
 from cms.models import Story, StoryTranslation
+from cms.stories import translation_state
 
 pytestmark = pytest.mark.django_db
 

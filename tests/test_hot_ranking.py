@@ -13,10 +13,10 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cms import ranking
+from cms.counting import ranking
+from cms.counting.ranking import Weights, blended_score, hot_score, recompute_hot
 from cms.demo import loader
 from cms.models import Story, StoryActivity
-from cms.ranking import Weights, blended_score, hot_score, recompute_hot
 from tests.counting import flush_counts
 from tests.factories import make_story
 

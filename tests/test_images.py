@@ -9,7 +9,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image as PillowImage
 
-from cms import images
+from cms.media import images
 from cms.models import Image, Story
 from tests.factories import make_story
 from tests.media_factories import gps_exif, make_image, picture_bytes

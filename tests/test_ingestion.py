@@ -297,7 +297,7 @@ def test_the_pipeline_says_which_language_is_original_and_which_version_a_machin
 def test_the_pipeline_s_hot_score_is_the_ranking_s_estimate_and_a_new_one_restarts_it(
     client, pipeline
 ):
-    from cms.ranking import recompute_hot
+    from cms.counting.ranking import recompute_hot
 
     assert upsert(client, pipeline["ingest"], story_input(hot=60))["data"]["upsertStory"]["created"]
     story = Story.objects.get(external_id="pipeline-42")

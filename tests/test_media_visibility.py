@@ -9,9 +9,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from api.caching import edge
-from cms import images, publishing
-from cms import preview as previews
+from cms.media import images
 from cms.models import Story
+from cms.stories import preview as previews
+from cms.stories import publishing
 from tests.factories import make_story, make_user
 from tests.media_factories import attach_images, make_author, make_image, set_authors
 

@@ -18,7 +18,7 @@ from api.graphql_http.fastpath import FastPath
 from api.ops import readiness
 from api.wsgi import application
 from cms.models import Partner, WebhookDelivery, WebhookEndpoint
-from cms.webhooks import deliver
+from cms.partners.webhooks import deliver
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
@@ -335,7 +335,7 @@ def test_scrapes_report_the_task_queue_and_webhook_backlog(client):
         for family in text_string_to_metric_families(text)
         for s in family.samples
     }
-    labels = (("queue", "default"), ("task", "cms.webhooks.deliver"))
+    labels = (("queue", "default"), ("task", "cms.partners.webhooks.deliver"))
     assert samples[("cms_task_queue_ready", labels)] == 2
     assert samples[("cms_task_queue_scheduled", labels)] == 1
     assert samples[("cms_task_queue_oldest_due_seconds", labels)] >= 0
@@ -367,7 +367,7 @@ def test_scrapes_are_not_counted_as_requests(client):
 def test_the_worker_records_each_task_and_its_latency():
     from django.core.management import call_command
 
-    labels = {"task": "cms.webhooks.deliver"}
+    labels = {"task": "cms.partners.webhooks.deliver"}
     finished_before = value("cms_tasks_finished_total", status="successful", **labels)
     latency_before = value("cms_task_latency_seconds_count", **labels)
     deliver.enqueue(12345)  # No such delivery: the task finishes at once.

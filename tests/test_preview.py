@@ -17,8 +17,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from api.graphql_http.fastpath import cached_answer
-from cms import preview
 from cms.models import ApiKey, Partner, Story
+from cms.stories import preview
 from tests.conftest import without_cost
 from tests.factories import make_source, make_story, make_tag
 

@@ -78,7 +78,7 @@ def test_search_query_count_does_not_grow_with_first(gql, contract, many_stories
         first: count_queries(gql, document, {"language": language, "query": "s1", "first": first})
         for first in (1, 20, 100)
     }
-    # The synonym groups and the index probe (cms/search.py), the page, its translations
+    # The synonym groups and the index probe (cms/search/engine.py), the page, its translations
     # and the count; PostgreSQL also asks the planner's estimate and runs the probe in a
     # transaction of its own that allows the index only.
     expected = 9 if connection.vendor == "postgresql" else 5

@@ -6,9 +6,9 @@ import feedparser
 import pytest
 from django.db import IntegrityError, transaction
 
-from cms import publishing, slugs
-from cms.audience import Audience
 from cms.models import Story, StorySlug
+from cms.serving.audience import Audience
+from cms.stories import publishing, slugs
 from tests.adminforms import open_form
 from tests.factories import make_story, make_user
 
@@ -132,7 +132,7 @@ def test_old_links_in_feeds_and_share_links_resolve(gql, client, language):
 
 
 def test_ingestion_keeps_the_old_slug(client):
-    from cms.ingest import upsert
+    from cms.ingest.pipeline import upsert
 
     story, _created = upsert(
         {"external_id": "p-1", "slug": "pipeline-old", "translations": {"en": {"title": "T"}}}

@@ -106,7 +106,7 @@ def test_related_is_refused_on_lists(gql, newsroom):
 
 
 def test_related_answers_are_cached_and_change_when_a_story_is_published(gql, newsroom):
-    from cms import publishing
+    from cms.stories import publishing
 
     before = [story["slug"] for story in related(gql)]
     assert "draft" not in before

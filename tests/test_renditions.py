@@ -12,14 +12,14 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
-from cms import images, renditions
+from cms.media import images, renditions
 from cms.models import Image
 from tests.factories import make_story
 from tests.media_factories import make_image, picture_bytes
 
 pytestmark = pytest.mark.django_db
 
-TASK = "cms.renditions.make_all"
+TASK = "cms.media.renditions.make_all"
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from cms import revisions
 from cms.models import Story, StoryTranslation
+from cms.stories import revisions
 from tests.adminforms import open_form
 from tests.factories import make_story, make_user
 

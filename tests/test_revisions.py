@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from cms import revisions, snapshots
-from cms.ingest import upsert
+from cms.ingest.pipeline import upsert
 from cms.models import Story, StoryTranslation
+from cms.stories import revisions, snapshots
 from tests.adminforms import open_form, read_form
 from tests.factories import make_story, make_tag, make_user
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cms import richtext
+from cms.core import richtext
 
 PAYLOADS = [
     line

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 
+from cms.core.roles import ROLES
 from cms.models import State, Story
-from cms.roles import ROLES
 from tests.adminforms import open_form
 from tests.factories import make_story, make_user, review
 
@@ -185,8 +185,8 @@ def test_the_demo_newsroom_has_one_colleague_per_role(settings, tmp_path, capsys
 
 
 def test_a_writer_s_save_is_refused_when_the_story_goes_live_while_they_edit(login, monkeypatch):
-    from cms import publishing, revisions
     from cms.admin.concurrency import ConcurrencyFormMixin
+    from cms.stories import publishing, revisions
     from tests.adminforms import errors
 
     publisher = make_user("publisher", "Publisher")
@@ -239,7 +239,7 @@ def test_an_editor_deletes_a_draft(login):
 
 
 def test_a_writer_s_revert_leaves_what_only_editors_set(login):
-    from cms import revisions
+    from cms.stories import revisions
 
     story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
     editor = login(make_user("editor", "Editor"))

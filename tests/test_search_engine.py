@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.caching.responses import next_publication_at
-from cms import search
-from cms.audience import Audience
 from cms.models import SearchSynonym, Story, StoryTranslation
+from cms.search import engine as search
+from cms.serving.audience import Audience
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db

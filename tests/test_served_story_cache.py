@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.caching.responses import next_publication_at
-from cms import publishing
 from cms.models import ApiKey, Partner, Story
+from cms.stories import publishing
 from tests.conftest import without_cost
 from tests.factories import make_source, make_story, make_tag
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api import sitemaps
-from cms import publishing
 from cms.models import Story, StoryTranslation
+from cms.stories import publishing
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,11 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from cms import counts, languages, publishing
-from cms.audience import Audience
+from cms.core import languages
+from cms.counting import counts
 from cms.models import Story, StoryCount, StoryTranslation, Tag, set_tags
+from cms.serving.audience import Audience
+from cms.stories import publishing
 from tests.factories import make_story, make_tag, make_user, review
 
 pytestmark = pytest.mark.django_db
@@ -129,7 +131,7 @@ def test_a_raw_unpublish_is_followed_too(gql, newsroom):
 
 
 def test_the_pipeline_publishing_is_counted(gql, newsroom, client):
-    from cms import ingest
+    from cms.ingest import pipeline as ingest
 
     line = {"external_id": "p-1", "translations": {"en": {"title": "Piped"}}}
     draft, _created = ingest.upsert(line, may_publish=True)

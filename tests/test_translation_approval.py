@@ -8,7 +8,6 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from cms import revisions
 from cms.models import (
     Partner,
     PendingTranslation,
@@ -17,6 +16,7 @@ from cms.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from cms.stories import revisions
 from tests.adminforms import open_form
 from tests.factories import make_story, make_user
 

@@ -11,8 +11,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 
-from cms import netguard, publishing
+from cms.core import netguard
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
+from cms.stories import publishing
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db(transaction=True)

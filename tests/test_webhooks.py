@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from cms import publishing
 from cms.models import Partner, Story, WebhookDelivery, WebhookEndpoint
+from cms.stories import publishing
 from tests.factories import make_story, make_tag, review
 
 # The worker closes its database connection after tasks, as a real worker would: these
@@ -162,7 +162,7 @@ def test_a_failing_receiver_is_retried_with_backoff(receiver):
 
 
 def test_a_receiver_that_never_answers_is_given_up_after_about_a_day():
-    from cms.webhooks import BACKOFF
+    from cms.partners.webhooks import BACKOFF
 
     assert 20 * 3600 <= sum(BACKOFF) <= 30 * 3600
     endpoint_for("http://127.0.0.1:9/unreachable")
@@ -316,7 +316,7 @@ def test_the_admin_logs_deliveries_and_redelivers(admin_client, receiver):
 
 
 def test_workflow_steps_announce_publishing_and_archiving_only(receiver):
-    from cms import publishing
+    from cms.stories import publishing
     from tests.factories import make_user
 
     endpoint_for(receiver.url)

@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cms import publishing, workflow
 from cms.models import State, Story
+from cms.stories import publishing, workflow
 from tests.adminforms import errors, open_form
 from tests.factories import make_story, make_tag, make_user, review
 

@@ -1,6 +1,6 @@
 """Which cached answers each content change invalidates.
 
-What readers see change is announced by the workflow transition (`cms.signals`): a story
+What readers see change is announced by the workflow transition (`cms.core.events`): a story
 going live (a scheduled one at its time too), changing while live, or leaving the public
 changes that story's answers, every list and the tag counts. Beneath those, every write
 to a story, its languages or tags, a tag, a source or a key invalidates the answers that
@@ -12,6 +12,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.caching import keys
 from api.caching.responses import bump
+from cms.core.events import (
+    scores_changed,
+    story_changed_while_live,
+    story_left_public,
+    story_went_live,
+)
 from cms.models import (
     ApiKey,
     SearchSynonym,
@@ -21,12 +27,6 @@ from cms.models import (
     StoryTag,
     StoryTranslation,
     Tag,
-)
-from cms.signals import (
-    scores_changed,
-    story_changed_while_live,
-    story_left_public,
-    story_went_live,
 )
 
 
@@ -55,7 +55,7 @@ def _story_tag(sender, instance, **kwargs):
 
 
 def _story_image(sender, instance, **kwargs):
-    # The story's analysis was rendered again with its new list (cms.media_signals).
+    # The story's analysis was rendered again with its new list (cms.media.receivers).
     bump(keys.story(instance.story_id), keys.STORIES)
 
 

@@ -9,7 +9,7 @@ import hashlib
 
 import orjson
 
-from cms import serving
+from cms.serving import stories as serving
 
 STORIES = "stories"
 TAGS = "tags"
@@ -36,7 +36,7 @@ _LISTS = {serving.STORY_LIST: STORIES, serving.TAG_LIST: TAGS}
 
 
 def observed(kind, ids):
-    """The dependencies of what a served-story observer heard (see `cms.serving`)."""
+    """The dependencies of what a served-story observer heard (see `cms.serving.stories`)."""
     if kind == serving.LANGUAGE:
         return []
     if kind in _LISTS:

@@ -17,7 +17,7 @@ from django.core.signals import setting_changed
 from django.db import transaction
 
 from api.caching import counted, edge, keys, purge
-from cms import counters
+from cms.counting import counters
 from cms.models import Story
 
 GLOBAL = "v:global"

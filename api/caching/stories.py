@@ -30,7 +30,7 @@ class Part:
     """One story's stable fields for one selection: their result and what they showed."""
 
     data: dict
-    # (kind, ids) observations of `cms.serving`, replayed into the answer that reuses them.
+    # (kind, ids) observations of `cms.serving.stories`, replayed into the answer that reuses them.
     observed: list
     dependencies: dict
     expires_at: float

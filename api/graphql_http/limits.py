@@ -34,7 +34,7 @@ from graphql import (
 
 from api.graphql_http.request import DocumentError
 from api.schema import schema
-from cms import search as search_engine
+from cms.search import engine as search_engine
 
 # How many items a list field may hold, where its size is not an argument.
 LIST_SIZES = {
@@ -155,8 +155,9 @@ def defaults(operation):
 
 
 def search_words(text):
-    """How many terms a search looks for, normalized as the search engine does it (cms.search:
-    case folded, stemmed, Chinese segmented, each term once), at most `CMS_SEARCH_MAX_WORDS`."""
+    """How many terms a search looks for, normalized as the search engine does it
+    (cms.search.engine: case folded, stemmed, Chinese segmented, each term once), at most
+    `CMS_SEARCH_MAX_WORDS`."""
     if not isinstance(text, str):
         return 0
     terms = set(search_engine.analyze(text, mode="default"))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.caching import keys
-from cms import languages
+from cms.core import languages
 
 JSON = "application/json"
 GRAPHQL_RESPONSE = "application/graphql-response+json"

@@ -34,7 +34,7 @@ from api.graphql_http.security import graphiql_response
 from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context
-from cms import preview as previews
+from cms.stories import preview as previews
 
 logger = logging.getLogger("api.views")
 QUERY_ONLY = frozenset({OperationType.QUERY})

@@ -69,7 +69,7 @@ tasks_finished = Counter(
 task_latency = Histogram(
     "cms_task_latency_seconds",
     "From when a task was due (enqueued, or its run_after) until the worker finished it; "
-    "for cms.webhooks.deliver, the latency of each webhook delivery attempt.",
+    "for cms.partners.webhooks.deliver, the latency of each webhook delivery attempt.",
     ["task"],
     buckets=TASK_BUCKETS,
 )

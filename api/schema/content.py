@@ -4,7 +4,7 @@ from enum import Enum
 
 import strawberry
 
-from cms import sharing
+from cms.core import sharing
 
 
 @strawberry.type(description="The three 0–100 scores editors give a story.")

@@ -8,9 +8,11 @@ from django.utils.translation import gettext as _
 
 from api.caching import keys
 from api.graphql_http.errors import BadUserInput
-from cms import counters, languages, serving
-from cms.audience import Audience
+from cms.core import languages
+from cms.counting import counters
 from cms.models import Story
+from cms.serving import stories as serving
+from cms.serving.audience import Audience
 
 
 class Context:
@@ -19,7 +21,8 @@ class Context:
     def __init__(self, request, key=None, preview=None, header_language=None):
         self.request = request
         self.key = key
-        # A `cms.preview.Preview`: its story is found by one-story lookups, whatever its state.
+        # A `cms.stories.preview.Preview`: its story is found by one-story lookups, whatever
+        # its state.
         self.preview = preview
         # Parsed once per request (by the view, which keys its cache with it).
         self.header_language = header_language or languages.from_accept_language(
@@ -27,7 +30,7 @@ class Context:
         )
         # A key's answers change when its restrictions do.
         self.dependencies = {keys.api_key(key.pk)} if key is not None else set()
-        # The view and share counts the answer shows, read together (`cms.counters`), and
+        # The view and share counts the answer shows, read together (`cms.counting.counters`), and
         # where each sits in it: (path, story id, counter), for the response cache.
         self.counts = counters.Reader()
         self.counts_shown = []
@@ -78,7 +81,7 @@ class Context:
         return Story.objects.previewable(self.preview.story_id, audience)
 
     def observe(self, kind, ids):
-        """Record what a served story showed (a `cms.serving` observer)."""
+        """Record what a served story showed (a `cms.serving.stories` observer)."""
         if kind == serving.LANGUAGE:
             self.languages_served += [code for code in ids if code not in self.languages_served]
         self.dependencies.update(keys.observed(kind, ids))

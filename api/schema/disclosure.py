@@ -1,5 +1,5 @@
 """AI disclosure in the API: the grade of a served version, its label and metadata, and
-the pipeline's inputs for them (vocabulary and rules: `cms.disclosure`)."""
+the pipeline's inputs for them (vocabulary and rules: `cms.disclosure.rules`)."""
 
 from datetime import datetime
 from enum import Enum
@@ -7,7 +7,7 @@ from enum import Enum
 import strawberry
 from strawberry.scalars import JSON
 
-from cms import disclosure
+from cms.disclosure import rules as disclosure
 
 
 @strawberry.enum(description="How much AI wrote a language version of a story.")

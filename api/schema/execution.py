@@ -19,7 +19,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from api.caching import stories
 from api.schema import shown_counts
-from cms import serving
+from cms.serving import stories as serving
 
 STORY_TYPE = "Story"
 # Fields whose value moves without the story changing: resolved on every answer.

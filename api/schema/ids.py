@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from strawberry.relay.utils import to_base64
 
 from api.graphql_http.errors import BadUserInput
-from cms import languages
-from cms import values as bounds
+from cms.core import languages
+from cms.core import values as bounds
 
 
 def story_node_id(pk, chain):

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from strawberry.types import Info
 
 from api.graphql_http.errors import ApiError
-from cms import ingest
+from cms.ingest import pipeline as ingest
 from cms.models import Scope
 
 from .disclosure import AigcInput, AiInvolvement

@@ -1,4 +1,4 @@
-"""A story's images, bylines and corrections: thin adapters over `cms.served_media`."""
+"""A story's images, bylines and corrections: thin adapters over `cms.media.served`."""
 
 import re
 from datetime import datetime
@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api.graphql_http.errors import BadUserInput
-from cms import served_media
+from cms.media import served as served_media
 
 MAX_WIDTHS = 10
 

@@ -1,4 +1,4 @@
-"""Counting what readers do: views and shares, in the shared cache (`cms.counters`)."""
+"""Counting what readers do: views and shares, in the shared cache (`cms.counting.counters`)."""
 
 from typing import Annotated
 
@@ -6,7 +6,8 @@ import strawberry
 from django.utils.translation import gettext as _
 
 from api.graphql_http.errors import BadUserInput, NotFound
-from cms import counters, sharing
+from cms.core import sharing
+from cms.counting import counters
 
 from .ingest import UpsertStoryPayload, upsert_story
 

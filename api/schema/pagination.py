@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from api.graphql_http.errors import BadUserInput
-from cms import values as bounds
+from cms.core import values as bounds
 
 MAX_PAGE_SIZE = 100
 # Our cursors are well under 200 characters; anything much longer is not one of them and
@@ -41,11 +41,11 @@ class StoryOrder(Enum):
 ORDER_FIELDS = {
     StoryOrder.PUBLISHED_DESC: ("published_at", "id"),
     StoryOrder.UPDATED_DESC: ("updated_at", "id"),
-    # Pinned stories lead the hot list (cms/ranking.py).
+    # Pinned stories lead the hot list (cms/counting/ranking.py).
     StoryOrder.HOT_DESC: ("pinned", "hot", "published_at", "id"),
     StoryOrder.QUALITY_DESC: ("quality", "published_at", "id"),
     StoryOrder.IMPACT_DESC: ("impact", "published_at", "id"),
-    # `search_rank` is annotated by cms.search (Search.ranked).
+    # `search_rank` is annotated by cms.search.engine (Search.ranked).
     StoryOrder.RELEVANCE: ("search_rank", "published_at", "id"),
 }
 # Ordering fields holding booleans (true sorts first); the rest are ints or *_at times.

@@ -16,10 +16,12 @@ from strawberry.types import Info
 from api.caching import keys
 from api.caching import stories as story_cache
 from api.graphql_http.errors import BadUserInput
-from cms import compiled, counts, serving
-from cms import search as search_engine
-from cms import values as bounds
+from cms.core import values as bounds
+from cms.counting import counts
 from cms.models import Story as StoryModel
+from cms.search import engine as search_engine
+from cms.serving import compiled
+from cms.serving import stories as serving
 
 from . import pagination
 from .pagination import PageInfo, StoryOrder

@@ -1,7 +1,7 @@
 """The `redirect` query: where an old reader-site address of a story lives now.
 
 A headless frontend asks before answering 404 for a story page: an address with an old
-slug (see `cms.slugs`) gets the story's current canonical address and 301.
+slug (see `cms.stories.slugs`) gets the story's current canonical address and 301.
 """
 
 from typing import Annotated
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from strawberry.types import Info
 
 from api.graphql_http.errors import BadUserInput
-from cms import slugs
+from cms.stories import slugs
 
 MAX_PATH_LENGTH = 2000
 

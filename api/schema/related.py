@@ -1,4 +1,4 @@
-"""`Story.related`: other stories readers may read next (see `cms.related`).
+"""`Story.related`: other stories readers may read next (see `cms.serving.related`).
 
 Offered on one-story answers (`story`, `node`), where it costs a constant handful of
 queries; asked for on a list of stories it is refused (BAD_USER_INPUT) rather than
@@ -8,7 +8,7 @@ costing queries for every story of the page.
 from django.utils.translation import gettext as _
 
 from api.graphql_http.errors import BadUserInput
-from cms import related
+from cms.serving import related
 
 DEFAULT_RELATED = 5
 FIRST_DESCRIPTION = f"How many related stories, 1–{related.MAX_RELATED}."

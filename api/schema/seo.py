@@ -1,4 +1,4 @@
-"""Share-card types: Open Graph and Twitter properties (JSON-LD is `cms.structured_data`),
+"""Share-card types: Open Graph and Twitter properties (JSON-LD is `cms.serving.structured_data`),
 with the lead image's 16:9 crop when the story has one."""
 
 import strawberry

@@ -11,7 +11,7 @@ resolvers (tracing) would miss these calls, and a count beyond `Int`'s range mus
 fail as there.
 """
 
-from cms import counters
+from cms.counting import counters
 
 FIELDS = {"viewCount": counters.VIEWS, "shareCount": counters.SHARES}
 _INT_RANGE = range(-(2**31), 2**31)

@@ -1,4 +1,4 @@
-"""The types readers see, each a thin adapter over a `cms.serving` served story or tag."""
+"""The types readers see, each a thin adapter over a `cms.serving.stories` served story or tag."""
 
 from datetime import datetime
 from typing import Annotated
@@ -11,8 +11,11 @@ from strawberry.types import Info
 
 from api.schema import ids, media, related, seo
 from api.schema.disclosure import Disclosure
-from cms import counters, serving, structured_data, translation_state
-from cms import preview as previews
+from cms.counting import counters
+from cms.serving import stories as serving
+from cms.serving import structured_data
+from cms.stories import preview as previews
+from cms.stories import translation_state
 
 from .content import (
     FaqEntry,
@@ -95,7 +98,7 @@ class Tag:
 )
 class Story(relay.Node):
     _served: strawberry.Private[serving.ServedStory]
-    # A list's search snippets (cms.search.PageSnippets), loaded for the page at once.
+    # A list's search snippets (cms.search.engine.PageSnippets), loaded for the page at once.
     _snippets: strawberry.Private[object] = None
 
     @classmethod

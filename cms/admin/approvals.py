@@ -1,7 +1,7 @@
 """Translators' changes to live stories in the admin: kept as proposals, decided by editors.
 
 `TranslationApprovalMixin` goes first in the story admin's bases. When a translator saves
-a published story's language tab, their version is kept as a proposal (cms/approvals.py)
+a published story's language tab, their version is kept as a proposal (cms/stories/approvals.py)
 instead of being saved; their form then shows the proposal, so they go on editing it. The
 change form tells the translator what became of it, and shows editors each waiting
 proposal with Approve and Reject. `PendingTranslationAdmin` lists proposals, with the same
@@ -19,9 +19,10 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cms import approvals, sharing, snapshots, workflow
+from cms.core import sharing
 from cms.models import PendingTranslation, Story, StoryTranslation, assigned_languages
 from cms.models.pending import PROPOSED_FIELDS
+from cms.stories import approvals, snapshots, workflow
 
 # Set on the request when a save was kept as a proposal: the proposal, or None if withdrawn.
 KEPT_AS_PROPOSAL = "_kept_as_proposal"

@@ -22,7 +22,7 @@ from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from cms import revisions
+from cms.stories import revisions
 
 # Longest value quoted in a refusal; the history's diff view shows all of it.
 QUOTE_CHARS = 80

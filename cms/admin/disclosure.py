@@ -17,8 +17,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms import disclosure, workflow
+from cms.disclosure import rules as disclosure
 from cms.models import DisclosureRecord, Involvement, Story, StoryTranslation, live_q
+from cms.stories import workflow
 
 # What the report lists, by its `show` parameter.
 VIEWS = ("live", "awaiting", "missing")

@@ -5,7 +5,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms import exports
+from cms.ingest import exports
 
 
 @admin.action(description=_("Export selected stories (JSON Lines)"), permissions=["view"])

@@ -1,5 +1,5 @@
 """The story form's images in the analysis: the list of the story's images, and the checks
-of what each language's analysis places (`cms.figures`).
+of what each language's analysis places (`cms.media.figures`).
 
 The analysis of the tab's language is checked on the form: every placement must name an
 image that exists, is in the list as it is being saved (or as stored, for a translator,
@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cms import figures
+from cms.media import figures
 from cms.models import StoryImage
 
 # The inline formset's prefix, as Django derives it from `StoryImage.story`'s related name.

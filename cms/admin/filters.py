@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cms import languages
+from cms.core import languages
 from cms.models import State, Story, live_q, scheduled_q
 
 

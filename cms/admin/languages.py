@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from cms import languages
+from cms.core import languages
 
 
 class KnownLanguagesMixin:

@@ -1,6 +1,6 @@
 """The admin of images, authors and corrections, and what the preview shows of them.
 
-Uploads go through `cms.images.clean_upload`: a file that is no image, too large or a
+Uploads go through `cms.media.images.clean_upload`: a file that is no image, too large or a
 decompression bomb is refused with the reason on the form; location data is removed, and
 the editor is told.
 """
@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 from parler.forms import TranslatableModelForm
 
-from cms import images
+from cms.media import images
 from cms.models import Author, Correction, Image, StoryAuthor
 
 from .languages import KnownLanguagesMixin
 
 
 class UploadedImageField(forms.ImageField):
-    """An image upload checked and cleaned by `cms.images` (not Django's bare check, which
+    """An image upload checked and cleaned by `cms.media.images` (not Django's bare check, which
     calls a decompression bomb "not an image")."""
 
     def to_python(self, data):

@@ -29,5 +29,5 @@ class NewsroomUserAdmin(UserAdmin):
 
     @admin.display(description=_("roles"))
     def role_list(self, obj):
-        # Role names are marked for translation in cms.roles.
+        # Role names are marked for translation in cms.core.roles.
         return ", ".join(gettext(group.name) for group in obj.groups.all())

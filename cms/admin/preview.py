@@ -12,8 +12,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cms import audience, languages, serving
-from cms import preview as previews
+from cms.core import languages
+from cms.serving import audience
+from cms.serving import stories as serving
+from cms.stories import preview as previews
 
 from .approvals import pending_preview
 from .media import media_preview

@@ -1,7 +1,7 @@
 """A story's history in the admin: every save a version; compare any two; revert to one.
 
 `RevisionMixin` goes before TranslatableAdmin in a model admin's bases. It records every
-save through the admin as a version with its user (cms/revisions.py), replaces the history
+save through the admin as a version with its user (cms/stories/revisions.py), replaces the history
 page with the list of versions, and adds a diff view and a revert view. reversion's own
 VersionAdmin is not used: its revert re-renders the change form inside a rolled-back
 transaction, which shows parler's cached translation (one language tab) rather than the
@@ -22,8 +22,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from reversion.errors import RevertError
 
-from cms import revisions, snapshots
 from cms.models import StoryTag
+from cms.stories import revisions, snapshots
 
 HISTORY_PAGE_SIZE = 50
 BASE_VERSION = "base_version"

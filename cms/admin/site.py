@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
-from cms import languages, sharing
+from cms.core import languages, sharing
 
 
 def _newsroom_name():

@@ -9,7 +9,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
-from cms import translation_state, workflow
 from cms.models import (
     TRANSLATED_FIELDS,
     State,
@@ -18,6 +17,7 @@ from cms.models import (
     StoryTranslation,
     assigned_languages,
 )
+from cms.stories import translation_state, workflow
 
 from .approvals import TranslationApprovalMixin
 from .disclosure import DisclosureAdminMixin

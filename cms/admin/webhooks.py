@@ -61,7 +61,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Deliver again now"))
     def redeliver(self, request, queryset):
-        from cms.webhooks import schedule
+        from cms.partners.webhooks import schedule
 
         with transaction.atomic():
             for delivery in queryset:

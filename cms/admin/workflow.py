@@ -6,7 +6,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from cms import disclosure, publishing, workflow
+from cms.disclosure import rules as disclosure
+from cms.stories import publishing, workflow
 
 STEP_FIELD = "_workflow"
 WENT_LIVE = gettext_lazy(

@@ -9,9 +9,9 @@ field with the model's own methods, and `matches_model` checks a sample against 
 
 import copy
 
-from cms import search
 from cms.demo import vocabulary
 from cms.models import Source, StoryTranslation, Tag
+from cms.search import engine as search
 
 LANGUAGES = ("en", "zh-hans")
 # Derived fields compared with what StoryTranslation.save() computes.
@@ -140,7 +140,7 @@ def translation(writer, story_id, company, changed_at, ai_generated=True):
     result = StoryTranslation(
         master_id=story_id,
         language_code=writer.code,
-        # Skipping save(): the grade follows the story's flag (cms.disclosure).
+        # Skipping save(): the grade follows the story's flag (cms.disclosure.rules).
         ai_involvement="ai_generated" if ai_generated else "human",
         title=company + writer.space + writer.phrase(5, 10),
         summary=writer.text(2, 10, 20),

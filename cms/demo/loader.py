@@ -1,7 +1,7 @@
 """Load the demo content without touching what is already there.
 
 Each demo story's hot score is the publication's estimate (the ranking starts from it:
-cms/ranking.py), and its views and shares are spread over the days since it went live
+cms/counting/ranking.py), and its views and shares are spread over the days since it went live
 as activity rows, the way readers would have left them, so that the dashboard's most
 read chart shows them. Demo stories loaded before estimates and rows existed get theirs.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 from django.db import transaction
 from django.utils import timezone
 
-from cms import publishing
 from cms.models import Source, Story, StoryActivity, Tag, set_tags
 from cms.models.story import CONTENT_FIELDS
+from cms.stories import publishing
 
 DEMO_FILE = Path(__file__).with_name("stories.json")
 

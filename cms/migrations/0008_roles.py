@@ -1,7 +1,7 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-from cms.roles import install_roles
+from cms.core.roles import install_roles
 
 
 def forwards(apps, schema_editor):

@@ -5,8 +5,8 @@ from django.db import migrations, models
 
 
 def count_stories(apps, schema_editor):
-    """Count the stories readers see, as cms.counts keeps them from now on."""
-    from cms import counts
+    """Count the stories readers see, as cms.counting.counts keeps them from now on."""
+    from cms.counting import counts
 
     counts.rebuild(
         apps.get_model("cms", "Story"),

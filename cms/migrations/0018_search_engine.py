@@ -1,4 +1,4 @@
-"""The search engine's columns (cms/search.py): tokens, language markers, synonym groups.
+"""The search engine's columns (cms/search/engine.py): tokens, language markers, synonym groups.
 
 On PostgreSQL a table `cms_story_search` (one row per translation, kept by triggers) holds
 the `search_vector` (each token prefixed with every language the version is served in,
@@ -13,7 +13,7 @@ VECTOR_INDEX = "cms_story_search_vector"
 
 
 def fill(apps, schema_editor):
-    from cms import search
+    from cms.search import engine as search
 
     search.reindex(apps.get_model("cms", "StoryTranslation"))
 

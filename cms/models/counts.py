@@ -1,7 +1,7 @@
 """How many stories each language's readers see, overall and per tag, kept as counts.
 
 Lists answer `totalCount` and tags their `storyCount` from these rows instead of counting
-the archive (`cms.counts` keeps them exact in the transactions that change them).
+the archive (`cms.counting.counts` keeps them exact in the transactions that change them).
 """
 
 from django.db import models

@@ -1,7 +1,7 @@
 """How much AI wrote a language version, and the record of reviews and grade changes.
 
 The vocabulary itself (IPTC and schema.org codes, labels, the AIGC fields) is in
-`cms.disclosure`; this module holds only what is stored.
+`cms.disclosure.rules`; this module holds only what is stored.
 """
 
 from django.conf import settings

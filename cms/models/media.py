@@ -1,9 +1,9 @@
 """What a story shows besides its text: its images, its bylines and its corrections.
 
 An `Image` is the uploaded original (kept through Django's storage API, with location
-metadata removed on upload: `cms.images`) with the editor's focal point; its alt text,
+metadata removed on upload: `cms.media.images`) with the editor's focal point; its alt text,
 caption and credit are per language. A story's lead image is `Story.image`; the images
-its analysis may place (`![[image:12]]`, `cms.figures`) are its `StoryImage`s. An
+its analysis may place (`![[image:12]]`, `cms.media.figures`) are its `StoryImage`s. An
 `Author` is a person (translated bio, avatar, profile page) or the publication itself; a
 story's authors are ordered (`StoryAuthor`).
 A `Correction` is one language's public note of what a non-minor change corrected.

@@ -1,7 +1,7 @@
 """A translator's proposed change to a live story's language version, waiting for an editor.
 
 Readers keep seeing the approved version (StoryTranslation) until an editor approves the
-proposal (cms/approvals.py); the proposal holds the editable fields of one language version,
+proposal (cms/stories/approvals.py); the proposal holds the editable fields of one language version,
 who proposed it, when, and what the live version was when they did.
 """
 

@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from parler.managers import TranslatableManager, TranslatableQuerySet
 
-from cms import languages
+from cms.core import languages
 
 
 def live_q(now=None):
@@ -48,7 +48,7 @@ class StoryQuerySet(TranslatableQuerySet):
         return min(moments) if moments else None
 
     def readable(self, audience, now=None):
-        """What `audience` (a `cms.audience.Audience`) sees: the one visibility rule."""
+        """What `audience` (a `cms.serving.audience.Audience`) sees: the one visibility rule."""
         stories = self.published(now).in_chain(audience.chain)
         if audience.tag_ids:
             links = self.model.tags.through.objects.filter(
@@ -97,9 +97,9 @@ class StoryQuerySet(TranslatableQuerySet):
 
         The served translation is the first language of `chain` the story has, so a
         story shown in its fallback language is searched in that language's text. The
-        engine (segmentation, stemming, synonyms, bounded plans) is `cms.search`.
+        engine (segmentation, stemming, synonyms, bounded plans) is `cms.search.engine`.
         """
-        from cms import search
+        from cms.search import engine as search
 
         return search.matching(self, text, chain)
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class StorySlug(models.Model):
     """A slug a story used to have. Each old slug belongs to one story at a time, and no
-    old slug is any story's current slug (cms.slugs keeps both true)."""
+    old slug is any story's current slug (cms.stories.slugs keeps both true)."""
 
     story = models.ForeignKey(
         "cms.Story",

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
 
-from cms import richtext, search, sharing
-from cms.validators import ListOfRows, ListOfTexts
+from cms.core import richtext, sharing
+from cms.core.validators import ListOfRows, ListOfTexts
+from cms.search import engine as search
 
 from .disclosure import Involvement
 from .querysets import StoryManager
@@ -29,7 +30,7 @@ def score_field(name, help_text):
 
 # Written only by the workflow transition and the counts, never by a story's own save.
 ANNOUNCEMENT_FIELDS = ("live_since", "counted_in")
-# Derived from the language versions' grades when they are saved (cms.disclosure).
+# Derived from the language versions' grades when they are saved (cms.disclosure.rules).
 DERIVED_FIELDS = ("ai_generated",)
 
 
@@ -93,7 +94,7 @@ class Story(TranslatableModel):
     hot = score_field(_("hot"), _("How much attention the story gets, 0–100."))
     quality = score_field(_("quality"), _("How solid the reporting is, 0–100."))
     impact = score_field(_("impact"), _("How much it matters to the industry, 0–100."))
-    # Hot ranking (cms/ranking.py): `hot` above is the effective score readers see.
+    # Hot ranking (cms/counting/ranking.py): `hot` above is the effective score readers see.
     hot_computed = models.PositiveSmallIntegerField(
         _("computed hot score"),
         null=True,
@@ -103,7 +104,7 @@ class Story(TranslatableModel):
             "The hot ranking's last result: the estimate blended with readers' views and shares."
         ),
     )
-    # The blend's prior (cms/ranking.py): the score the story was given, with the counters
+    # The blend's prior (cms/counting/ranking.py): the score the story was given, with the counters
     # as they stood then, so that only engagement after the estimate moves it.
     hot_prior = models.PositiveSmallIntegerField(
         _("estimated hot score"),
@@ -142,12 +143,12 @@ class Story(TranslatableModel):
         editable=False,
         help_text=_("When readers were told the story went live; empty while it is not public."),
     )
-    # Where the story is counted in `StoryCount` ("en", "en:12" for a tag): cms.counts.
+    # Where the story is counted in `StoryCount` ("en", "en:12" for a tag): cms.counting.counts.
     counted_in = models.JSONField(default=list, editable=False)
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
     share_count = models.PositiveBigIntegerField(_("shares"), default=0, editable=False)
     # A view of the language versions' grades, kept by StoryTranslation.save (see
-    # cms.disclosure.sync_story); never written from a form.
+    # cms.disclosure.rules.sync_story); never written from a form.
     ai_generated = models.BooleanField(
         _("AI-generated"),
         default=True,
@@ -237,14 +238,14 @@ class Story(TranslatableModel):
                 fields=["status", "-pinned", "-hot", "-published_at", "-id"], name="story_hot_idx"
             ),
             # Live stories the workflow has not announced yet (a scheduled story whose
-            # time came before the worker's scheduler ran): counted on read (cms.counts).
+            # time came before the worker's scheduler ran): counted on read (cms.counting.counts).
             models.Index(
                 fields=["published_at"],
                 condition=models.Q(status="published", live_since__isnull=True),
                 name="story_unannounced_idx",
             ),
             # Stories that leave the public at their expiry time: the next visibility
-            # change (`StoryQuerySet.next_publication`) and counts read them (cms.counts).
+            # change (`StoryQuerySet.next_publication`) and counts read them (cms.counting.counts).
             models.Index(
                 fields=["expires_at"],
                 condition=models.Q(status="published", expires_at__isnull=False),
@@ -284,7 +285,7 @@ class Story(TranslatableModel):
         """Give the story a hot score estimate (the pipeline's): the ranking's new prior.
 
         Readers' views and shares counted from now on move the score away from it (see
-        cms/ranking.py). Giving the estimate the story already has changes nothing, so a
+        cms/counting/ranking.py). Giving the estimate the story already has changes nothing, so a
         pipeline sending the same score again does not restart the blend.
         """
         if score == self.hot_prior:
@@ -324,8 +325,8 @@ class Story(TranslatableModel):
             self.updated_at = self.published_at
         if not self._state.adding and kwargs.get("update_fields") is None and not args:
             # What readers were told and where the story is counted are written by
-            # cms.publishing and cms.counts alone, under a row lock: a save of an instance
-            # loaded before them must not undo their work.
+            # cms.stories.publishing and cms.counting.counts alone, under a row lock: a save of
+            # an instance loaded before them must not undo their work.
             kwargs["update_fields"] = [
                 field.name
                 for field in self._meta.concrete_fields
@@ -476,7 +477,7 @@ class StoryTranslation(TranslatedFieldsModel):
     )
     analysis_html = models.TextField(editable=False, blank=True)
     analysis_text = models.TextField(editable=False, blank=True)
-    # The ids of the images `analysis_html` shows, in order of first appearance (cms.figures).
+    # The ids of the images `analysis_html` shows, in order of first appearance (cms.media.figures).
     analysis_images = models.JSONField(default=list, blank=True, editable=False)
     insights = models.JSONField(
         _("industry insights"),
@@ -492,7 +493,7 @@ class StoryTranslation(TranslatedFieldsModel):
         validators=[ListOfRows(FAQ_FIELDS)],
         help_text=_("Questions and answers, in reading order."),
     )
-    # The search engine's tokens and language markers (cms/search.py); on PostgreSQL a
+    # The search engine's tokens and language markers (cms/search/engine.py); on PostgreSQL a
     # generated `search_vector` column over both carries the GIN index (migration 0012).
     search_terms = models.TextField(editable=False, blank=True)
     search_scope = models.TextField(editable=False, blank=True)
@@ -553,7 +554,7 @@ class StoryTranslation(TranslatedFieldsModel):
 
     def refresh_derived(self):
         """Recompute the rendered analysis and the search terms from the editable fields."""
-        from cms import figures
+        from cms.media import figures
 
         self.analysis_html, self.analysis_images = figures.render_analysis(
             self.analysis, self.master_id, self.language_code
@@ -587,7 +588,7 @@ class StoryTranslation(TranslatedFieldsModel):
             self.content_changed_at = now or timezone.now()
 
     def save(self, *args, **kwargs):
-        from cms import disclosure
+        from cms.disclosure import rules as disclosure
 
         self.refresh_derived()
         self.refresh_state(now=getattr(self.master, "content_time", None))

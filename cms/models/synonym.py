@@ -37,7 +37,7 @@ class SearchSynonym(models.Model):
         return list(dict.fromkeys(line.strip() for line in self.terms.splitlines() if line.strip()))
 
     def clean(self):
-        from cms import search
+        from cms.search import engine as search
 
         terms = self.term_list()
         if len(terms) < 2:

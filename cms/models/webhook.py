@@ -6,7 +6,7 @@ import secrets
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from cms.netguard import validate_endpoint_url
+from cms.core.netguard import validate_endpoint_url
 
 
 class Event(models.TextChoices):

@@ -2,7 +2,7 @@
 
 from django import template
 
-from cms import dashboard
+from cms.admin import dashboard
 
 register = template.Library()
 

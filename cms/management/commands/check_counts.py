@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from cms import counts
+from cms.counting import counts
 
 
 class Command(BaseCommand):

@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from cms import roles
+from cms.core import roles
 from cms.models import LanguageAssignment
 
 USERNAME = "admin"

@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from cms import exports, languages, values
+from cms.core import languages, values
+from cms.ingest import exports
 
 
 class Command(BaseCommand):

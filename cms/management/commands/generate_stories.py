@@ -22,7 +22,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
-from cms import counts
+from cms.counting import counts
 from cms.demo import bulk, generator
 from cms.models import Story, StoryTag, StoryTranslation
 

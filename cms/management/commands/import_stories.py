@@ -4,7 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cms import exports, ingest
+from cms.ingest import exports
+from cms.ingest import pipeline as ingest
 
 
 class Command(BaseCommand):

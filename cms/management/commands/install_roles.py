@@ -2,7 +2,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
-from cms.roles import ROLES, install_roles
+from cms.core.roles import ROLES, install_roles
 
 
 class Command(BaseCommand):

@@ -8,7 +8,7 @@ from django.db import close_old_connections
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cms.ranking import recompute_hot
+from cms.counting.ranking import recompute_hot
 
 
 def seconds(text):

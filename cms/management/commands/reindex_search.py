@@ -1,14 +1,14 @@
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from cms import search
 from cms.models import StoryTranslation
+from cms.search import engine as search
 
 
 class Command(BaseCommand):
     help = (
         "Recompute every language version's search terms and language markers (after "
-        "changing the analysis in cms/search.py or CMS_FALLBACK_LANGUAGE)."
+        "changing the analysis in cms/search/engine.py or CMS_FALLBACK_LANGUAGE)."
     )
 
     def handle(self, *args, **options):

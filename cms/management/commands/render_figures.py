@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from cms import figures, publishing
+from cms.media import figures
 from cms.models import Story, StoryImage
+from cms.stories import publishing
 
 # Stories rendered per batch: their versions are read together.
 BATCH = 200

@@ -1,0 +1,21 @@
+"""What readers see change, announced by the one workflow transition (`cms.stories.publishing`).
+
+Each is sent inside the change's transaction, with `story`: listeners that record work
+(webhook deliveries, edge purges) record it in the same transaction, so a rolled-back
+change announces nothing and a committed one loses nothing.
+"""
+
+from django.dispatch import Signal
+
+# The story became visible to readers: published now, or a scheduled story's time came.
+story_went_live = Signal()
+# A live story changed. `material` is whether readers are told it was updated (its
+# "Updated" time moved); a minor edit, a deleted language version or a score is not.
+story_changed_while_live = Signal()
+# Readers can no longer see a story they could see: unpublished, archived, moved to a
+# later time, or deleted (then `story` is the instance about to be deleted).
+story_left_public = Signal()
+
+# Sent with `story_ids` after the ranking changed the hot scores readers see (bulk
+# updates send no model signals).
+scores_changed = Signal()

@@ -1,0 +1,169 @@
+"""Story events for partners' webhooks: recorded with the change, delivered by a worker.
+
+Events are what readers see change, as the workflow transition announces it
+(`cms.stories.publishing`): a story readers never saw is never announced. A delivery row and its
+task are written in the same transaction as the story change, so
+a rolled-back change sends nothing and a process dying after commit loses nothing. The
+worker (`manage.py db_worker`) signs each request the Standard Webhooks way and retries
+failures with exponential backoff for about a day. Nothing here touches the network
+during an editor's save.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from datetime import timedelta
+
+from django.db import transaction
+from django.dispatch import receiver
+from django.utils import timezone
+from django_tasks import task
+
+from cms.core import netguard
+from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+from cms.disclosure import rules as disclosure
+from cms.models import Story, WebhookDelivery, WebhookEndpoint
+from cms.models.webhook import Event
+
+# Seconds to wait before each retry: about 23 hours in all.
+BACKOFF = [10, 60, 300, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+TIMEOUT = 10
+USER_AGENT = "ainews-cms-webhooks/1"
+
+
+def sign(secret, message_id, timestamp, body):
+    """The `webhook-signature` header value for a body (Standard Webhooks, v1)."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+@receiver(story_went_live, dispatch_uid="webhooks-went-live")
+def _went_live(sender, story, **kwargs):
+    enqueue(Event.PUBLISHED, story)
+
+
+@receiver(story_changed_while_live, dispatch_uid="webhooks-changed")
+def _changed(sender, story, material=False, **kwargs):
+    # Partners hear of material edits, the ones readers are told about ("Updated").
+    if material:
+        enqueue(Event.UPDATED, story)
+
+
+@receiver(story_left_public, dispatch_uid="webhooks-left-public")
+def _left_public(sender, story, **kwargs):
+    enqueue(Event.UNPUBLISHED, story)
+
+
+def enqueue(event, story):
+    """Record a delivery (and its task) for every endpoint that wants this event.
+
+    Tags are checked when the delivery is sent, not now: an editor's tags are saved after
+    the story itself.
+    """
+    story_languages = list(story.translations.values_list("language_code", flat=True))
+    now = timezone.now()
+    payload = {
+        "type": event,
+        "timestamp": now.isoformat(),
+        "data": {
+            "id": story.pk,
+            "slug": story.slug,
+            "status": story.status,
+            "publishedAt": story.published_at.isoformat() if story.published_at else None,
+            "updatedAt": story.updated_at.isoformat() if story.updated_at else None,
+            "languages": sorted(story_languages),
+            "disclosure": disclosure.payload(story),
+        },
+    }
+    endpoints = WebhookEndpoint.objects.filter(active=True)
+    with transaction.atomic():
+        for endpoint in endpoints:
+            if endpoint.wants(event, story_languages):
+                delivery = WebhookDelivery.objects.create(
+                    endpoint=endpoint,
+                    message_id=f"msg_{uuid.uuid4().hex}",
+                    event=event,
+                    payload=payload,
+                    next_attempt_at=now,
+                )
+                schedule(delivery)
+
+
+def schedule(delivery):
+    """Queue the next attempt of a delivery (also used to redeliver by hand)."""
+    run_after = delivery.next_attempt_at or timezone.now()
+    deliver.using(run_after=run_after).enqueue(delivery.pk)
+
+
+def no_longer_applies(delivery):
+    """Why a delivery should not be sent after all, or "" to send it."""
+    story = Story.objects.filter(pk=delivery.payload["data"]["id"]).first()
+    if story is None:
+        return "" if delivery.event == Event.UNPUBLISHED else "the story was deleted"
+    tag_ids = story.tag_links.values_list("tag_id", flat=True)
+    if not delivery.endpoint.wants_tags(tag_ids):
+        return "the story does not carry the endpoint's tags"
+    if delivery.event == Event.PUBLISHED and not story.is_live():
+        return "the story is not published (any more)"
+    return ""
+
+
+def send(url, body, headers):
+    """POST one delivery to a vetted address (cms/core/netguard.py); (status or None, error)."""
+    try:
+        status = netguard.post(url, body, headers, TIMEOUT)
+    except netguard.Refused as refused:
+        return None, f"refused: {refused}"[:500]
+    except (OSError, ValueError) as error:
+        return None, str(error)[:500]
+    if 300 <= status < 400:
+        return status, f"HTTP {status}: redirects are not followed"
+    if not 200 <= status < 300:
+        return status, f"HTTP {status}"
+    return status, ""
+
+
+@task()
+def deliver(delivery_id):
+    """Send one delivery; on failure, schedule the next attempt or give up."""
+    delivery = WebhookDelivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None or delivery.status != WebhookDelivery.Status.PENDING:
+        return
+    reason = no_longer_applies(delivery)
+    if reason:
+        delivery.status = WebhookDelivery.Status.CANCELLED
+        delivery.last_error = reason
+        delivery.next_attempt_at = None
+        delivery.save()
+        return
+    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": sign(delivery.endpoint.secret, delivery.message_id, timestamp, body),
+    }
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = send(delivery.endpoint.url, body, headers)
+    if delivery.last_status_code is not None and 200 <= delivery.last_status_code < 300:
+        delivery.status = WebhookDelivery.Status.SUCCEEDED
+        delivery.delivered_at = timezone.now()
+        delivery.next_attempt_at = None
+        delivery.save()
+        return
+    if delivery.attempts > len(BACKOFF):
+        delivery.status = WebhookDelivery.Status.FAILED
+        delivery.next_attempt_at = None
+        delivery.save()
+        return
+    delivery.next_attempt_at = timezone.now() + timedelta(seconds=BACKOFF[delivery.attempts - 1])
+    with transaction.atomic():
+        delivery.save()
+        schedule(delivery)
