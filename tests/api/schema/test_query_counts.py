@@ -1,0 +1,112 @@
+"""Contract documents cost the same SQL whatever the page size: no N+1."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from api.caching import keys
+from api.caching.responses import advance, generation, next_publication_at, versions_at
+from tests.factories import make_source, make_story, make_tag
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def many_stories():
+    tags = [make_tag(f"tag-{n}", en=f"Tag {n}", zh_hans=f"标签{n}") for n in range(3)]
+    source = make_source("semafor", en="Semafor", zh_hans="Semafor")
+    for number in range(110):
+        languages = ("en",) if number % 3 == 0 else ("en", "zh-hans")
+        make_story(
+            f"s{number}",
+            languages=languages,
+            hours_ago=number + 1,
+            tags=tags[: number % 3 + 1],
+            source=source,
+            source_url="https://www.semafor.com/a",
+        )
+
+
+def count_queries(gql, document, variables, clear=True):
+    """SQL run to answer a document whose answer and stories are in no cache."""
+    if clear:
+        cache.clear()
+    # The list versions exist in any running deployment, and the next publication time is
+    # cached until stories change: neither is part of any one answer.
+    versions_at([keys.STORIES, keys.TAGS], generation())
+    next_publication_at()
+    with CaptureQueriesContext(connection) as queries:
+        result = gql(document, variables)
+    assert "errors" not in result, result
+    return len(queries)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_front_page_query_count_does_not_grow_with_first(gql, contract, many_stories, language):
+    document = contract("front_page.graphql")
+    counts = {
+        first: count_queries(gql, document, {"language": language, "first": first})
+        for first in (1, 20, 100)
+    }
+    # The page, its translations and tags, the two maintained counts, the tag list, and
+    # the view counts of the stories the shared cache does not count yet.
+    assert counts == {1: 7, 20: 7, 100: 7}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_front_page_of_stories_already_counted_reads_no_counts_from_sql(
+    gql, contract, many_stories, language, settings
+):
+    # Every story built anew (tests/api/caching/test_served_story_cache.py keeps them between
+    # answers).
+    settings.CMS_SERVED_STORY_CACHE = False
+    document = contract("front_page.graphql")
+    count_queries(gql, document, {"language": language, "first": 100})
+    counts = {}
+    for first in (1, 20, 100):
+        advance([keys.STORIES])  # Every list answer is computed again; the counts stay.
+        counts[first] = count_queries(
+            gql, document, {"language": language, "first": first}, clear=False
+        )
+    assert counts == {1: 6, 20: 6, 100: 6}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_search_query_count_does_not_grow_with_first(gql, contract, many_stories, language):
+    document = contract("search.graphql")
+    counts = {
+        first: count_queries(gql, document, {"language": language, "query": "s1", "first": first})
+        for first in (1, 20, 100)
+    }
+    # The synonym groups and the index probe (cms/search/engine.py), the page, its translations
+    # and the count; PostgreSQL also asks the planner's estimate and runs the probe in a
+    # transaction of its own that allows the index only.
+    expected = 9 if connection.vendor == "postgresql" else 5
+    assert counts == {1: expected, 20: expected, 100: expected}
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_story_page_costs_a_fixed_number_of_queries(gql, contract, many_stories, language):
+    document = contract("story_page.graphql")
+    # Five, and one for the view and share counts the shared cache does not hold yet.
+    assert count_queries(gql, document, {"slug": "s1", "language": language}) == 6
+
+
+def test_translations_are_loaded_only_in_the_served_languages(gql, contract, many_stories):
+    with CaptureQueriesContext(connection) as queries:
+        gql(contract("front_page.graphql"), {"language": "en", "first": 5})
+    translation_queries = [
+        q["sql"] for q in queries if q["sql"].startswith('SELECT "cms_story_translation"')
+    ]
+    assert len(translation_queries) == 1
+    assert "'zh-hans'" not in translation_queries[0]
+
+
+def test_a_cached_answer_costs_no_sql(gql, contract, many_stories):
+    document = contract("front_page.graphql")
+    first = gql(document, {"language": "zh-hans"})
+    with CaptureQueriesContext(connection) as queries:
+        again = gql(document, {"language": "zh-hans"})
+    assert len(queries) == 0
+    assert again == first
