@@ -13,9 +13,9 @@ VECTOR_INDEX = "cms_story_search_vector"
 
 
 def fill(apps, schema_editor):
-    from cms.search import engine as search
+    from cms.search import index
 
-    search.reindex(apps.get_model("cms", "StoryTranslation"))
+    index.reindex(apps.get_model("cms", "StoryTranslation"))
 
 
 # Each token is stored once per language the version is served for (`serves:` markers), as

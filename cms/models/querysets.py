@@ -92,17 +92,6 @@ class StoryQuerySet(TranslatableQuerySet):
             Exists(translations.filter(master=OuterRef("pk"), language_code__in=chain))
         )
 
-    def search(self, text, chain):
-        """Stories whose served translation matches every word of `text`.
-
-        The served translation is the first language of `chain` the story has, so a
-        story shown in its fallback language is searched in that language's text. The
-        engine (segmentation, stemming, synonyms, bounded plans) is `cms.search.engine`.
-        """
-        from cms.search import engine as search
-
-        return search.matching(self, text, chain)
-
     def needing_translation(self, language=None):
         """Stories without a complete version in `language` (or in some language)."""
         translations = self.model.translations.field.model.objects

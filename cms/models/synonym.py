@@ -4,6 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from cms.core import terms as terms_of
+
 
 class SearchSynonym(models.Model):
     """A group of equivalent search terms (LLM / 大模型 / 大语言模型), expanded at query time."""
@@ -37,13 +39,11 @@ class SearchSynonym(models.Model):
         return list(dict.fromkeys(line.strip() for line in self.terms.splitlines() if line.strip()))
 
     def clean(self):
-        from cms.search import engine as search
-
         terms = self.term_list()
         if len(terms) < 2:
             raise ValidationError({"terms": _("Give at least two terms, one per line.")})
         for term in terms:
-            if not search.analyze(term, mode="default"):
+            if not terms_of.analyze(term, mode="default"):
                 raise ValidationError(
                     {"terms": _("“%(term)s” has no word to search for.") % {"term": term}}
                 )

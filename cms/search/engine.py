@@ -1,16 +1,13 @@
-"""The search engine: how a story's text becomes search terms, and how a search finds, ranks,
-counts and quotes stories. Free of GraphQL: `StoryQuerySet.search` and the API both call it.
+"""The search engine: how a search finds, ranks, counts and quotes stories. Free of GraphQL:
+the API and the admin call it with a QuerySet of the stories the caller may read.
 
-**At save time** each language version's title, summary and analysis become `search_terms`:
-normalized tokens (NFKC, lower case), Latin-script words stemmed with Snowball's English stemmer
-(models, modelling → model), Chinese runs segmented by jieba in search mode (大模型 is stored as
-大模型 and 模型). `search_scope` holds markers: the version's language (`lang:en`), every
-language its story has (`has:zh-hans`) and every requested language it is served for with the
-default fallback chain (`serves:zh-hans`: the first language of that chain the story has).
-Markers change when a language version is added or removed (`refresh_scope`). On PostgreSQL
-triggers (migration 0012) keep a table `cms_story_search` with a `tsvector` per version: each
-token stored once per language it is served for (`zh-hans:模型`), positions kept for ranking,
-and the markers; a GIN index covers it. A search in one language thus reads one posting list
+**At save time** each language version's title, summary and analysis become `search_terms`
+(`cms.core.terms`), and `search_scope` its language markers (`cms.search.index`): the version's
+language (`lang:en`), every language its story has (`has:zh-hans`) and every requested language
+it is served for with the default fallback chain (`serves:zh-hans`). On PostgreSQL, triggers
+keep a table `cms_story_search` with a `tsvector` per version: each token stored once per
+language it is served for (`zh-hans:模型`), positions kept for ranking, and the markers; a GIN
+index covers it. A search in one language thus reads one posting list
 per word, whose statistics the planner knows.
 
 **At query time** the text is normalized the same way (Chinese in jieba's precise mode: its
@@ -38,13 +35,8 @@ import contextlib
 import hashlib
 import html
 import json
-import logging
-import re
-import tempfile
-import threading
-import unicodedata
 import uuid
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -52,184 +44,17 @@ from django.db import connections, models, router, transaction
 from django.db.models.expressions import RawSQL
 
 from cms.core import languages
+from cms.core.terms import CJK_CHAR, DOMAIN_WORDS, analyze, tokens_with_offsets
 
-# Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
-CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-# A run of Chinese characters, or a run of other letters and digits (never `_`).
-WORD_RUNS = re.compile(rf"([{CJK}]+)|([^\W_{CJK}]+)")
-ASCII_WORD = re.compile(r"[a-z]+")
-LETTERS = re.compile(r"[^\W_]+")
-CJK_CHAR = re.compile(f"[{CJK}]")
-# AI-news words jieba's dictionary lacks: with them 大模型 is one word (and 模型 a part of it).
-# Changing this list changes how text is stored: run `manage.py reindex_search` afterwards.
-DOMAIN_WORDS = ("大模型", "大语言模型", "语言模型", "小模型", "智能体", "多模态", "开源模型")
 # RELEVANCE ranks the newest this many matches (each rank reads the story's stored vector)...
 RANK_WINDOW = 100
 # ...and this many when there are more matches than the probe lists, found by walking the list.
 WALK_RANK_WINDOW = 50
 SNIPPET_CHARS = {"latin": 200, "cjk": 90}
 
-_jieba = None
-_jieba_lock = threading.Lock()
-
-
-def _segmenter():
-    """jieba, initialised once per process, quietly, its cache file in the temp directory."""
-    global _jieba
-    if _jieba is None:
-        with _jieba_lock:
-            if _jieba is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                tokenizer = jieba.Tokenizer()
-                tokenizer.tmp_dir = tempfile.gettempdir()
-                tokenizer.initialize()
-                for word in DOMAIN_WORDS:
-                    tokenizer.add_word(word)
-                _jieba = tokenizer
-    return _jieba
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
-
-
-@lru_cache(maxsize=100_000)
-def _stem(word):
-    # Snowball in pure Python costs tens of microseconds a word; a vocabulary repeats.
-    return _stemmer().stemWord(word)
-
-
-def _normalize(word):
-    return unicodedata.normalize("NFKC", word).casefold()
-
-
-@lru_cache(maxsize=100_000)
-def _latin_tokens(run):
-    # NFKC may split one run (a ligature, a full-width sign): each part is a token. Cached:
-    # a text's words repeat, and a snippet reads every word of a story's analysis.
-    return tuple(
-        _stem(token) if ASCII_WORD.fullmatch(token) else token
-        for token in LETTERS.findall(_normalize(run))
-    )
-
-
-def tokens_with_offsets(text, mode="search", wanted=None):
-    """(token, start, end) for each word of `text`: `mode` is jieba's for Chinese runs.
-
-    "search" also yields the shorter words inside a long one (stored text); "default" only
-    the words themselves (a query's, each of which search mode also yields). With `wanted`
-    (a set of tokens), Chinese runs that contain none of them are not segmented: every
-    Chinese token is a part of its run, so they would yield no wanted token.
-    """
-    cjk_wanted = None if wanted is None else [w for w in wanted if CJK_CHAR.search(w)]
-    for match in WORD_RUNS.finditer(text):
-        start = match.start()
-        run = match.group(1)
-        if run:
-            if cjk_wanted is not None and not any(word in run for word in cjk_wanted):
-                continue
-            for word, begin, end in _segmenter().tokenize(run, mode=mode):
-                yield word, start + begin, start + end
-        else:
-            for token in _latin_tokens(match.group(2)):
-                yield token, start, match.end()
-
-
-def analyze(text, mode="search"):
-    """The tokens of `text`, in order (with repeats: they count for ranking)."""
-    return [token for token, _start, _end in tokens_with_offsets(text, mode)]
-
-
-@lru_cache(maxsize=4096)
-def _part_terms(text):
-    return " ".join(analyze(text))
-
-
-def document_terms(*parts):
-    """`search_terms` for a language version made of `parts` (title, summary, analysis)."""
-    return " ".join(terms for terms in map(_part_terms, filter(None, parts)) if terms)
-
 
 def _default_chain(code):
     return languages.chain(code)
-
-
-def scope_markers(language, story_languages):
-    """`search_scope` for the version in `language` of a story that has `story_languages`."""
-    markers = [f"lang:{language}"]
-    markers += [f"has:{code}" for code in sorted(set(story_languages))]
-    for requested in languages.codes():
-        served = next((c for c in _default_chain(requested) if c in story_languages), None)
-        if served == language:
-            markers.append(f"serves:{requested}")
-    return " ".join(markers)
-
-
-def refresh_scope(story_id):
-    """Bring the markers of every version of a story up to date (after one is added/removed)."""
-    from cms.models import StoryTranslation
-
-    rows = list(
-        StoryTranslation.objects.filter(master_id=story_id).values_list(
-            "pk", "language_code", "search_scope"
-        )
-    )
-    present = {code for _pk, code, _scope in rows}
-    for pk, code, scope in rows:
-        wanted = scope_markers(code, present)
-        if wanted != scope:
-            StoryTranslation.objects.filter(pk=pk).update(search_scope=wanted)
-
-
-def reindex(translation_model=None, progress=None):
-    """Recompute every version's terms and markers; returns how many were written.
-
-    `translation_model` is `StoryTranslation` (or a migration's historical copy of it);
-    `progress(n)` is told of each batch written.
-    """
-    if translation_model is None:
-        from cms.models import StoryTranslation as translation_model
-    languages_of = {}
-    for story_id, code in translation_model.objects.values_list("master_id", "language_code"):
-        languages_of.setdefault(story_id, set()).add(code)
-    total = sum(len(codes) for codes in languages_of.values())
-    rows = translation_model.objects.only(
-        "pk", "master_id", "language_code", "title", "summary", "analysis_text"
-    )
-    batch, written = [], 0
-    for row in rows.iterator(chunk_size=1000):
-        row.search_terms = document_terms(row.title, row.summary, row.analysis_text)
-        row.search_scope = scope_markers(row.language_code, languages_of[row.master_id])
-        batch.append(row)
-        if len(batch) == 1000 or len(batch) + written == total:
-            translation_model.objects.bulk_update(batch, ["search_terms", "search_scope"])
-            written += len(batch)
-            if progress is not None:
-                progress(len(batch))
-            batch = []
-    return written
-
-
-def _translation_deleted(sender, instance, **kwargs):
-    refresh_scope(instance.master_id)
-
-
-def connect():
-    """Keep markers right when a language version is deleted (saving refreshes them itself)."""
-    from django.db.models.signals import post_delete, post_save
-
-    from cms.models import SearchSynonym, StoryTranslation
-
-    post_delete.connect(
-        _translation_deleted, sender=StoryTranslation, dispatch_uid="search-scope-on-delete"
-    )
-    post_save.connect(_synonyms_changed, sender=SearchSynonym, dispatch_uid="synonyms-saved")
-    post_delete.connect(_synonyms_changed, sender=SearchSynonym, dispatch_uid="synonyms-deleted")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,7 +114,7 @@ class SearchQuery:
 
 # The analyzed groups are kept in the shared cache: every search needs them, and reading and
 # segmenting them costs more than the rest of a rare word's search. They are stored under a
-# generation that saving or deleting a group replaces (`connect`), now and again on commit:
+# generation that saving or deleting a group replaces (`synonyms_changed`), now and again on commit:
 # a search that read the groups before the change committed stores them under a generation
 # nobody reads any more. The timeout bounds what a bulk change, which sends no signal, leaves
 # stale. The key names the domain words, which change how terms are analyzed.
@@ -331,7 +156,7 @@ def _synonym_groups_from_database():
     ]
 
 
-def _synonyms_changed(sender, **kwargs):
+def synonyms_changed(sender, **kwargs):
     _new_synonyms_generation()
     transaction.on_commit(_new_synonyms_generation)
 

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from cms.models import StoryTranslation
-from cms.search import engine as search
+from cms.search import index
 
 
 class Command(BaseCommand):
@@ -14,5 +14,5 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         total = StoryTranslation.objects.count()
         with tqdm(total=total, unit="version", disable=options["verbosity"] == 0) as bar:
-            written = search.reindex(progress=bar.update)
+            written = index.reindex(progress=bar.update)
         self.stdout.write(self.style.SUCCESS(f"Reindexed {written} language versions."))
