@@ -1,7 +1,7 @@
 """The `redirect` query: where an old reader-site address of a story lives now.
 
 A headless frontend asks before answering 404 for a story page: an address with an old
-slug (see `cms.stories.slugs`) gets the story's current canonical address and 301.
+slug (see `cms.serving.redirects`) gets the story's current canonical address and 301.
 """
 
 from typing import Annotated
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from strawberry.types import Info
 
 from api.graphql_http.errors import BadUserInput
-from cms.stories import slugs
+from cms.serving import redirects
 
 MAX_PATH_LENGTH = 2000
 
@@ -49,7 +49,7 @@ def resolve_redirect(
             _("Give a path of at most %(count)d characters.") % {"count": MAX_PATH_LENGTH}
         )
     audience = info.context.audience_for(language)
-    location = slugs.resolve(path, audience, info.context.observe)
+    location = redirects.resolve(path, audience, info.context.observe)
     if location is None:
         return None
-    return Redirect(location=location, status_code=slugs.MOVED_PERMANENTLY)
+    return Redirect(location=location, status_code=redirects.MOVED_PERMANENTLY)

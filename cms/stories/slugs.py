@@ -1,33 +1,15 @@
-"""Slug history and redirects: a story's old addresses lead to its current one.
+"""Slug history: a story's old slugs, so its old addresses can lead to its current one.
 
 Whenever a story's slug changes, by any path (the admin, ingestion, a revert, a shell),
 the old slug is kept (`StorySlug`); a slug a story takes now is no longer anyone's old
 slug, so a slug reused by another story later is that story's, and an old slug always
 points at one story. Old slugs point at the story, not at the next slug, so chains of
-renames collapse into one step, and the target is always a current address: a redirect
-never leads to another redirect, nor back.
-
-`resolve(path, audience)` reads a path on the reader site (`CMS_STORY_URL`'s pattern)
-and says where the story it names lives now, if it moved and the audience may read it.
+renames collapse into one step. Redirects read this history (`cms.serving.redirects`).
 """
 
-import re
-from functools import lru_cache
-from urllib.parse import unquote, urlsplit
-
-from django.conf import settings
-from django.db.models.signals import post_save, pre_save
-from django.dispatch import receiver
-
-from cms.core import languages, sharing
 from cms.models import Story, StorySlug
-from cms.serving import stories as serving
-
-# Permanently moved: search engines carry the old address's ranking over.
-MOVED_PERMANENTLY = 301
 
 
-@receiver(pre_save, sender=Story, dispatch_uid="slugs-before-save")
 def _remember_stored_slug(sender, instance, **kwargs):
     instance._stored_slug = (
         Story.objects.filter(pk=instance.pk).values_list("slug", flat=True).first()
@@ -36,7 +18,6 @@ def _remember_stored_slug(sender, instance, **kwargs):
     )
 
 
-@receiver(post_save, sender=Story, dispatch_uid="slugs-after-save")
 def _record_slug_change(sender, instance, created, **kwargs):
     before = getattr(instance, "_stored_slug", None)
     if not created and before == instance.slug:
@@ -45,61 +26,3 @@ def _record_slug_change(sender, instance, created, **kwargs):
     StorySlug.objects.filter(slug=instance.slug).delete()
     if before and before != instance.slug:
         StorySlug.objects.update_or_create(slug=before, defaults={"story": instance})
-
-
-@lru_cache(maxsize=8)
-def _pattern(template):
-    path = urlsplit(template.replace("{language}", "LANGUAGE").replace("{slug}", "SLUG")).path
-    regex = re.escape(path)
-    regex = regex.replace("LANGUAGE", "(?P<language>[^/]+)").replace("SLUG", "(?P<slug>[^/]+)")
-    return re.compile(regex + "/?")
-
-
-def parse(path):
-    """(language code or None, slug, query) of a reader-site path or URL, else None.
-
-    The language is None when `CMS_STORY_URL` does not carry it in the path (a host per
-    language): the caller's language applies then.
-    """
-    parts = urlsplit(path)
-    match = _pattern(settings.CMS_STORY_URL).fullmatch(parts.path)
-    if match is None:
-        return None
-    found = match.groupdict()
-    language = found.get("language")
-    if language is not None:
-        language = languages.normalize(unquote(language))
-        if language is None:
-            return None
-    return language, unquote(found["slug"]), parts.query
-
-
-def resolve(path, audience, observer=None):
-    """The current canonical address of the story `path` named, or None.
-
-    None when the path is not a story address, names a story where it lives now, or a
-    story the audience may not read (a draft keeps its old addresses unknown).
-    """
-    observe = observer or (lambda kind, ids: None)
-    # Any story's rename, publication or withdrawal may change the answer.
-    observe(serving.STORY_LIST, [])
-    parsed = parse(path)
-    if parsed is None:
-        return None
-    language, slug, query = parsed
-    audience = audience.reading(language) if language else audience
-    language = language or audience.language
-    readable = Story.objects.readable(audience)
-    current = readable.filter(slug=slug).values_list("pk", "slug").first()
-    if current is None:
-        moved = StorySlug.objects.filter(slug=slug).values_list("story_id", flat=True).first()
-        current = readable.filter(pk=moved).values_list("pk", "slug").first() if moved else None
-    if current is None:
-        return None
-    observe(serving.STORY, [current[0]])
-    location = sharing.canonical_url(current[1], language)
-    if query:
-        location = f"{location}?{query}"
-    if urlsplit(location).path == urlsplit(path).path:
-        return None  # It lives here: no redirect, never one to itself.
-    return location
