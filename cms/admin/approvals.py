@@ -176,7 +176,7 @@ def pending_preview(request, story, language):
         return {}
     url = reverse("admin:cms_story_preview", args=[story.pk])
     return {
-        "shown": proposal.as_translation(),
+        "shown": approvals.shown(proposal),
         "served": language,
         "canonical_url": sharing.canonical_url(story.slug, language),
         "pending": proposal,

@@ -11,7 +11,8 @@ import copy
 
 from cms.demo import vocabulary
 from cms.models import Source, StoryTranslation, Tag
-from cms.search import engine as search
+from cms.search import index
+from cms.stories import derive
 
 LANGUAGES = ("en", "zh-hans")
 # Derived fields compared with what StoryTranslation.save() computes.
@@ -160,28 +161,28 @@ def translation(writer, story_id, company, changed_at, ai_generated=True):
     )
     finish(result, analysis_html, analysis_text, changed_at)
     # Every generated story has every language: where each version is served.
-    result.search_scope = search.scope_markers(writer.code, LANGUAGES)
+    result.search_scope = index.scope_markers(writer.code, LANGUAGES)
     return result
 
 
 def finish(translation, analysis_html, analysis_text, changed_at):
-    """Fill a generated translation's derived fields as StoryTranslation.save() does.
+    """Fill a generated translation's derived fields as saving it does.
 
     The one place bulk generation computes them: the rendered analysis comes from the
-    writer, everything else from the model's own methods, so a field the model learns to
-    derive (in `refresh_text_derived` or `refresh_state`) is filled here too. Versions
-    saved together changed together (Story.save_translations): all get `changed_at`.
+    writer, everything else from what a save runs (`cms.stories.derive` and the model's
+    `refresh_state`), so a field they learn to derive is filled here too. Versions saved
+    together changed together (Story.save_translations): all get `changed_at`.
     """
     translation.analysis_html = analysis_html
     translation.analysis_text = analysis_text
-    translation.refresh_text_derived()
+    derive.index_terms(translation)
     translation.refresh_state(now=changed_at)
 
 
 def matches_model(translation):
-    """Whether `translation`'s derived fields are what StoryTranslation.save() computes."""
+    """Whether `translation`'s derived fields are what saving it computes."""
     check = copy.copy(translation)
     check.content_hash = ""
-    check.refresh_derived()
+    derive.derive(check)
     check.refresh_state(now=translation.content_changed_at)
     return all(getattr(check, name) == getattr(translation, name) for name in DERIVED_FIELDS)

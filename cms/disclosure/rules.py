@@ -204,9 +204,20 @@ def record_review(story, user, languages=None, now=None):
         row.reviewed_at = now
         row.reviewed_role = role
         row.reviewed_edit_version = story.edit_version
-        # Saved whole, so that the grade and the story's flag follow (`refresh`).
-        row.save()
+        refresh(row)
+        # Only the review's fields and the grade that follows them change: the text, and
+        # so everything derived from it, stays as it is (no render, no segmentation).
+        StoryTranslation.objects.filter(pk=row.pk).update(
+            reviewed_hash=row.reviewed_hash,
+            reviewed_at=now,
+            reviewed_role=role,
+            reviewed_edit_version=row.reviewed_edit_version,
+            ai_involvement=row.ai_involvement,
+            origin=row.origin,
+        )
         reviewed.append(row.language_code)
+    if reviewed:
+        sync_story(row)
     return reviewed
 
 

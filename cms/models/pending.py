@@ -114,7 +114,8 @@ class PendingTranslation(models.Model):
         return {name: getattr(self, name) for name in PROPOSED_FIELDS}
 
     def as_translation(self):
-        """An unsaved language version holding the proposal, rendered like a saved one."""
-        row = StoryTranslation(master=self.story, language_code=self.language_code, **self.values())
-        row.refresh_derived()
-        return row
+        """An unsaved language version holding the proposal (`cms.stories.approvals.shown`
+        fills in its derived fields, as a save would)."""
+        return StoryTranslation(
+            master=self.story, language_code=self.language_code, **self.values()
+        )

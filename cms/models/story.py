@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
 
-from cms.core import richtext, sharing
+from cms.core import sharing
 from cms.core.validators import ListOfRows, ListOfTexts
-from cms.search import engine as search
 
 from .disclosure import Involvement
 from .querysets import StoryManager
@@ -552,24 +551,6 @@ class StoryTranslation(TranslatedFieldsModel):
     def __str__(self):
         return self.title
 
-    def refresh_derived(self):
-        """Recompute the rendered analysis and the search terms from the editable fields."""
-        from cms.media import figures
-
-        self.analysis_html, self.analysis_images = figures.render_analysis(
-            self.analysis, self.master_id, self.language_code
-        )
-        self.analysis_text = richtext.to_text(self.analysis_html)
-        self.refresh_text_derived()
-
-    def refresh_text_derived(self):
-        """Recompute what derives from the text once the analysis is rendered (search).
-
-        Bulk generation (cms/demo/generator.py) renders the analysis its own way and then
-        calls this, so every field derived here is filled there too.
-        """
-        self.search_terms = search.document_terms(self.title, self.summary, self.analysis_text)
-
     def content_fingerprint(self):
         """A hash of what this version says, to notice when its content really changes."""
         content = {name: getattr(self, name) for name in CONTENT_FIELDS}
@@ -588,12 +569,7 @@ class StoryTranslation(TranslatedFieldsModel):
             self.content_changed_at = now or timezone.now()
 
     def save(self, *args, **kwargs):
-        from cms.disclosure import rules as disclosure
-
-        self.refresh_derived()
+        # What derives from other capabilities (the rendered analysis, search terms, the
+        # grade) is computed by `cms.stories.derive` as the row is written.
         self.refresh_state(now=getattr(self.master, "content_time", None))
-        disclosure.refresh(self)
         super().save(*args, **kwargs)
-        # Adding a language changes which version every language is served in.
-        search.refresh_scope(self.master_id)
-        disclosure.sync_story(self)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from cms.core import languages
 from cms.models import PendingTranslation, Story, StoryTranslation
 from cms.models.pending import PROPOSED_FIELDS
-from cms.stories import publishing, revisions, workflow
+from cms.stories import derive, publishing, revisions, workflow
 from cms.stories.snapshots import comparable, language_name
 
 TRANSLATE = "cms.translate_story"
@@ -29,6 +29,13 @@ MAX_REASON = 1000
 
 class ApprovalError(Exception):
     """A decision that cannot be taken, with a message for the editor."""
+
+
+def shown(proposal):
+    """The proposal as readers would see it: an unsaved version with its derived fields."""
+    row = proposal.as_translation()
+    derive.derive(row)
+    return row
 
 
 def may_review(user):

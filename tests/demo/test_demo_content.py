@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from cms.demo import loader
 from cms.models import Source, Story, StoryTranslation, Tag
-from cms.search import engine as search
+from cms.search import index
+from cms.stories import derive
 
 pytestmark = pytest.mark.django_db
 
@@ -60,13 +61,13 @@ def test_generate_stories_creates_published_bilingual_stories_whose_derived_text
     for translation in StoryTranslation.objects.filter(master__in=generated)[:6]:
         stored = (translation.analysis_html, translation.analysis_text, translation.search_terms)
         scope = translation.search_scope
-        translation.refresh_derived()
+        derive.derive(translation)
         assert stored == (
             translation.analysis_html,
             translation.analysis_text,
             translation.search_terms,
         )
-        search.refresh_scope(translation.master_id)
+        index.refresh_scope(translation.master_id)
         translation.refresh_from_db()
         assert translation.search_scope == scope
     assert all(story.tags.exists() for story in generated)

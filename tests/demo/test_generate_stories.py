@@ -15,7 +15,7 @@ from django.db import connection
 
 from cms.demo import vocabulary
 from cms.models import Story, StoryTranslation
-from cms.stories import translation_state
+from cms.stories import derive, translation_state
 
 pytestmark = pytest.mark.django_db
 
@@ -107,7 +107,7 @@ def test_generated_translations_have_the_derived_fields_that_saving_them_compute
             name: getattr(translation, name)
             for name in ("analysis_html", "analysis_text", "search_terms", "content_hash")
         }
-        translation.refresh_derived()
+        derive.derive(translation)
         translation.content_hash = ""
         translation.refresh_state(now=translation.content_changed_at)
         assert stored == {name: getattr(translation, name) for name in stored}
