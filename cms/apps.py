@@ -9,14 +9,27 @@ class CmsConfig(AppConfig):
     verbose_name = _("Newsroom")
 
     def ready(self):
-        from . import checks  # noqa: F401
-        from .counting import counters, counts, flush, ranking  # noqa: F401
-        from .media import receivers as media_receivers
-        from .partners import webhooks  # noqa: F401
-        from .search import engine as search
-        from .stories import revisions, slugs  # noqa: F401
+        """Connect each capability's receivers, once, in this order:
 
-        counters.connect()
-        revisions.register()
+        1. a language version's derived fields, before any other receiver of its save;
+        2. search (markers after a deletion, synonym generations);
+        3. media (renditions, analyses placing a changed image);
+        4. counting (maintained counts, counters, ranking);
+        5. stories (slug history, version control, announcing image and author changes,
+           after media has rendered the analyses again);
+        6. partners (webhook deliveries).
+        `api` listens to the same events from its own `ready()`.
+        """
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .counting import receivers as counting
+        from .media import receivers as media
+        from .partners import receivers as partners
+        from .search import receivers as search
+        from .stories import receivers as stories
+
+        stories.connect_derived()
         search.connect()
-        media_receivers.connect()
+        media.connect()
+        counting.connect()
+        stories.connect()
+        partners.connect()

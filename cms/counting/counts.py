@@ -24,12 +24,9 @@ from collections import Counter
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
-from django.dispatch import receiver
 from django.utils import timezone
 
 from cms.core import languages
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
 from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag
 
 
@@ -115,13 +112,10 @@ def _add(language, tag_id, delta):
         rows.update(count=F("count") + delta)
 
 
-@receiver(story_went_live, dispatch_uid="counts-went-live")
-@receiver(story_changed_while_live, dispatch_uid="counts-changed")
 def _story_changed(sender, story, **kwargs):
     refresh(story)
 
 
-@receiver(story_left_public, dispatch_uid="counts-left-public")
 def _story_left(sender, story, **kwargs):
     refresh(story, leaving=True)
 
@@ -130,13 +124,11 @@ def _story_left(sender, story, **kwargs):
 # data fix) moves its counts too: recomputing its places is idempotent.
 
 
-@receiver(post_save, sender=Story, dispatch_uid="counts-story-saved")
 def _story_saved(sender, instance, created, **kwargs):
     if not created:
         refresh(instance)
 
 
-@receiver(pre_delete, sender=Story, dispatch_uid="counts-story-deleted")
 def _story_deleted(sender, instance, **kwargs):
     refresh(instance, leaving=True)
 
@@ -148,22 +140,17 @@ def _cascaded(origin):
     return model in (Story, Tag)
 
 
-@receiver(post_save, sender=StoryTag, dispatch_uid="counts-tag-link-saved")
-@receiver(post_delete, sender=StoryTag, dispatch_uid="counts-tag-link-deleted")
 def _tag_link_changed(sender, instance, origin=None, **kwargs):
     if not _cascaded(origin):
         _refresh_live(instance.story_id)
 
 
-@receiver(post_save, sender=StoryTranslation, dispatch_uid="counts-version-saved")
-@receiver(post_delete, sender=StoryTranslation, dispatch_uid="counts-version-deleted")
 def _version_changed(sender, instance, created=True, origin=None, **kwargs):
     # Only a version added or removed changes where the story is counted.
     if created and not _cascaded(origin):
         _refresh_live(instance.master_id)
 
 
-@receiver(m2m_changed, sender=Story.tags.through, dispatch_uid="counts-tags-changed")
 def _tags_changed(sender, instance, action, pk_set=None, **kwargs):
     if not action.startswith("post_"):
         return

@@ -43,11 +43,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
-from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
-from cms.core.events import scores_changed, story_went_live
+from cms.core.events import scores_changed
 from cms.models import Story, StoryActivity
 
 BATCH_SIZE = 500
@@ -245,7 +244,6 @@ def rank_story(story_id):
     return recompute_hot(story_ids=[story_id])
 
 
-@receiver(story_went_live, dispatch_uid="ranking-went-live")
 def _rank_when_live(sender, story, **kwargs):
     rank_story.enqueue(story.pk)
 

@@ -8,24 +8,16 @@
   (`publishing.announce`, not material), so caches and edges drop what they hold of them.
 """
 
-from django.db.models import Q
 from django.db.models.signals import post_delete, post_init, post_save, pre_delete
 
 from cms.media import figures, images, renditions
-from cms.models import Author, Image, Story, StoryImage, live_q
-from cms.stories import publishing
-
-
-def _announce(stories):
-    for story in stories.filter(live_q()).distinct():
-        publishing.announce(story, material=False, schedule=False)
+from cms.models import Image, Story, StoryImage
 
 
 def _image(sender, instance, **kwargs):
     pk = getattr(instance, "master_id", None) or instance.pk
     placing = StoryImage.objects.filter(image_id=pk).values_list("story_id", flat=True)
     figures.refresh_stories(set(placing))
-    _announce(Story.objects.showing_image(pk))
 
 
 def _remember_version(sender, instance, **kwargs):
@@ -52,21 +44,11 @@ def _story_images(sender, instance, origin=None, **kwargs):
     figures.refresh_stories({instance.story_id})
 
 
-def _author(sender, instance, **kwargs):
-    pk = getattr(instance, "master_id", None) or instance.pk
-    _announce(Story.objects.filter(Q(editor_id=pk) | Q(author_links__author_id=pk)))
-
-
 def connect():
     post_init.connect(_remember_version, sender=Image, dispatch_uid="media-image-version")
     post_save.connect(_queue_renditions, sender=Image, dispatch_uid="media-image-renditions")
-    for model, handler in (
-        (Image, _image),
-        (Image.translations.field.model, _image),
-        (Author, _author),
-        (Author.translations.field.model, _author),
-    ):
-        post_save.connect(handler, sender=model, dispatch_uid=f"media-{model.__name__}")
-        pre_delete.connect(handler, sender=model, dispatch_uid=f"media-del-{model.__name__}")
+    for model in (Image, Image.translations.field.model):
+        post_save.connect(_image, sender=model, dispatch_uid=f"media-{model.__name__}")
+        pre_delete.connect(_image, sender=model, dispatch_uid=f"media-del-{model.__name__}")
     post_save.connect(_story_images, sender=StoryImage, dispatch_uid="media-story-images")
     post_delete.connect(_story_images, sender=StoryImage, dispatch_uid="media-del-story-images")

@@ -18,12 +18,10 @@ import uuid
 from datetime import timedelta
 
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django_tasks import task
 
 from cms.core import netguard
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
 from cms.disclosure import rules as disclosure
 from cms.models import Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
@@ -42,19 +40,16 @@ def sign(secret, message_id, timestamp, body):
     return "v1," + base64.b64encode(digest).decode()
 
 
-@receiver(story_went_live, dispatch_uid="webhooks-went-live")
 def _went_live(sender, story, **kwargs):
     enqueue(Event.PUBLISHED, story)
 
 
-@receiver(story_changed_while_live, dispatch_uid="webhooks-changed")
 def _changed(sender, story, material=False, **kwargs):
     # Partners hear of material edits, the ones readers are told about ("Updated").
     if material:
         enqueue(Event.UPDATED, story)
 
 
-@receiver(story_left_public, dispatch_uid="webhooks-left-public")
 def _left_public(sender, story, **kwargs):
     enqueue(Event.UNPUBLISHED, story)
 

@@ -1,0 +1,11 @@
+"""Partners hear what readers see change: webhook deliveries recorded with the change."""
+
+from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+
+from . import webhooks
+
+
+def connect():
+    story_went_live.connect(webhooks._went_live, dispatch_uid="webhooks-went-live")
+    story_changed_while_live.connect(webhooks._changed, dispatch_uid="webhooks-changed")
+    story_left_public.connect(webhooks._left_public, dispatch_uid="webhooks-left-public")
