@@ -1,7 +1,12 @@
-"""The layering the code map in README describes: `cms/` never imports `api/`, and the
-GraphQL types and root fields import without a circle."""
+"""The house's floors (docs/architecture.md), held by import-linter's contracts in
+pyproject.toml: `cms/` never imports `api/`, no import reaches up a floor, nothing imports in a
+circle; and the contracts themselves fail on each kind of break."""
 
 import ast
+import os
+import shutil
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,20 +30,67 @@ def imported_modules(path):
             yield node.module
 
 
-def test_no_cms_module_imports_the_api():
-    offenders = sorted(
-        f"{path.relative_to(ROOT)} imports {module}"
-        for path in (ROOT / "cms").rglob("*.py")
-        for module in imported_modules(path)
-        if module == "api" or module.startswith("api.")
+def lint_imports(root):
+    """Run import-linter's contracts (pyproject.toml) over the packages under `root`."""
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
-    assert offenders == []
 
 
-def test_the_import_checker_sees_an_api_import(tmp_path):
-    module = tmp_path / "offender.py"
-    module.write_text("from api.caching import keys\nimport api.schema\n", encoding="utf-8")
-    assert list(imported_modules(module)) == ["api.caching", "api.schema"]
+@pytest.fixture
+def house(tmp_path):
+    """A copy of the code and its contracts, to break on purpose."""
+    for package in ("cms", "api"):
+        shutil.copytree(
+            ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    return tmp_path
+
+
+def add_import(path, line):
+    path.write_text(f"{line}\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
+
+
+def test_the_code_keeps_every_floor_and_closes_no_circle():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "BROKEN" not in result.stdout
+
+
+def test_an_import_that_reaches_up_a_floor_breaks_the_build(house):
+    add_import(house / "cms/models/tag.py", "from cms.stories import publishing  # noqa")
+    result = lint_imports(house)
+    assert result.returncode == 1
+    assert "cms floors: each capability imports only the floors below it BROKEN" in result.stdout
+    assert "cms.models.tag -> cms.stories.publishing" in result.stdout
+
+
+def test_an_import_between_two_capabilities_of_one_floor_breaks_the_build(house):
+    add_import(house / "cms/counting/ranking.py", "from cms.search import engine  # noqa")
+    result = lint_imports(house)
+    assert result.returncode == 1
+    assert "cms floors: each capability imports only the floors below it BROKEN" in result.stdout
+
+
+def test_a_circle_inside_a_floor_breaks_the_build(house):
+    add_import(house / "cms/core/languages.py", "from cms.core import sharing  # noqa")
+    add_import(house / "cms/core/sharing.py", "from cms.core import languages  # noqa")
+    result = lint_imports(house)
+    assert result.returncode == 1
+    assert "No circles" in result.stdout and "BROKEN" in result.stdout
+
+
+def test_a_domain_import_of_the_api_breaks_the_build(house):
+    add_import(house / "cms/core/values.py", "from api import settings  # noqa")
+    result = lint_imports(house)
+    assert result.returncode == 1
+    assert "cms does not import api BROKEN" in result.stdout
 
 
 def test_graphql_types_do_not_import_the_root_fields():
