@@ -1,4 +1,4 @@
-"""The layering the code map in README describes: `cms/` never imports `api/`, and the
+"""The layering docs/architecture.md describes: `cms/` never imports `api/`, and the
 GraphQL types and root fields import without a circle."""
 
 import ast
