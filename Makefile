@@ -39,7 +39,7 @@ run: setup
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print(2 * os.cpu_count() + 1)')
 serve: setup
-	@# Multi-process metrics (README: Production): start from an empty folder.
+	@# Multi-process metrics (docs/operations/metrics.md): start from an empty folder.
 	@if [ -n "$$PROMETHEUS_MULTIPROC_DIR" ]; then mkdir -p "$$PROMETHEUS_MULTIPROC_DIR" && \
 		find "$$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete; fi
 	$(PY) manage.py migrate --noinput
@@ -52,7 +52,8 @@ serve: setup
 test: setup
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
-# Retake the editor's guide's screenshots (docs/editors-guide/) with the browser test.
+# Retake the screenshots of the editor's guide with the browser test: docs/editors-guide/*.png,
+# which the English and the Chinese guide beside them (README.md, README.zh-Hans.md) both show.
 screenshots: setup
 	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py -p no:cacheprovider
 
@@ -63,7 +64,7 @@ bench: setup
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) bench/run.py
 
-# The production topology on this machine (README: "Production topology"): Varnish on 9100,
+# The production topology on this machine (docs/operations/topology.md): Varnish on 9100,
 # two app processes, a streaming replica on 5433, Redis, the task worker. Needs root.
 cluster: setup
 	deploy/cluster/ctl start

@@ -11,7 +11,7 @@ def development_defaults():
 
     `make run` leaves the checkout's development secret key in var/secret-key.txt; where it
     exists and neither DJANGO_SECRET_KEY nor DJANGO_DEBUG is set, this is a development
-    checkout, so `python manage.py import_stories …` works as the README shows it.
+    checkout, so `python manage.py import_stories …` works as the docs show it.
     """
     if "DJANGO_SECRET_KEY" in os.environ or "DJANGO_DEBUG" in os.environ:
         return

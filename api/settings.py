@@ -1,4 +1,4 @@
-"""Settings for the whole project, driven by environment variables (see README)."""
+"""Settings for the whole project, driven by environment variables (docs/operations/settings.md)."""
 
 import os
 from pathlib import Path
@@ -226,23 +226,23 @@ CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_P
 CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 # The XML namespace of the `aigc:` elements in RSS and Atom (and the JSON Feed extension's
-# `about`): an address on the publication's own site, stable across releases (README,
-# "Disclosure"); the CMS serves a description of it at the same path.
+# `about`): an address on the publication's own site, stable across releases (docs/disclosure.md,
+# "The feeds' namespace"); the CMS serves a description of it at the same path.
 CMS_AIGC_NAMESPACE = os.environ.get("CMS_AIGC_NAMESPACE") or aigc_namespace(
     CMS_SITE_URL or CMS_STORY_URL
 )
 CMS_SHARE_CAMPAIGN = os.environ.get("CMS_SHARE_CAMPAIGN", "story_share")
 # Caching of public reads: the response cache, and what HTTP caches are told.
 CMS_RESPONSE_CACHE_TIMEOUT = env_number("CMS_RESPONSE_CACHE_TIMEOUT", 300)
-# Each story's part of an answer kept between answers (README: "Served-story cache").
+# Each story's part of an answer kept between answers (docs/graphql.md: "Served-story cache").
 CMS_SERVED_STORY_CACHE = env_bool("CMS_SERVED_STORY_CACHE", True)
 CMS_HTTP_MAX_AGE = env_number("CMS_HTTP_MAX_AGE", 30)
 CMS_HTTP_SHARED_MAX_AGE = env_number("CMS_HTTP_SHARED_MAX_AGE", 60)
 CMS_HTTP_STALE_WHILE_REVALIDATE = env_number("CMS_HTTP_STALE_WHILE_REVALIDATE", 30)
-# View and share counts (cms/counting/counters.py, README "Caching"): kept in the shared cache when
-# it is shared by every process (Redis), written to the database every so many seconds;
-# browsers and edges may show counts this many seconds old (the response cache keeps an
-# answer's content for its own lifetime and puts current counts into it on each hit).
+# View and share counts (cms/counting/counters.py, docs/graphql.md "Counting"): kept in the
+# shared cache when it is shared by every process (Redis), written to the database every so
+# many seconds; browsers and edges may show counts this many seconds old (the response cache
+# keeps an answer's content for its own lifetime and puts current counts into it on each hit).
 CMS_COUNTERS_IN_CACHE = env_bool("CMS_COUNTERS_IN_CACHE", bool(REDIS_URL))
 CMS_COUNTERS_FLUSH_SECONDS = env_number("CMS_COUNTERS_FLUSH_SECONDS", 5)
 CMS_COUNTERS_MAX_AGE = env_number("CMS_COUNTERS_MAX_AGE", 10)
@@ -252,8 +252,9 @@ if CMS_COUNTERS_FLUSH_SECONDS < 1:
     )
 # Preview tokens (cms/stories/preview.py) show one unpublished story for this many seconds.
 CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
-# Hot ranking (cms/counting/ranking.py, README): how fast attention and stories fade, how much a
-# share weighs against a view, the weighted engagement that scores 50, the days counted.
+# Hot ranking (cms/counting/ranking.py, docs/editors-guide/README.md): how fast attention and
+# stories fade, how much a share weighs against a view, the weighted engagement that scores
+# 50, the days counted.
 CMS_HOT_HALF_LIFE_HOURS = env_number("CMS_HOT_HALF_LIFE_HOURS", 24, float)
 CMS_HOT_AGE_HALF_LIFE_HOURS = env_number("CMS_HOT_AGE_HALF_LIFE_HOURS", 72, float)
 CMS_HOT_SHARE_WEIGHT = env_number("CMS_HOT_SHARE_WEIGHT", 5, float)
@@ -266,7 +267,7 @@ CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")
 
-# The edge cache in front (api/caching/edge.py, purge.py; README "Production topology"):
+# The edge cache in front (api/caching/edge.py, purge.py; docs/operations/edge.md):
 # how long edges keep an answer, serve it stale, and which purge API they are told through.
 CMS_EDGE_MAX_AGE = env_number("CMS_EDGE_MAX_AGE", 3600)
 CMS_EDGE_STALE_WHILE_REVALIDATE = env_number("CMS_EDGE_STALE_WHILE_REVALIDATE", 30)
@@ -293,13 +294,13 @@ CMS_EDGE_PURGE_TIMEOUT = env_number("CMS_EDGE_PURGE_TIMEOUT", 5, float)
 
 CMS_BENCH_VIEWS = env_bool("CMS_BENCH_VIEWS")
 
-# Limits checked before a GraphQL document runs (README: "Limits").
+# Limits checked before a GraphQL document runs (docs/graphql.md: "Limits").
 GRAPHQL_MAX_DOCUMENT_BYTES = env_number("GRAPHQL_MAX_DOCUMENT_BYTES", 8192)
 GRAPHQL_MAX_TOKENS = env_number("GRAPHQL_MAX_TOKENS", 1000)
 GRAPHQL_MAX_DEPTH = env_number("GRAPHQL_MAX_DEPTH", 8)
 GRAPHQL_MAX_ALIASES = env_number("GRAPHQL_MAX_ALIASES", 15)
 GRAPHQL_MAX_COST = env_number("GRAPHQL_MAX_COST", 10000)
-# What each word of a `search` adds to a query's cost (README: "Limits").
+# What each word of a `search` adds to a query's cost (docs/graphql.md: "Limits").
 GRAPHQL_SEARCH_COST = env_number("GRAPHQL_SEARCH_COST", 100)
 CMS_MAX_BODY_BYTES = env_number("CMS_MAX_BODY_BYTES", 65536)
 # JSON in `variables` and `extensions` is refused past these, before anything else runs.
@@ -313,7 +314,8 @@ CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
 CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)
 CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 
-# Webhooks may go to private and loopback addresses: for local development only (README).
+# Webhooks may go to private and loopback addresses: for local development only
+# (docs/partners.md, "Webhooks").
 CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
 
 # PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
@@ -349,8 +351,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# Images (README: "Images"): originals and their renditions go through the default storage,
-# the filesystem under var/media/, or an S3-compatible bucket (needs django-storages[s3]).
+# Images (docs/operations/production.md, "Images in production"): originals and their
+# renditions go through the default storage, the filesystem under var/media/, or an
+# S3-compatible bucket (needs django-storages[s3]).
 MEDIA_ROOT = Path(os.environ.get("CMS_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 CMS_MEDIA_URL = os.environ.get("CMS_MEDIA_URL", "http://127.0.0.1:8000/media/")
@@ -380,7 +383,7 @@ FILE_UPLOAD_PERMISSIONS = 0o644
 CMS_PUBLISHER_LOGO_URL = os.environ.get("CMS_PUBLISHER_LOGO_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Operations (README: "Production"): /metrics, /readyz's thresholds, tracing, log format.
+# Operations (docs/operations/metrics.md): /metrics, /readyz's thresholds, tracing, log format.
 CMS_METRICS_TOKEN = os.environ.get("CMS_METRICS_TOKEN", "")
 CMS_READYZ_MAX_REPLICA_LAG = env_number("CMS_READYZ_MAX_REPLICA_LAG", 30, float)
 CMS_READYZ_MAX_TASK_BACKLOG = env_number("CMS_READYZ_MAX_TASK_BACKLOG", 1000)

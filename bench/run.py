@@ -585,7 +585,7 @@ same time: the cost ratio with the change of the machine's own load taken out.
 | --- | {" | ".join("---:" for _ in run["sizes"])} |
 {chr(10).join(rows)}
 
-"Uncached" skips the response cache, not the served-story cache (README: "Served-story cache"),
+"Uncached" skips the response cache, not the served-story cache (docs/graphql.md: "Served-story cache"),
 which keeps each unchanged story's fields between answers. The same pages at {SIZES[0]:,}
 stories with it off (`CMS_SERVED_STORY_CACHE=0`, the cost after every story changed at once):
 

@@ -24,7 +24,7 @@ IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 SCHEMA = "https://schema.org/"
 
 # grade: (IPTC digital source type code, schema.org IPTCDigitalSourceEnumeration member).
-# Why each (README, "Disclosure"): text a person wrote is a digital creation (schema.org
+# Why each (docs/disclosure.md): text a person wrote is a digital creation (schema.org
 # names that code's member after its former IPTC name, digitalArt); text mixing a
 # person's writing with a model's (AI-assisted, or a model's translation of a person's
 # original) is a composite with trained algorithmic media; text a model wrote, reviewed
@@ -70,7 +70,7 @@ INPUT_GRADES = tuple(grade for grade in Involvement if grade != Involvement.AI_R
 # name contains "AIGC", holding these seven elements in this order, all text. `Label` is
 # "1" when the content is AI-generated or synthesized, "2" when it may be, "3" when it is
 # suspected to be: this publication knows, so it says "1" (and gives no `AIGC` for text a
-# person wrote). Sources and the reading of each element: README, "Disclosure".
+# person wrote). Sources and the reading of each element: docs/disclosure.md.
 AIGC_FIELDS = (
     "Label",
     "ContentProducer",

@@ -1,4 +1,4 @@
-# Varnish in front of the two app processes of `make cluster` (README: "Production topology").
+# Varnish in front of the two app processes of `make cluster` (docs/operations/topology.md).
 #
 # - Caches only what the origin marks for edges with Surrogate-Control (public, successful
 #   GraphQL GETs and feeds), for the max-age it says; Cache-Control stays the browser's.

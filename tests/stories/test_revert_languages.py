@@ -119,7 +119,7 @@ def test_a_publisher_s_revert_deletes_the_language_and_says_readers_lose_it(
 
 
 def test_a_draft_s_language_is_removed_by_an_editor_s_revert_but_kept_by_a_writer_s():
-    # Editors may delete a draft's language versions, writers may not (README's roles).
+    # Editors may delete a draft's language versions, writers may not (the editor's guide's roles).
     for role, kept in (("Writer", True), ("Editor", False)):
         story = make_story(f"draft-{role.lower()}", status=Story.Status.DRAFT, languages=("en",))
         client = in_admin(make_user(role.lower(), role), "en")
