@@ -8,10 +8,11 @@ normalized tokens (NFKC, lower case), Latin-script words stemmed with Snowball's
 language its story has (`has:zh-hans`) and every requested language it is served for with the
 default fallback chain (`serves:zh-hans`: the first language of that chain the story has).
 Markers change when a language version is added or removed (`refresh_scope`). On PostgreSQL
-triggers (migration 0012) keep a table `cms_story_search` with a `tsvector` per version: each
-token stored once per language it is served for (`zh-hans:模型`), positions kept for ranking,
-and the markers; a GIN index covers it. A search in one language thus reads one posting list
-per word, whose statistics the planner knows.
+triggers (created by cms/migrations/0001_squashed_0021_story_images.py) keep a table
+`cms_story_search` with a `tsvector` per version: each token stored once per language it is
+served for (`zh-hans:模型`), positions kept for ranking, and the markers; a GIN index
+covers it. A search in one language thus reads one posting list per word, whose statistics
+the planner knows.
 
 **At query time** the text is normalized the same way (Chinese in jieba's precise mode: its
 words are among those search mode stored), duplicates dropped, at most `CMS_SEARCH_MAX_WORDS`
@@ -363,7 +364,7 @@ class _Sql:
         self.query = query
         self.chain = chain
         self.postgres = connections[db].vendor == "postgresql"
-        # PostgreSQL searches the narrow table its triggers keep (migration 0012).
+        # PostgreSQL searches the narrow table its triggers keep (migration 0001).
         self.table = "cms_story_search" if self.postgres else _translation_table()
 
     def _words_tsquery(self, prefixes):
