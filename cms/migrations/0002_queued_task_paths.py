@@ -8,9 +8,15 @@ announced, an expired story still counted. Its path is rewritten to where the fu
 now. Finished tasks keep the path they ran under, as history.
 
 `api.caching.purge.send`, the one task outside `cms`, did not move.
+
+This is also the first migration a database stopped part-way through the chain before the
+squash would run: Django skips a squash whose replaced migrations are only partly applied,
+and those files are gone. Such a database is refused here, before anything of `cms` changes.
 """
 
+from django.core.management.base import CommandError
 from django.db import migrations
+from django.db.migrations.recorder import MigrationRecorder
 
 # Old path to new path, for every task function that moved.
 MOVED = {
@@ -25,6 +31,19 @@ MOVED = {
 
 # Queued (READY) or started and not yet done (RUNNING); SUCCESSFUL and FAILED are finished.
 UNFINISHED = ("READY", "RUNNING")
+
+
+def refuse_a_database_part_way_through_the_old_chain(apps, schema_editor):
+    # A CommandError: `manage.py migrate` shows its message alone, without a traceback.
+    recorder = MigrationRecorder(schema_editor.connection)
+    applied = {name for app, name in recorder.applied_migrations() if app == "cms"}
+    # The old chain ran in one line from 0001_initial to 0021_story_images.
+    if "0001_initial" in applied and "0021_story_images" not in applied:
+        raise CommandError(
+            "This database stopped part-way through the cms migrations from before they were "
+            "squashed (it has " + ", ".join(sorted(applied)) + "). Migrate it to "
+            "0021_story_images with the code of commit 8f94aed, then migrate again."
+        )
 
 
 def rewrite(apps, schema_editor, moves):
@@ -50,4 +69,9 @@ class Migration(migrations.Migration):
         ("django_tasks_database", "0021_conditional_partial_index_ordering"),
     ]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        migrations.RunPython(
+            refuse_a_database_part_way_through_the_old_chain, migrations.RunPython.noop
+        ),
+        migrations.RunPython(forwards, backwards),
+    ]

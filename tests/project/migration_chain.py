@@ -35,10 +35,12 @@ def main(argv=None):
     print(json.dumps(results, sort_keys=True))
 
 
-def migrate():
+def migrate(*target):
+    """Migrate every app to its last migration, or one app (and its dependencies) to
+    `target`: app label and migration name."""
     from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+    call_command("migrate", *target, interactive=False, verbosity=0)
     return None
 
 

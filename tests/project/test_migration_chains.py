@@ -33,21 +33,25 @@ QUEUED = [[old, "READY"] for old in TASK_PATHS.MOVED] + [
 
 def run(url, steps, old=False):
     """Run `steps` (tests/project/migration_chain.py) against the database at `url`."""
+    command = ["-m", "tests.project.migration_chain", *(["--old"] if old else [])]
+    done = python(url, *command, json.dumps(steps))
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def python(url, *arguments):
+    """Run Python (`manage.py …`, or a module) against the database at `url`."""
     env = {**os.environ, "DATABASE_URL": url}
     env.pop("DATABASE_REPLICA_URLS", None)
     env.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-for-production")
-    command = [sys.executable, "-m", "tests.project.migration_chain"]
-    command += ["--old"] if old else []
-    done = subprocess.run(
-        [*command, json.dumps(steps)],
+    return subprocess.run(
+        [sys.executable, *arguments],
         cwd=BASE,
         env=env,
         capture_output=True,
         text=True,
         timeout=900,
     )
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 class Scratch:
@@ -91,7 +95,7 @@ def chains(tmp_path_factory):
     """What each database went through and ended as."""
     scratch = Scratch(tmp_path_factory.mktemp("chains"))
     try:
-        old_url, new_url = scratch("old"), scratch("new")
+        old_url, new_url, part_url = scratch("old"), scratch("new"), scratch("part")
         _migrated, *_queued, old_shown = run(
             old_url,
             [["migrate"], *[["enqueue", *task] for task in QUEUED], ["showmigrations"]],
@@ -103,9 +107,21 @@ def chains(tmp_path_factory):
         new_plan, _migrated, new_shown, new_schema, new_plan_after = run(
             new_url, [["plan"], ["migrate"], ["showmigrations"], ["schema"], ["plan"]]
         )
+        run(part_url, [["migrate", "cms", "0010_story_live_since"]], old=True)
+        [part_plan] = run(part_url, [["plan"]])
+        part_refusal = python(part_url, "manage.py", "migrate", "--noinput")
+        part_shown, part_schema = run(part_url, [["showmigrations"], ["schema"]])
+        [part_shown_old] = run(part_url, [["showmigrations"]], old=True)
     finally:
         scratch.drop()
     return {
+        "part": {
+            "plan": part_plan,
+            "refusal": part_refusal,
+            "shown": part_shown,
+            "shown old": part_shown_old,
+            "schema": part_schema,
+        },
         "old": {
             "shown before": old_shown,
             "plan": old_plan,
@@ -156,7 +172,7 @@ def test_no_migration_runs_code_from_cms():
 
 def test_a_database_migrated_with_the_old_chain_applies_only_the_task_paths(chains):
     old = chains["old"]
-    assert old["shown before"] == ["cms", *[f" [X] {name}" for name in graph_order()]]
+    assert old["shown before"] == ["cms", *[f" [X] {name}" for _number, name in numbered()]]
     assert old["plan"] == ["cms.0002_queued_task_paths"]
     assert old["shown"] == [
         "cms",
@@ -172,6 +188,26 @@ def test_a_new_database_applies_the_squash_then_the_task_paths(chains):
     assert cms_plan == [f"cms.{SQUASH}", "cms.0002_queued_task_paths"]
     assert new["shown"] == chains["old"]["shown"]
     assert new["plan after"] == []
+
+
+def test_a_database_stopped_part_way_through_the_old_chain_is_refused_and_left_as_it_was(chains):
+    part = chains["part"]
+    # Django leaves out a squash whose replaced migrations are partly applied: only 0002
+    # remains to run, and it refuses before changing anything of cms.
+    assert [step for step in part["plan"] if step.startswith("cms.")] == [
+        "cms.0002_queued_task_paths"
+    ]
+    refusal = part["refusal"]
+    assert refusal.returncode == 1
+    assert "CommandError: This database stopped part-way through the cms" in refusal.stderr
+    assert "0010_story_live_since" in refusal.stderr
+    assert "Traceback" not in refusal.stderr
+    assert part["shown"] == ["cms", " [ ] 0002_queued_task_paths"]
+    assert part["shown old"] == [
+        "cms",
+        *[f" [{'X' if number <= 10 else ' '}] {name}" for number, name in numbered()],
+    ]
+    assert "cms_storycount" not in part["schema"]["tables"]
 
 
 def test_both_databases_have_the_same_tables_columns_constraints_and_indexes(chains):
@@ -217,8 +253,9 @@ def test_tasks_queued_before_the_squash_take_their_new_paths_when_unfinished(cha
     assert chains["old"]["tasks"] == sorted(expected)
 
 
-def graph_order():
-    """The old chain's names in the order it applied them (0014 before 0013, …)."""
+def numbered():
+    """The old chain's names in the order it applied them (0014 before 0013, …), numbered
+    by their own numbers."""
     names, done = [], set()
     dependencies = {
         name: {
@@ -236,4 +273,4 @@ def graph_order():
         )
         names.append(ready[0])
         done.add(ready[0])
-    return names
+    return [(int(name[:4]), name) for name in names]
