@@ -1,8 +1,10 @@
 """The whole schema, squashed from the chain 0001_initial … 0021_story_images.
 
 A database migrated with that chain is taken as having applied this migration (`replaces`);
-a new database applies this one alone. The models' tables are created as they stand at the
-end of the old chain; then come the old chain's effects that are not tables:
+a new database applies this one alone; one stopped part-way through that chain is refused by
+0002_queued_task_paths. The tables are created as the old chain left them (the operations
+were written by makemigrations from the models, which the old chain's end matched); then
+come the old chain's effects that are not tables:
 
 - PostgreSQL's `pg_trgm` extension (0002_search_indexes created it for trigram indexes
   dropped since; kept, so that a new database is the same as one migrated before).
