@@ -318,9 +318,6 @@ CMS_LOGIN_FAILURE_WINDOW = env_number("CMS_LOGIN_FAILURE_WINDOW", 900)
 # (docs/partners.md, "Webhooks").
 CMS_WEBHOOK_ALLOW_PRIVATE = env_bool("CMS_WEBHOOK_ALLOW_PRIVATE")
 
-# PostgreSQL text-search configuration per language, for migration 0002's indexes (since 0012
-# the search engine in cms/search/engine.py stems and segments in Python instead).
-CMS_SEARCH_CONFIGS = {"en": "english"}
 # Search: terms a search keeps (the rest are ignored), up to how many matches it counts
 # exactly (beyond, totalCount is a lower bound and says so), and up to how many matches
 # PostgreSQL lists from the index (beyond, the story list is walked: cms/search/engine.py).

@@ -1,7 +1,8 @@
 """The newsroom's roles, as auth groups: who may write, translate, review and publish.
 
-Installed by migration 0008 and kept in step by `manage.py install_roles`. A group's
-permissions are set to exactly these, so that re-running it repairs a hand-edited group.
+Installed by migration 0001 (with a copy of these lists, as they were when it was written)
+and kept in step by `manage.py install_roles`. A group's permissions are set to exactly
+these, so that re-running it repairs a hand-edited group.
 """
 
 from django.utils.translation import gettext_noop

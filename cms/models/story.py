@@ -492,8 +492,9 @@ class StoryTranslation(TranslatedFieldsModel):
         validators=[ListOfRows(FAQ_FIELDS)],
         help_text=_("Questions and answers, in reading order."),
     )
-    # The search engine's tokens and language markers (cms/search/engine.py); on PostgreSQL a
-    # generated `search_vector` column over both carries the GIN index (migration 0012).
+    # The search engine's tokens and language markers (cms/search/engine.py); on PostgreSQL
+    # triggers copy them into the table `cms_story_search`, whose `search_vector` carries the
+    # GIN index (migration 0001).
     search_terms = models.TextField(editable=False, blank=True)
     search_scope = models.TextField(editable=False, blank=True)
     ai_involvement = models.CharField(

@@ -5,7 +5,7 @@ the API and the admin call it with a QuerySet of the stories the caller may read
 (`cms.core.terms`), and `search_scope` its language markers (`cms.search.index`): the version's
 language (`lang:en`), every language its story has (`has:zh-hans`) and every requested language
 it is served for with the default fallback chain (`serves:zh-hans`). On PostgreSQL, triggers
-keep a table `cms_story_search` with a `tsvector` per version: each token stored once per
+(created by cms/migrations/0001_squashed_0021_story_images.py) keep a table `cms_story_search` with a `tsvector` per version: each token stored once per
 language it is served for (`zh-hans:模型`), positions kept for ranking, and the markers; a GIN
 index covers it. A search in one language thus reads one posting list
 per word, whose statistics the planner knows.
@@ -188,7 +188,7 @@ class _Sql:
         self.query = query
         self.chain = chain
         self.postgres = connections[db].vendor == "postgresql"
-        # PostgreSQL searches the narrow table its triggers keep (migration 0012).
+        # PostgreSQL searches the narrow table its triggers keep (migration 0001).
         self.table = "cms_story_search" if self.postgres else _translation_table()
 
     def _words_tsquery(self, prefixes):

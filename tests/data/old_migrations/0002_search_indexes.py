@@ -4,8 +4,10 @@ They are created outside the model state on purpose: SQLite has neither kind, an
 the search queries work without them, only slower.
 """
 
-from django.conf import settings
 from django.db import migrations
+
+# Frozen: CMS_SEARCH_CONFIGS as it was when this chain was frozen.
+CMS_SEARCH_CONFIGS = {"en": "english"}
 
 TRIGRAM_INDEX = "cms_story_translation_search_trgm"
 
@@ -26,7 +28,7 @@ def create(apps, schema_editor):
         translation,
         GinIndex(fields=["search_document"], opclasses=["gin_trgm_ops"], name=TRIGRAM_INDEX),
     )
-    for config in sorted(set(settings.CMS_SEARCH_CONFIGS.values())):
+    for config in sorted(set(CMS_SEARCH_CONFIGS.values())):
         schema_editor.add_index(
             translation,
             GinIndex(
@@ -40,7 +42,7 @@ def drop(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     names = [TRIGRAM_INDEX] + [
-        fulltext_index_name(config) for config in set(settings.CMS_SEARCH_CONFIGS.values())
+        fulltext_index_name(config) for config in set(CMS_SEARCH_CONFIGS.values())
     ]
     for name in names:
         schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
