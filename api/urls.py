@@ -21,6 +21,9 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),
 ]
 
+# A refused step is the admin's own page in the admin's language, naming who may take it.
+handler403 = "cms.admin.refusals.permission_denied"
+
 # The benchmark's yardstick views (bench/), only when a benchmark run asks for them.
 if settings.CMS_BENCH_VIEWS:
     urlpatterns.append(path("bench/", include("bench.urls")))
