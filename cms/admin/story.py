@@ -240,9 +240,29 @@ class StoryAdmin(
                 for name, options in shared_fieldsets
             ),
         ]
+        hidden = set()
+        if obj is None or obj.pk is None:
+            # A story that does not exist yet has nothing to edit lightly or to correct.
+            hidden |= {"minor_edit", "correction_note"}
         if self.is_translator_only(request):
             # A translator's save must not touch what other languages share.
-            hidden = {"minor_edit", "correction_note"}
+            hidden |= {"minor_edit", "correction_note"}
+        elif request.user.has_perm(workflow.REVIEW):
+            # Editors give the estimate the ranking starts from (the pipeline's stories
+            # come with one).
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            "hot_estimate" if f == "hot_prior" else f for f in options["fields"]
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
+        if hidden:
             fieldsets = [
                 (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
                 for name, options in fieldsets
@@ -318,6 +338,13 @@ class StoryAdmin(
         )
 
     def save_model(self, request, obj, form, change):
+        estimate = form.cleaned_data.get("hot_estimate")
+        if (
+            "hot_estimate" in form.changed_data
+            and estimate is not None
+            and request.user.has_perm(workflow.REVIEW)
+        ):
+            obj.estimate_hot(estimate)
         if self.keep_as_proposal(request, obj, form, change):
             return  # A translator's change to a live story waits for an editor's approval.
         material = set(form.changed_data) - NOT_MATERIAL
