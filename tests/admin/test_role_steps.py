@@ -83,7 +83,8 @@ def test_a_translator_writes_alt_text_and_caption_in_their_language_only(client,
     assert response.status_code == 302, errors(response)
     image = Image.objects.get(pk=image.pk)
     image.set_current_language("zh-hans")
-    assert (image.alt, image.caption, image.rights) == ("机器人叠毛巾", "实验室里的机器人。", "CC BY 4.0")
+    texts = (image.alt, image.caption, image.rights)
+    assert texts == ("机器人叠毛巾", "实验室里的机器人。", "CC BY 4.0")
     # The English texts are another translator's.
     assert client.get(f"/admin/cms/image/{image.pk}/change/?language=en").status_code in (200, 403)
     refused = client.post(
@@ -130,7 +131,10 @@ def test_a_refusal_is_the_admins_page_in_its_language_naming_who_may(client, ui,
 
 @pytest.mark.parametrize(
     ("ui", "expected"),
-    [("en", "Only these roles may do this: Writer, Editor, Publisher."), ("zh-hans", "只有以下角色可以这样做：撰稿人、编辑、发布人。")],
+    [
+        ("en", "Only these roles may do this: Writer, Editor, Publisher."),
+        ("zh-hans", "只有以下角色可以这样做：撰稿人、编辑、发布人。"),
+    ],
 )
 def test_a_translators_refused_picker_names_the_roles_that_may_add_images(client, ui, expected):
     client = as_role(client, "Translator", ui, languages=["zh-hans"])
