@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cms.disclosure import rules as disclosure
-from cms.stories import publishing, workflow
+from cms.stories import publishing, revisions, workflow
 
 STEP_FIELD = "_workflow"
 WENT_LIVE = gettext_lazy(
@@ -57,6 +57,7 @@ def _step_action(name):
     transition = workflow.TRANSITIONS[name]
 
     def action(modeladmin, request, queryset):
+        revisions.set_comment_if_recording(revisions.comment(revisions.WORKFLOW, step=name))
         done, refused = 0, []
         for story in queryset:
             try:
