@@ -1,5 +1,5 @@
-"""`make run` points the API's image addresses at the server it starts: with another
-`PORT` (or `HOST`), images are not looked for on port 8000."""
+"""`make run` points the API's image addresses and the publisher's logo at the server it
+starts: with another `PORT` (or `HOST`), they are not looked for on port 8000."""
 
 import os
 import shutil
@@ -11,10 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def media_url_seen_by_make_run(tmp_path, **variables):
+def addresses_seen_by_make_run(tmp_path, **variables):
     """What `make run` hands its commands as CMS_MEDIA_URL (its Python stood in for)."""
     fake = tmp_path / "python"
-    fake.write_text('#!/bin/sh\necho "media=$CMS_MEDIA_URL"\n')
+    fake.write_text('#!/bin/sh\necho "media=$CMS_MEDIA_URL"\necho "logo=$CMS_PUBLISHER_LOGO_URL"\n')
     fake.chmod(0o755)
     stamp = tmp_path / "installed"
     stamp.touch()  # Newer than pyproject.toml: `setup` has nothing to do.
@@ -29,18 +29,20 @@ def media_url_seen_by_make_run(tmp_path, **variables):
         text=True,
         timeout=60,
     )
-    return {line for line in done.stdout.splitlines() if line.startswith("media=")}
+    return {line for line in done.stdout.splitlines() if line.startswith(("media=", "logo="))}
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_make_run_derives_media_addresses_from_host_and_port(tmp_path):
-    assert media_url_seen_by_make_run(tmp_path, PORT="18811") == {
-        "media=http://127.0.0.1:18811/media/"
+    assert addresses_seen_by_make_run(tmp_path, PORT="18811") == {
+        "media=http://127.0.0.1:18811/media/",
+        "logo=http://127.0.0.1:18811/static/api/logo.png",
     }
-    assert media_url_seen_by_make_run(tmp_path, HOST="localhost", PORT="9000") == {
-        "media=http://localhost:9000/media/"
+    assert addresses_seen_by_make_run(tmp_path, HOST="localhost", PORT="9000") == {
+        "media=http://localhost:9000/media/",
+        "logo=http://localhost:9000/static/api/logo.png",
     }
     # A media address set by hand (a CDN) is kept.
-    assert media_url_seen_by_make_run(
+    assert addresses_seen_by_make_run(
         tmp_path, PORT="18811", env={"CMS_MEDIA_URL": "https://cdn.example.com/"}
-    ) == {"media=https://cdn.example.com/"}
+    ) == {"media=https://cdn.example.com/", "logo=http://127.0.0.1:18811/static/api/logo.png"}
