@@ -175,7 +175,8 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
 
     @admin.display(description=_("focal point"))
     def focal_preview(self, obj):
-        if obj is None or not obj.file:
+        # An unsaved image (a refused upload) has no stored file to show yet.
+        if obj is None or obj.pk is None or not obj.file:
             return gettext("Upload the image and save: then click it here to set the focal point.")
         return format_html(
             '<div class="cms-focal" data-x="{}" data-y="{}">'
