@@ -1,5 +1,6 @@
 """A refused step's page: the admin's own page, in the admin's language, saying which
-roles may take the step (never a bare "403 Forbidden").
+roles may take the step (never a bare "403 Forbidden"); a form refused by the CSRF check
+gets the same page, saying what to do.
 
 `api.urls` makes `permission_denied` the project's 403 handler. The step is read from the
 admin address refused: adding, changing, deleting or listing a kind of thing needs that
@@ -67,5 +68,19 @@ def permission_denied(request, exception=None):
         **admin.site.each_context(request),
         "title": gettext("You may not do this"),
         "explanation": explanation(request, exception),
+        "advice": gettext("Your account may not take this step. Nothing was changed."),
+    }
+    return TemplateResponse(request, "cms/refused.html", context, status=403)
+
+
+def csrf_failure(request, reason=""):
+    """The project's CSRF_FAILURE_VIEW: a form sent from an expired page or another site."""
+    context = {
+        **admin.site.each_context(request),
+        "title": gettext("This form has expired"),
+        "explanation": gettext(
+            "The form was sent from a page that is too old, or from another site, so nothing "
+            "was saved. Go back, copy what you typed, reload the page and send it again."
+        ),
     }
     return TemplateResponse(request, "cms/refused.html", context, status=403)

@@ -141,3 +141,18 @@ def test_a_translators_refused_picker_names_the_roles_that_may_add_images(client
     response = client.get("/admin/cms/image/add/")
     assert response.status_code == 403
     assert expected in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("ui", "expected"), [("en", "This form has expired"), ("zh-hans", "此表单已过期")]
+)
+def test_a_form_refused_by_the_csrf_check_gets_the_admins_page(ui, expected):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE=ui)
+    client.force_login(make_user("writer", "Writer"))
+    response = client.post("/admin/cms/story/add/?language=en", {"title": "Typed"})
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert expected in page and 'id="site-name"' in page
+    assert not Story.objects.exists()
