@@ -5,7 +5,8 @@ gets the same page, saying what to do.
 `api.urls` makes `permission_denied` the project's 403 handler. The step is read from the
 admin address refused: adding, changing, deleting or listing a kind of thing needs that
 kind's permission; a user who holds it and is still refused (a writer on a live story)
-needs an editor's (`review_story`). A refusal that says its own reason keeps it.
+needs an editor's (`review_story`), or a publisher's to delete a live story. A refusal
+that says its own reason keeps it.
 """
 
 import re
@@ -45,8 +46,9 @@ def needed_codename(request):
     codename = f"{STEPS[found['step']]}_{found['model']}"
     user = getattr(request, "user", None)
     if user is not None and user.has_perm(f"cms.{codename}"):
-        # Held, and refused all the same: the thing is live, which is an editor's.
-        return "review_story"
+        # Held, and refused all the same: the thing is live. Changing it is an editor's
+        # step; deleting it (or a language of it) takes it from readers, a publisher's.
+        return "publish_story" if STEPS[found["step"]] == "delete" else "review_story"
     return codename
 
 

@@ -156,3 +156,19 @@ def test_a_form_refused_by_the_csrf_check_gets_the_admins_page(ui, expected):
     page = response.content.decode()
     assert expected in page and 'id="site-name"' in page
     assert not Story.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("ui", "expected"),
+    [
+        ("en", "Only these roles may do this: Publisher."),
+        ("zh-hans", "只有以下角色可以这样做：发布人。"),
+    ],
+)
+def test_an_editor_refused_deleting_a_live_story_is_told_publishers_may(client, ui, expected):
+    story = make_story("live")
+    client = as_role(client, "Editor", ui)
+    response = client.post(f"/admin/cms/story/{story.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert expected in response.content.decode()
+    assert Story.objects.filter(pk=story.pk).exists()
