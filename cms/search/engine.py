@@ -5,10 +5,10 @@ the API and the admin call it with a QuerySet of the stories the caller may read
 (`cms.core.terms`), and `search_scope` its language markers (`cms.search.index`): the version's
 language (`lang:en`), every language its story has (`has:zh-hans`) and every requested language
 it is served for with the default fallback chain (`serves:zh-hans`). On PostgreSQL, triggers
-(created by cms/migrations/0001_squashed_0021_story_images.py) keep a table `cms_story_search` with a `tsvector` per version: each token stored once per
-language it is served for (`zh-hans:模型`), positions kept for ranking, and the markers; a GIN
-index covers it. A search in one language thus reads one posting list
-per word, whose statistics the planner knows.
+(created by cms/migrations/0001_squashed_0021_story_images.py) keep a table `cms_story_search`
+with a `tsvector` per version: each token stored once per language it is served for
+(`zh-hans:模型`), positions kept for ranking, and the markers; a GIN index covers it. A search
+in one language thus reads one posting list per word, whose statistics the planner knows.
 
 **At query time** the text is normalized the same way (Chinese in jieba's precise mode: its
 words are among those search mode stored), duplicates dropped, at most `CMS_SEARCH_MAX_WORDS`
