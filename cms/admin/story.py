@@ -33,6 +33,7 @@ from .forms import StoryForm
 from .languages import KnownLanguagesMixin
 from .media import StoryAuthorInline, record_correction
 from .preview import PreviewMixin
+from .readable import ReadableValuesMixin
 from .revisions import RevisionMixin
 from .workflow import WorkflowMixin
 
@@ -135,6 +136,7 @@ class StoryAdmin(
     PreviewMixin,
     WorkflowMixin,
     RevisionMixin,
+    ReadableValuesMixin,
     TranslatableAdmin,
 ):
     form = StoryForm
