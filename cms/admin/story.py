@@ -35,6 +35,7 @@ from .media import StoryAuthorInline, record_correction
 from .preview import PreviewMixin
 from .readable import ReadableValuesMixin
 from .revisions import RevisionMixin
+from .translating import SourceBesideMixin
 from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
@@ -137,6 +138,7 @@ class StoryAdmin(
     WorkflowMixin,
     RevisionMixin,
     ReadableValuesMixin,
+    SourceBesideMixin,
     TranslatableAdmin,
 ):
     form = StoryForm
