@@ -20,6 +20,7 @@ from cms.models import (
 from cms.stories import translation_state, workflow
 
 from .approvals import TranslationApprovalMixin
+from .autosave import AutosaveMixin
 from .disclosure import DisclosureAdminMixin
 from .exports import export_selected
 from .figures import StoryImageInline
@@ -131,6 +132,7 @@ class StoryTagInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    AutosaveMixin,
     TranslationApprovalMixin,
     DisclosureAdminMixin,
     KnownLanguagesMixin,

@@ -10,6 +10,7 @@ changed since shows what changed: word by word, lists row by row.
 from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from cms.models import StoryTranslation
 from cms.models.story import CONTENT_FIELDS
@@ -92,9 +93,9 @@ def render_runs(runs):
 def render_rows_diff(rows, columns):
     marks = {
         "same": "",
-        "added": _("added"),
-        "removed": _("removed"),
-        "changed": _("changed"),
+        "added": pgettext("a list row", "added"),
+        "removed": pgettext("a list row", "removed"),
+        "changed": pgettext("a list row", "changed"),
     }
     head = format_html_join("", "<th>{}</th>", ((column.label,) for column in columns))
     body = []

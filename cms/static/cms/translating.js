@@ -7,28 +7,11 @@
   const form = () => document.getElementById("story_form");
 
   // The rows of a rows table named `name` (cms/admin/widgets.py): `name-<i>-<key>` inputs,
-  // `name-count` the number of rows. Missing rows are cloned from the last one.
+  // `name-count` the number of rows (story-form.js grows it).
   function rowsOf(name) {
     const count = form().querySelector(`[name="${name}-count"]`);
     const table = count && count.closest(".form-row").querySelector("table");
     return { count, body: table && table.tBodies[0] };
-  }
-
-  function ensureRows(name, wanted) {
-    const { count, body } = rowsOf(name);
-    const pattern = new RegExp(`^${name}-\\d+-`);
-    while (body.rows.length < wanted) {
-      const last = body.rows[body.rows.length - 1];
-      const row = last.cloneNode(true);
-      const position = body.rows.length;
-      row.querySelectorAll("[name]").forEach(function (input) {
-        input.name = input.name.replace(pattern, `${name}-${position}-`);
-        if (input.id) input.id = input.id.replace(/-\d+-/, `-${position}-`);
-        input.value = "";
-      });
-      body.appendChild(row);
-    }
-    count.value = String(Math.max(Number(count.value) || 0, body.rows.length));
   }
 
   function setValue(input, value) {
@@ -71,7 +54,7 @@
       return;
     }
     const rows = Array.isArray(value) ? value : [];
-    ensureRows(name, rows.length);
+    window.cmsStoryForm.ensureRows(form(), name, rows.length);
     const { body } = rowsOf(name);
     [...body.rows].forEach(function (tr, position) {
       const row = rows[position];
