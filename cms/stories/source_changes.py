@@ -23,8 +23,10 @@ from .revisions import versions_of
 
 # Versions read back at most: older translations say "see the history" instead.
 HISTORY_LIMIT = 100
-# Latin words and numbers as one token, any other character (a Chinese one) on its own.
-TOKENS = re.compile(r"[^\W_]+|\s+|.", re.S)
+# Words of spaced scripts and numbers as one token, any other character on its own: a
+# Chinese (Japanese, Korean) character is a word, since those scripts put no spaces.
+CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+TOKENS = re.compile(rf"(?:(?![{CJK}])[^\W_])+|\s+|.", re.S)
 
 
 @dataclass(frozen=True)
