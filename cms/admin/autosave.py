@@ -280,7 +280,10 @@ class AutosaveMixin:
         else:
             autosave = reverse(f"{info}_autosave", args=[story.pk]) + query
             presence = reverse(f"{info}_presence", args=[story.pk]) + query
-        draft = self._drafts(request.user, story, language).first()
+        # A refused save shows what was just typed: nothing older to offer then.
+        draft = None
+        if request.method == "GET":
+            draft = self._drafts(request.user, story, language).first()
         offer = None
         if draft is not None:
             offer = {

@@ -175,6 +175,8 @@ def test_a_successful_save_clears_the_draft_and_a_refused_one_keeps_it(client, d
 
     refused = client.post(url, {**body, "title": ""})
     assert refused.status_code == 200 and errors(refused)
+    # The refused page shows what was just typed; the older draft is not offered over it.
+    assert 'id="cms-autosave-offer"' not in refused.content.decode()
     assert Autosave.objects.filter(story=draft_story, language="en").exists()
 
     saved = client.post(url, {**body, "title": "Typed and saved", "_continue": "1"})
