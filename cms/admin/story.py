@@ -33,6 +33,7 @@ from .filters import (
 from .forms import StoryForm
 from .languages import KnownLanguagesMixin
 from .media import StoryAuthorInline, record_correction
+from .presence import PresenceMixin
 from .preview import PreviewMixin
 from .readable import ReadableValuesMixin
 from .revisions import RevisionMixin
@@ -133,6 +134,7 @@ class StoryTagInline(admin.TabularInline):
 @admin.register(Story)
 class StoryAdmin(
     AutosaveMixin,
+    PresenceMixin,
     TranslationApprovalMixin,
     DisclosureAdminMixin,
     KnownLanguagesMixin,
