@@ -22,6 +22,7 @@ from cms.search import engine as search
 from cms.stories import translation_state, workflow
 
 from .approvals import TranslationApprovalMixin
+from .autosave import AutosaveMixin
 from .disclosure import DisclosureAdminMixin
 from .exports import export_selected
 from .figures import StoryImageInline
@@ -34,8 +35,11 @@ from .filters import (
 from .forms import StoryForm
 from .languages import KnownLanguagesMixin
 from .media import StoryAuthorInline, record_correction
+from .presence import PresenceMixin
 from .preview import PreviewMixin
+from .readable import ReadableValuesMixin
 from .revisions import RevisionMixin
+from .translating import SourceBesideMixin
 from .workflow import WorkflowMixin
 
 # Saving these does not tell readers the story was updated.
@@ -131,12 +135,16 @@ class StoryTagInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    AutosaveMixin,
+    PresenceMixin,
     TranslationApprovalMixin,
     DisclosureAdminMixin,
     KnownLanguagesMixin,
     PreviewMixin,
     WorkflowMixin,
     RevisionMixin,
+    ReadableValuesMixin,
+    SourceBesideMixin,
     TranslatableAdmin,
 ):
     form = StoryForm

@@ -1,5 +1,6 @@
 from .activity import StoryActivity
 from .assignment import LanguageAssignment, assigned_languages
+from .autosave import Autosave
 from .counts import StoryCount
 from .disclosure import DisclosureRecord, Involvement
 from .edge import EdgePurge
@@ -27,6 +28,7 @@ __all__ = [
     "ApiKey",
     "ApiKeyUsage",
     "Author",
+    "Autosave",
     "Correction",
     "DisclosureRecord",
     "EdgePurge",

@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from cms.models import Story
+from tests.adminforms import read_form
 from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db
@@ -151,7 +152,11 @@ def test_the_change_form_shows_both_language_tabs_and_the_tab_s_own_lists(editor
     for page in (english, chinese):
         assert "?language=en" in page and "?language=zh-hans" in page
     assert "English bullet" in english and "中文要点" not in english
-    assert "中文要点" in chinese and "English bullet" not in chinese
+    # The Chinese tab's fields hold the Chinese list; the English shows beside, as the original.
+    fields = read_form(chinese)
+    assert fields["tldr-0-text"] == "中文要点"
+    assert "English bullet" not in fields.values()
+    assert re.search(r'data-field="tldr".*?<li>English bullet</li>', chinese, re.S)
 
 
 @pytest.mark.parametrize(

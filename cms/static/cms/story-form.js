@@ -1,0 +1,246 @@
+"use strict";
+// Work in progress on the story form survives (cms/admin/autosave.py):
+// - what is typed is posted as a draft every few seconds and when the tab is hidden;
+// - a draft kept from before is offered back ("Restore the version from 10:42 / Discard");
+// - leaving the page or switching language tabs with unsaved changes asks first;
+// - someone else with the story open, or a save since, is told in a notice.
+(function () {
+  const AUTOSAVE_EVERY = 3000;
+  const state = { initial: "", sent: "", submitting: false, leaving: false, busy: false };
+
+  function csrf(form) {
+    const input = form.querySelector('[name="csrfmiddlewaretoken"]');
+    return input ? input.value : "";
+  }
+
+  // The form's typed values by field name; inlines (tags, bylines, images) are left out,
+  // as are the version mark and the buttons.
+  function collect(form) {
+    const data = {};
+    for (const input of form.elements) {
+      const name = input.name;
+      if (!name || input.disabled || name === "csrfmiddlewaretoken" || name === "base_version") {
+        continue;
+      }
+      if (input.closest(".inline-group") || /^(_|initial-)/.test(name)) continue;
+      const type = input.type;
+      if (["submit", "button", "file", "image", "reset"].includes(type)) continue;
+      if ((type === "checkbox" || type === "radio") && !input.checked) continue;
+      if (type === "select-multiple") {
+        data[name] = [...input.selectedOptions].map((option) => option.value);
+        continue;
+      }
+      if (name in data) {
+        data[name] = [].concat(data[name], input.value);
+      } else {
+        data[name] = input.value;
+      }
+    }
+    return data;
+  }
+
+  // Rows tables (cms/admin/widgets.py) grow to hold `wanted` rows: the last row is cloned.
+  function ensureRows(form, name, wanted) {
+    const count = form.querySelector(`[name="${name}-count"]`);
+    const row = count && count.closest(".form-row");
+    const table = row && row.querySelector("table");
+    if (!table) return;
+    const body = table.tBodies[0];
+    const pattern = new RegExp(`^${name}-\\d+-`);
+    while (body.rows.length < wanted && body.rows.length) {
+      const position = body.rows.length;
+      const copy = body.rows[position - 1].cloneNode(true);
+      copy.querySelectorAll("[name]").forEach(function (input) {
+        input.name = input.name.replace(pattern, `${name}-${position}-`);
+        if (input.id) input.id = input.id.replace(/-\d+-/, `-${position}-`);
+        input.value = "";
+      });
+      body.appendChild(copy);
+    }
+    count.value = String(Math.max(Number(count.value) || 0, body.rows.length));
+  }
+
+  function fire(input) {
+    input.dispatchEvent(new Event("input", { bubbles: true }));
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  // Put a draft's values back in the form, rows tables grown to hold them.
+  function apply(form, data) {
+    const rows = {};
+    Object.keys(data).forEach(function (name) {
+      const match = /^(\w+)-(\d+)-\w+$/.exec(name);
+      if (match && form.querySelector(`[name="${match[1]}-count"]`)) {
+        rows[match[1]] = Math.max(rows[match[1]] || 0, Number(match[2]) + 1);
+      }
+    });
+    Object.entries(rows).forEach(([name, wanted]) => ensureRows(form, name, wanted));
+    for (const input of form.elements) {
+      const name = input.name;
+      if (!name || !(name in data) || input.closest(".inline-group")) continue;
+      const value = data[name];
+      const values = [].concat(value);
+      if (input.type === "checkbox" || input.type === "radio") {
+        input.checked = values.includes(input.value);
+      } else if (input.type === "select-multiple") {
+        [...input.options].forEach((option) => (option.selected = values.includes(option.value)));
+      } else if (!["submit", "button", "file", "image"].includes(input.type)) {
+        input.value = Array.isArray(value) ? value[0] : value;
+      } else {
+        continue;
+      }
+      fire(input);
+    }
+    // Boxes present now but not in the draft were unticked then.
+    for (const input of form.elements) {
+      if (input.type === "checkbox" && input.name && !(input.name in data) && input.checked) {
+        if (!input.closest(".inline-group")) {
+          input.checked = false;
+          fire(input);
+        }
+      }
+    }
+  }
+
+  function status(text) {
+    const line = document.getElementById("cms-autosave-status");
+    if (line) line.textContent = text;
+  }
+
+  function post(url, form, body, keepalive) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: Boolean(keepalive),
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(form) },
+      body: JSON.stringify(body),
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const script = document.getElementById("cms-story-form-config");
+    const form = document.getElementById("story_form");
+    if (!script || !form) return;
+    const config = JSON.parse(script.textContent);
+    const mark = form.querySelector('[name="base_version"]');
+    const version = () => (mark ? mark.value : null);
+
+    state.initial = JSON.stringify(collect(form));
+    state.sent = state.initial;
+    const dirty = () => !state.submitting && JSON.stringify(collect(form)) !== state.initial;
+
+    // The draft from before, offered back when it differs from what the form shows.
+    const offer = document.getElementById("cms-autosave-offer");
+    if (offer && config.draft) {
+      const differs = JSON.stringify(Object.assign(collect(form), config.draft.data)) !==
+        state.initial;
+      if (differs) {
+        offer.hidden = false;
+      } else {
+        fetch(config.autosave, {
+          method: "DELETE",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": csrf(form) },
+        });
+      }
+      document.getElementById("cms-autosave-restore").addEventListener("click", function () {
+        apply(form, config.draft.data);
+        if (mark && config.draft.base_version !== null) {
+          // Saved against the version the draft was typed on: a later save by someone
+          // else is then refused field by field, as for any form opened before it.
+          mark.value = String(config.draft.base_version);
+        }
+        offer.hidden = true;
+      });
+      document.getElementById("cms-autosave-discard").addEventListener("click", function () {
+        fetch(config.autosave, {
+          method: "DELETE",
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": csrf(form) },
+        }).then(function () {
+          offer.hidden = true;
+        });
+      });
+    }
+
+    function autosave(keepalive) {
+      if (state.submitting || (state.busy && !keepalive)) return;
+      const data = collect(form);
+      const text = JSON.stringify(data);
+      if (text === state.sent) return;
+      state.busy = true;
+      post(config.autosave, form, { data: data, base_version: version() }, keepalive)
+        .then(function (response) {
+          return response.json().then(function (answer) {
+            if (response.ok) {
+              state.sent = text;
+              status(answer.status);
+            } else {
+              status(config.messages.failed.replace("%(reason)s", answer.error || response.status));
+            }
+          });
+        })
+        .catch(function () {
+          status(config.messages.offline);
+        })
+        .finally(function () {
+          state.busy = false;
+        });
+    }
+    setInterval(autosave, AUTOSAVE_EVERY);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "hidden") autosave(true);
+    });
+    window.addEventListener("pagehide", function () {
+      autosave(true);
+      if (config.presence) post(config.presence, form, { leaving: true }, true);
+    });
+
+    form.addEventListener("submit", function () {
+      state.submitting = true;
+    });
+    window.addEventListener("beforeunload", function (event) {
+      if (state.leaving || !dirty()) return;
+      event.preventDefault();
+      event.returnValue = "";
+    });
+    document.querySelectorAll(".parler-language-tabs a").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!dirty()) return;
+        if (window.confirm(config.messages.leave)) {
+          autosave(true);
+          state.leaving = true;
+        } else {
+          event.preventDefault();
+        }
+      });
+    });
+
+    // Who else has the story open, and whether it was saved since this page opened.
+    const notices = document.getElementById("cms-presence");
+    function beat() {
+      post(config.presence, form, { base_version: version() }, false)
+        .then((response) => (response.ok ? response.json() : null))
+        .then(function (answer) {
+          if (!answer || !notices) return;
+          const lines = answer.others.map((other) => other.message);
+          if (answer.saved_since) lines.push(answer.saved_since.message);
+          notices.replaceChildren(
+            ...lines.map(function (line) {
+              const item = document.createElement("p");
+              item.className = "cms-notice";
+              item.textContent = line;
+              return item;
+            }),
+          );
+        })
+        .catch(function () {});
+    }
+    if (config.presence) {
+      beat();
+      setInterval(beat, config.beat * 1000);
+    }
+  });
+
+  window.cmsStoryForm = { ensureRows: ensureRows };
+})();
