@@ -13,7 +13,8 @@ from django.http.request import split_domain_port, validate_host
 
 from api.caching import responses as cache
 from api.graphql_http import persisted
-from api.graphql_http.request import Incoming, RequestError
+from api.graphql_http.refusals import RequestError
+from api.graphql_http.request import Incoming
 from api.graphql_http.responses import entry_headers
 from api.ops import metrics
 

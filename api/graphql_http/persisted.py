@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from api.graphql_http.request import RequestError
+from api.graphql_http.refusals import RequestError
 from api.ops.documents import registered, sha256
 
 STORE_TIMEOUT = 60 * 60 * 24 * 30

@@ -1,4 +1,4 @@
-"""GraphQL over HTTP: reading a request, and the errors answered before execution.
+"""GraphQL over HTTP: reading a request.
 
 `Incoming` is the one reading of a request's GraphQL parameters and of what its answer is
 keyed by in the response cache; the view and the WSGI fast path both use it, so they read
@@ -14,42 +14,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.caching import keys
+from api.graphql_http import persisted
+from api.graphql_http.refusals import GRAPHQL_RESPONSE, JSON, RequestError
 from cms.core import languages
 
-JSON = "application/json"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 PARAMETERS = ("query", "variables", "operationName", "extensions")
-
-
-class RequestError(Exception):
-    """A request we cannot run, answered with `status` and one GraphQL error.
-
-    Every error answered outside execution is one of these, handled in one place
-    (`api.graphql_http.view`, `responses.error_for`).
-    """
-
-    def __init__(self, status, message, code="BAD_REQUEST", headers=None):
-        super().__init__(message)
-        self.status = status
-        self.message = str(message)
-        self.code = code
-        self.headers = headers or {}
-
-    def status_for(self, media_type):
-        """The HTTP status under `media_type` (see `DocumentError`)."""
-        return self.status
-
-
-class DocumentError(RequestError):
-    """A document that cannot run (parse, validation, limits): 400 under
-    application/graphql-response+json, 200 under application/json, as the
-    GraphQL-over-HTTP specification asks."""
-
-    def __init__(self, message, code):
-        super().__init__(400, message, code)
-
-    def status_for(self, media_type):
-        return 200 if media_type == JSON else 400
 
 
 class Operation:
@@ -100,8 +69,6 @@ class Incoming:
     @cached_property
     def digest(self):
         """The document's SHA-256 (sent as a persisted-query hash, or computed)."""
-        from api.graphql_http import persisted
-
         return persisted.digest(self.operation)
 
     def cache_key(self, scope):

@@ -15,25 +15,19 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import auth, db_router
+from api import db_router
 from api.caching import counted
 from api.caching import reads as cache_reads
 from api.caching import responses as cache
 from api.caching import stories as story_cache
-from api.graphql_http import limits, persisted, ratelimit, responses
-from api.graphql_http.errors import format_error, is_unavailable
-from api.graphql_http.request import (
-    GRAPHQL_RESPONSE,
-    JSON,
-    DocumentError,
-    Incoming,
-    RequestError,
-    media_type,
-)
+from api.graphql_http import auth, limits, persisted, ratelimit, responses
+from api.graphql_http.refusals import GRAPHQL_RESPONSE, JSON, DocumentError, RequestError
+from api.graphql_http.request import Incoming, media_type
 from api.graphql_http.security import graphiql_response
 from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context
+from api.schema.errors import format_error, is_unavailable
 from cms.stories import preview as previews
 
 logger = logging.getLogger("api.views")

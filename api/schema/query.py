@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from api.caching import keys
 from api.caching import stories as story_cache
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.core import values as bounds
 from cms.counting import counts
 from cms.models import Story as StoryModel
