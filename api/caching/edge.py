@@ -164,7 +164,8 @@ def apply_to_feed(request, response):
     """Edge headers for a feed: public ones keyed like lists; keyed feeds never shared."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
-    # A keyed feed: a header, or a feed token (`?token=`, see api.graphql_http.auth.authenticate_feed).
+    # A keyed feed: a header, or a feed token (`?token=`, see
+    # api.graphql_http.auth.authenticate_feed).
     if "Authorization" in request.headers or getattr(request, "feed_is_private", False):
         response["Cache-Control"] = "private, no-store"
         return response
