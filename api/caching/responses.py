@@ -94,12 +94,20 @@ def _forget_hints(setting, **kwargs):
 setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
 
 
+@dataclass(frozen=True)
+class CountsNeeded:
+    """A current entry whose counts the shared cache lacks (`lookup` without SQL)."""
+
+    entry: Entry
+
+
 def lookup(key, counts_from_database=True):
     """The cached entry for `key` if every dependency it recorded is unchanged, else None.
 
     An entry that shows counts comes with the current ones in its body and ETag. Counts
-    the shared cache lacks are read from the database, or with `counts_from_database`
-    off (the SQL-free fast path) the lookup answers None and lets the view answer.
+    the shared cache lacks are read from the database; with `counts_from_database` off
+    (the SQL-free fast path) the lookup answers `CountsNeeded` instead, which `finish`
+    completes in the view without reading the cache again.
     """
     hint = _hints.get(key, _NO_HINT)
     values = _read(key, hint.keys)
@@ -117,14 +125,22 @@ def lookup(key, counts_from_database=True):
         return None
     if entry.counts:
         numbers = values[1 + len(dependencies) :]
-        return _with_current_counts(entry, numbers, counts_from_database)
+        if None in numbers and not counts_from_database:
+            return CountsNeeded(entry)
+        return _with_current_counts(entry, numbers)
     return entry
 
 
-def _with_current_counts(entry, numbers, counts_from_database):
+def finish(found):
+    """The entry a lookup without SQL found (`lookup`'s answer), with its counts read
+    from the database if the shared cache lacked them; None for a miss."""
+    if isinstance(found, CountsNeeded):
+        return _with_current_counts(found.entry, [None])
+    return found
+
+
+def _with_current_counts(entry, numbers):
     if None in numbers:
-        if not counts_from_database:
-            return None
         current = counters.current(story_id for story_id, _counter in entry.counts)
         numbers = [current.get(count, 0) for count in entry.counts]
     shown = counted.digits(numbers)

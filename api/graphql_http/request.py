@@ -1,10 +1,12 @@
 """GraphQL over HTTP: reading a request.
 
 `Incoming` is the one reading of a request's GraphQL parameters and of what its answer is
-keyed by in the response cache; the view and the WSGI fast path both use it, so they read
-the same query string the same way.
+keyed by in the response cache. The WSGI fast path reads a GET with it and, when it does
+not answer, hands that reading (and its cache lookup) to the view as a `Reading`; the
+view reads a request itself only when the fast path did not.
 """
 
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import parse_qs
 
@@ -82,6 +84,23 @@ class Incoming:
             scope,
             self.media_type,
         )
+
+
+# The WSGI environ key under which the fast path hands its `Reading` to the view.
+READING = "api.graphql_http.reading"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the WSGI fast path read of a request it did not answer, handed to the view
+    (`environ[READING]`), so that a request is read once and the response cache looked
+    up once: the request read (`incoming`) and, with `looked_up`, its public cache key and
+    what `responses.lookup` found under it."""
+
+    incoming: Incoming
+    key: str | None = None
+    looked_up: bool = False
+    found: object = None
 
 
 def _decode_json(raw, what):

@@ -104,7 +104,7 @@ _FAST_PATH_SERIES_MAX = 10000
 
 
 def response_cache_lookup(hit):
-    """Count a lookup by the GraphQL view (a fast-path miss is looked up again there)."""
+    """Count a lookup by the GraphQL view (a fast-path miss is handed to it, and counted there)."""
     _lookups["hit" if hit else "miss", DJANGO].inc()
 
 
