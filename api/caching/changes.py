@@ -56,6 +56,8 @@ class _Marker:
 
 
 def _latest_marker(connection):
+    # Django keeps a transaction's callbacks in `run_on_commit`, each with the savepoints
+    # open when it was registered, and filters it as savepoints are rolled back.
     for _savepoints, callback, _robust in reversed(connection.run_on_commit):
         if isinstance(callback, _Marker):
             return callback
@@ -64,13 +66,12 @@ def _latest_marker(connection):
 
 def bump(*dependencies):
     """Mark `dependencies` changed by the current transaction (see the module's docstring)."""
+    versions.advance(dependencies)
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         # Autocommit: the change is already committed, and it is the whole transaction.
-        versions.advance(dependencies)
         purge.record(dependencies)
         return
-    versions.advance(dependencies)
     latest = _latest_marker(connection)
     gathered = latest.gathered if latest is not None else _Gathered()
     gathered.dependencies.update(dependencies)
