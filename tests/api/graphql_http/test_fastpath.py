@@ -108,3 +108,24 @@ def test_a_miss_is_read_once_and_looked_up_once(headers):
     # Stored by the view under the key the fast path looked up: the next one is a hit.
     status, _headers, _body, queries = via_fast_path(headers)
     assert (status, queries) == ("200 OK", 0)
+
+
+def test_a_hit_whose_counts_left_the_shared_cache_is_looked_up_once_and_served_by_django(client):
+    from django.core.cache import cache
+
+    from cms.counting.flush import COUNTERS, cache_key
+
+    story = make_story("s")
+    query = {"query": '{ story(slug: "s") { title viewCount shareCount } }'}
+    stored = client.get("/graphql", query)
+    assert stored["Cache-Status"].endswith("fwd=miss; stored")
+    cache.delete_many([cache_key(story.pk, counter) for counter in COUNTERS])
+    fastpath._readings.clear()
+    parse, look_up = counting_reads_and_lookups()
+    with parse as parses, look_up as lookups:
+        status, headers, body, queries = via_fast_path(query=query, django_may_answer=True)
+    assert status == "200 OK"
+    assert headers["Cache-Status"].startswith("ainews-origin; hit")
+    assert body == stored.content
+    assert (parses.call_count, lookups.call_count) == (1, 1)
+    assert queries >= 1  # The counts, read from the database by the view.
