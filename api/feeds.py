@@ -13,9 +13,10 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import auth, feed_disclosure, feed_media, feed_tags
+from api import feed_disclosure, feed_media, feed_tags
 from api.caching import edge
-from api.graphql_http import request as http
+from api.graphql_http import auth
+from api.graphql_http.refusals import RequestError
 from cms.core import languages, sharing
 from cms.models import Story
 from cms.serving import stories as serving
@@ -135,7 +136,7 @@ class StoryFeed(Feed):
             with translation.override(translation.get_language()):
                 response = super().__call__(request, *args, **kwargs)
                 return feed_tags.cache_headers(request, edge.apply_to_feed(request, response))
-        except http.RequestError as error:
+        except RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():
                 response[name] = value

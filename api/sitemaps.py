@@ -30,7 +30,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from api.caching import keys, responses
+from api.caching import keys, responses, versions
 from api.graphql_http.responses import from_entry
 from cms.core import languages
 from cms.models import Story
@@ -158,7 +158,7 @@ def cached(view):
         entry = responses.lookup(key)
         stored = None
         if entry is None:
-            started = responses.generation()
+            started = versions.generation()
             response = view(request, *args, **kwargs)
             response.render()
             if response.status_code != 200:

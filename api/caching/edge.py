@@ -25,6 +25,8 @@ from collections import Counter
 
 from django.conf import settings
 
+from api.caching.versions import next_publication_at
+
 # Broad keys: every change to one member also purges its family's key.
 FAMILIES = {"story": "stories", "tag": "tags"}
 # Keys providers accept as they are; anything else (long or odd) is hashed to a short token.
@@ -162,12 +164,11 @@ def apply_to_feed(request, response):
     """Edge headers for a feed: public ones keyed like lists; keyed feeds never shared."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
-    # A keyed feed: a header, or a feed token (`?token=`, see api.auth.authenticate_feed).
+    # A keyed feed: a header, or a feed token (`?token=`, see
+    # api.graphql_http.auth.authenticate_feed).
     if "Authorization" in request.headers or getattr(request, "feed_is_private", False):
         response["Cache-Control"] = "private, no-store"
         return response
-    from api.caching.responses import next_publication_at  # It imports this module.
-
     remaining = settings.CMS_EDGE_MAX_AGE
     next_publication = next_publication_at()
     if next_publication is not None:

@@ -11,7 +11,7 @@ outlives the content it showed.
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from api.caching import keys
-from api.caching.responses import bump
+from api.caching.changes import bump
 from cms.core.events import (
     scores_changed,
     story_changed_while_live,

@@ -1,10 +1,11 @@
 """Purging the edge cache when content changes: recorded with the change, sent by the worker.
 
-Every invalidation of the response cache (`responses.bump`) also records an `EdgePurge` row
-and a `send` task in the change's transaction (as webhooks do), so a rolled-back change
-purges nothing and a process dying after commit loses nothing. A story published for later
-is purged again at its publish time, when lists that depend on "stories" change by
-themselves. The worker (`manage.py db_worker`) sends every due row in one batch:
+Every transaction that invalidates the response cache (`api.caching.changes.bump`) also
+records one `EdgePurge` row and a `send` task in that transaction (as webhooks do), so a
+rolled-back change purges nothing and a process dying after commit loses nothing. A
+story published for later is purged again at its publish time, when lists that depend
+on "stories" change by themselves. The worker (`manage.py db_worker`) sends every due
+row in one batch:
 
 1. it waits until each read replica has replayed the primary's WAL up to where it stood
    after the rows' commits (`pg_current_wal_lsn()` against `pg_last_wal_replay_lsn()`),
@@ -30,7 +31,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from api.caching import edge, keys, purge_backends, responses
+from api.caching import edge, keys, purge_backends, versions
 from api.db_router import replica_aliases
 from cms.models import EdgePurge, Story
 
@@ -54,16 +55,32 @@ def active():
     return settings.CMS_EDGE_PURGE_BACKEND != "none" or bool(replica_aliases())
 
 
-def record(dependencies, not_before=None):
-    """Owe a purge of `dependencies`, in the current transaction (called by `bump`)."""
-    # Answers to a key never reach an edge, and keyed reads use the primary.
-    dependencies = [d for d in dependencies if not d.startswith(PRIVATE_PREFIXES)]
-    if not dependencies or not active():
-        return
+def owed(dependencies):
+    """The keys of `dependencies` an edge purge must name: none while there is nothing to
+    purge or wait for, and never a key's own answers (they never reach an edge, and keyed
+    reads use the primary)."""
+    if not active():
+        return set()
+    return {d for d in dependencies if not d.startswith(PRIVATE_PREFIXES)}
+
+
+def record(dependencies, not_before=None, row=None):
+    """Owe a purge of `dependencies` in the current transaction; the row's pk, or None.
+
+    A new row (and a run of `send`), or with `row` that row, written by this transaction,
+    widened to name `dependencies` (`api.caching.changes` keeps one row per transaction).
+    """
+    dependencies = sorted(owed(dependencies))
+    if not dependencies:
+        return row
+    if row is not None:
+        EdgePurge.objects.filter(pk=row).update(dependencies=dependencies)
+        return row
     now = timezone.now()
     send_at = max(not_before, now) if not_before else now
-    EdgePurge.objects.create(dependencies=sorted(set(dependencies)), not_before=send_at)
+    row = EdgePurge.objects.create(dependencies=dependencies, not_before=send_at).pk
     schedule(send_at if send_at > now else None)
+    return row
 
 
 def schedule(run_after=None):
@@ -187,7 +204,7 @@ def send():
             return
         dependencies = sorted({d for row in rows for d in row.dependencies})
         if replica_aliases():
-            responses.advance(dependencies)
+            versions.advance(dependencies)
         attempted_at = timezone.now()
         try:
             purge_backends.purge(edge.purge_keys(dependencies))

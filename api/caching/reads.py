@@ -18,7 +18,7 @@ are per process and only hints: a wrong or missing one costs one more round trip
 
 from django.core.cache import cache
 
-from api.caching import responses
+from api.caching import versions
 
 _hints = {}
 # Each hint is about a hundred keys; a thousand answers' hints stay well under 10 MB.
@@ -35,10 +35,10 @@ class Reads:
 
     def generation(self):
         """The change counter, read before any query with what the answer read last time."""
-        self._fetch([responses.GLOBAL, *_hints.get(self.answer_key, ())])
-        found = self.values.get(responses.GLOBAL)
+        self._fetch([versions.GLOBAL, *_hints.get(self.answer_key, ())])
+        found = self.values.get(versions.GLOBAL)
         if found is None:
-            found = self.values[responses.GLOBAL] = responses.generation()
+            found = self.values[versions.GLOBAL] = versions.generation()
         return found
 
     def _fetch(self, keys):

@@ -14,18 +14,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
-from django.db import transaction
 
-from api.caching import counted, edge, keys, purge
+from api.caching import counted, edge
+from api.caching.versions import next_publication_at, version_key, versions_at
 from cms.counting import counters
-from cms.models import Story
-
-GLOBAL = "v:global"
-NEXT_PUBLISH = "next-publish"
-
-
-def _version_key(dependency):
-    return f"v:{dependency}"
 
 
 @dataclass
@@ -102,12 +94,20 @@ def _forget_hints(setting, **kwargs):
 setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
 
 
+@dataclass(frozen=True)
+class CountsNeeded:
+    """A current entry whose counts the shared cache lacks (`lookup` without SQL)."""
+
+    entry: Entry
+
+
 def lookup(key, counts_from_database=True):
     """The cached entry for `key` if every dependency it recorded is unchanged, else None.
 
     An entry that shows counts comes with the current ones in its body and ETag. Counts
-    the shared cache lacks are read from the database, or with `counts_from_database`
-    off (the SQL-free fast path) the lookup answers None and lets the view answer.
+    the shared cache lacks are read from the database; with `counts_from_database` off
+    (the SQL-free fast path) the lookup answers `CountsNeeded` instead, which `finish`
+    completes in the view without reading the cache again.
     """
     hint = _hints.get(key, _NO_HINT)
     values = _read(key, hint.keys)
@@ -125,14 +125,22 @@ def lookup(key, counts_from_database=True):
         return None
     if entry.counts:
         numbers = values[1 + len(dependencies) :]
-        return _with_current_counts(entry, numbers, counts_from_database)
+        if None in numbers and not counts_from_database:
+            return CountsNeeded(entry)
+        return _with_current_counts(entry, numbers)
     return entry
 
 
-def _with_current_counts(entry, numbers, counts_from_database):
+def finish(found):
+    """The entry a lookup without SQL found (`lookup`'s answer), with its counts read
+    from the database if the shared cache lacked them; None for a miss."""
+    if isinstance(found, CountsNeeded):
+        return _with_current_counts(found.entry, [None])
+    return found
+
+
+def _with_current_counts(entry, numbers):
     if None in numbers:
-        if not counts_from_database:
-            return None
         current = counters.current(story_id for story_id, _counter in entry.counts)
         numbers = [current.get(count, 0) for count in entry.counts]
     shown = counted.digits(numbers)
@@ -150,7 +158,7 @@ def _remember(key, dependencies, counts=()):
         counts,
         _prepare(
             [
-                *(_version_key(d) for d in dependencies),
+                *(version_key(d) for d in dependencies),
                 *(counters.cache_key(*count) for count in counts),
             ]
         ),
@@ -160,41 +168,11 @@ def _remember(key, dependencies, counts=()):
 
 # For the served-story cache (api/caching/stories.py), which keeps parts of answers.
 remember_dependencies = _remember
-version_key = _version_key
 
 
 def dependency_hint(key):
     """The dependencies `key` recorded last time this process saw it (a hint only)."""
     return _hints.get(key, _NO_HINT).dependencies
-
-
-def generation():
-    """The current global change counter; read before executing an answer."""
-    value = cache.get(GLOBAL)
-    if value is None:
-        # Start from the clock so versions never repeat if the counter is evicted.
-        cache.add(GLOBAL, time.time_ns() // 1000, timeout=None)
-        value = cache.get(GLOBAL)
-    return value
-
-
-def versions_at(dependencies, started_at_generation, reads=None):
-    """The current version of each of `dependencies`, giving unversioned ones a first one.
-
-    A dependency never bumped gets the generation read before the work began, so work
-    that began before its first bump is recognisably older than that bump. With `reads`
-    (`api.caching.reads.Reads`), versions that answer read since it began are taken
-    from there: any read after the generation is as good (see that module).
-    """
-    keys = [_version_key(d) for d in dependencies]
-    versions = (reads or cache).get_many(keys)
-    for name in keys:
-        if name not in versions:
-            cache.add(name, started_at_generation, timeout=None)
-            versions[name] = cache.get(name)
-            if reads is not None:
-                reads.wrote(name, versions[name])
-    return {d: versions[k] for d, k in zip(dependencies, keys, strict=True)}
 
 
 def store(key, entry, dependencies, started_at_generation, reads=None):
@@ -210,26 +188,6 @@ def store(key, entry, dependencies, started_at_generation, reads=None):
     cache.set(key, kept, timeout=timeout)
     _remember(key, recorded, entry.counts)
     return True
-
-
-def bump(*dependencies):
-    """Mark `dependencies` changed for every process: now, and again once the change commits.
-
-    The second bump matters: a reader that cached what it read before our commit, but
-    after the first bump, would otherwise keep serving it. The edge is purged too, by
-    the worker, once the change is committed and replicated (api/caching/purge.py).
-    """
-
-    advance(dependencies)
-    transaction.on_commit(lambda: advance(dependencies))
-    purge.record(dependencies)
-
-
-def advance(dependencies):
-    """Give `dependencies` a new version now, invalidating every answer that recorded them."""
-    generation()
-    value = cache.incr(GLOBAL)
-    cache.set_many({_version_key(d): value for d in dependencies}, timeout=None)
 
 
 def make_entry(encoded, status, media_type, shown=None, content_language="", reads=None):
@@ -264,23 +222,3 @@ def make_entry(encoded, status, media_type, shown=None, content_language="", rea
         counts=shown.counts if shown is not None else (),
         content=shown.content if shown is not None else b"",
     )
-
-
-def next_publication_at(reads=None):
-    """Epoch seconds of the next scheduled publication, cached until any story changes."""
-    version_key = _version_key(keys.STORIES)
-    found = (reads or cache).get_many([NEXT_PUBLISH, version_key])
-    stored = found.get(NEXT_PUBLISH)
-    version = found.get(version_key)
-    if (
-        stored is not None
-        and stored[0] == version
-        and (stored[1] is None or stored[1] > time.time())
-    ):
-        return stored[1]
-    moment = Story.objects.next_publication()
-    value = moment.timestamp() if moment else None
-    cache.set(NEXT_PUBLISH, (version, value), timeout=None)
-    if reads is not None:
-        reads.wrote(NEXT_PUBLISH, (version, value))
-    return value

@@ -20,7 +20,7 @@ import orjson
 from django.conf import settings
 from django.core.cache import cache
 
-from api.caching import responses
+from api.caching import responses, versions
 
 PREFIX = "served:"
 
@@ -64,19 +64,19 @@ class StoryCache:
         if not wanted:
             return
         hinted = {d for k in wanted for d in responses.dependency_hint(k)}
-        version_keys = [responses.version_key(d) for d in hinted]
+        version_keys = [versions.version_key(d) for d in hinted]
         found = (self.reads or cache).get_many([*wanted, *version_keys])
         parts = {k: found[k] for k in wanted if k in found}
         missing = {d for part in parts.values() for d in part.dependencies if d not in hinted}
         if missing:
-            versions = [responses.version_key(d) for d in missing]
-            found.update((self.reads or cache).get_many(versions))
+            missing_keys = [versions.version_key(d) for d in missing]
+            found.update((self.reads or cache).get_many(missing_keys))
         now = time.time()
         for part_key in wanted:
             part = parts.get(part_key)
             current = part is not None and part.expires_at > now
             current = current and all(
-                found.get(responses.version_key(d)) == version
+                found.get(versions.version_key(d)) == version
                 for d, version in part.dependencies.items()
             )
             self.found[part_key] = part if current else None
@@ -97,15 +97,15 @@ class StoryCache:
         if not self.pending or self.started is None:
             return
         dependencies = sorted({d for entry in self.pending for d in entry[3]})
-        versions = responses.versions_at(dependencies, self.started, self.reads)
+        current = versions.versions_at(dependencies, self.started, self.reads)
         # Nothing kept outlives the next scheduled publication or expiry, when lists (and
         # related stories) change by themselves.
-        next_change = responses.next_publication_at(self.reads)
+        next_change = versions.next_publication_at(self.reads)
         bound = None if next_change is None else max(1, int(next_change - time.time()))
         by_lifetime = {}
         for part_key, data, observed, deps, lifetime in self.pending:
             lifetime = lifetime if bound is None else min(lifetime, bound)
-            recorded = {d: versions[d] for d in deps}
+            recorded = {d: current[d] for d in deps}
             if any(v is None or v > self.started for v in recorded.values()):
                 continue
             part = Part(data, observed, recorded, time.time() + lifetime)
@@ -136,7 +136,7 @@ def remembered(context, material, dependencies, compute):
     with context.capturing() as observed:
         value = compute()
     lifetime = settings.CMS_RESPONSE_CACHE_TIMEOUT
-    next_change = responses.next_publication_at(store.reads)
+    next_change = versions.next_publication_at(store.reads)
     if next_change is not None:
         lifetime = min(lifetime, next_change - time.time())
     store.add(part_key, value, observed, dependencies, lifetime)

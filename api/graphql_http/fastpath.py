@@ -13,7 +13,8 @@ from django.http.request import split_domain_port, validate_host
 
 from api.caching import responses as cache
 from api.graphql_http import persisted
-from api.graphql_http.request import Incoming, RequestError
+from api.graphql_http.refusals import RequestError
+from api.graphql_http.request import READING, Incoming, Reading
 from api.graphql_http.responses import entry_headers
 from api.ops import metrics
 
@@ -40,21 +41,21 @@ class _Request:
 
 
 # The reading of each query string recently asked for, with the headers it depends on:
-# (document hash, response-cache key, language). A pure function of them and of the
-# settings, so remembering it only saves parsing, hashing and keying the same front-page
-# request on every hit; forgotten when full, and when a setting changes (tests).
+# (`Incoming`, response-cache key). A pure function of them and of the settings, so
+# remembering it only saves parsing, hashing and keying the same front-page request on
+# every hit; forgotten when full, and when a setting changes (tests).
 _readings = {}
 _READINGS_MAX = 1000
 
 
 def _read(method, query_string, headers):
-    """(digest, cache key, language) of a GET or HEAD; RequestError if malformed."""
+    """(`Incoming`, public cache key) of a GET or HEAD; RequestError if malformed."""
     remembered = (query_string, headers.get("Accept", ""), headers.get("Accept-Language", ""))
     reading = _readings.get(remembered)
     if reading is None:
-        # The view reads the request the same way (`Incoming`): same parameters, same key.
+        # The view reads no request the fast path read: it is handed this reading.
         incoming = Incoming.read(method, query_string, headers)
-        reading = (incoming.digest, incoming.cache_key("public"), incoming.language)
+        reading = (incoming, incoming.cache_key("public"))
         if len(_readings) >= _READINGS_MAX:
             _readings.clear()
         _readings[remembered] = reading
@@ -69,7 +70,11 @@ setting_changed.connect(_forget_readings, dispatch_uid="fastpath-readings")
 
 
 def cached_answer(environ):
-    """(entry, request) for a cache hit, or None to let Django answer."""
+    """(entry, request, language) for a cache hit, or None to let Django answer.
+
+    A request it read and did not answer leaves its reading, and the cache lookup's
+    result, in `environ[READING]` for the view.
+    """
     if (
         environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
         or environ.get("PATH_INFO") != "/graphql"
@@ -84,18 +89,20 @@ def cached_answer(environ):
         return None
     headers = _Headers(environ)
     try:
-        digest, key, language = _read(
-            environ["REQUEST_METHOD"], environ.get("QUERY_STRING", ""), headers
-        )
+        incoming, key = _read(environ["REQUEST_METHOD"], environ.get("QUERY_STRING", ""), headers)
     except RequestError:
-        return None  # Django answers the error, with its request id and rate limit.
-    if not persisted.allowed(digest):
+        # Django reads it again and answers the error, with its request id and rate
+        # limit, in the language LocaleMiddleware chose (this one was not translated so).
+        return None
+    if not persisted.allowed(incoming.digest):
+        environ[READING] = Reading(incoming)
         return None
     # Counts missing from the shared cache would need SQL: the view reads them then.
-    entry = cache.lookup(key, counts_from_database=False)
-    if entry is None:
+    found = cache.lookup(key, counts_from_database=False)
+    if not isinstance(found, cache.Entry):
+        environ[READING] = Reading(incoming, key=key, looked_up=True, found=found)
         return None
-    return entry, _Request(environ["REQUEST_METHOD"], headers), language
+    return found, _Request(environ["REQUEST_METHOD"], headers), incoming.language
 
 
 def security_headers(environ):

@@ -32,7 +32,7 @@ from graphql import (
     value_from_ast_untyped,
 )
 
-from api.graphql_http.request import DocumentError
+from api.graphql_http.refusals import DocumentError
 from api.schema import schema
 from cms.search import engine as search_engine
 

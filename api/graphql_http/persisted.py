@@ -5,36 +5,18 @@ PersistedQueryNotFound, and the client resends the document with its hash, which
 check and remember in the shared cache. Optionally only registered documents may run.
 """
 
-import hashlib
-from functools import cache as memoize
-from pathlib import Path
-
 from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
-from api.graphql_http.request import RequestError
+from api.graphql_http.refusals import RequestError
+from api.ops.documents import registered, sha256
 
 STORE_TIMEOUT = 60 * 60 * 24 * 30
 
 
-def sha256(document):
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()
-
-
 def _key(digest):
     return f"apq:{digest}"
-
-
-@memoize
-def registered():
-    """Documents from the configured folders, by hash: the allow-list."""
-    documents = {}
-    for folder in settings.GRAPHQL_DOCUMENT_DIRS:
-        for path in sorted(Path(folder).glob("*.graphql")):
-            text = path.read_text(encoding="utf-8")
-            documents[sha256(text)] = text
-    return documents
 
 
 def digest(operation):

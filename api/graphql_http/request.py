@@ -1,10 +1,12 @@
-"""GraphQL over HTTP: reading a request, and the errors answered before execution.
+"""GraphQL over HTTP: reading a request.
 
 `Incoming` is the one reading of a request's GraphQL parameters and of what its answer is
-keyed by in the response cache; the view and the WSGI fast path both use it, so they read
-the same query string the same way.
+keyed by in the response cache. The WSGI fast path reads a GET with it and, when it does
+not answer, hands that reading (and its cache lookup) to the view as a `Reading`; the
+view reads a request itself only when the fast path did not.
 """
 
+from dataclasses import dataclass
 from functools import cached_property
 from urllib.parse import parse_qs
 
@@ -14,42 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from api.caching import keys
+from api.graphql_http import persisted
+from api.graphql_http.refusals import GRAPHQL_RESPONSE, JSON, RequestError
 from cms.core import languages
 
-JSON = "application/json"
-GRAPHQL_RESPONSE = "application/graphql-response+json"
 PARAMETERS = ("query", "variables", "operationName", "extensions")
-
-
-class RequestError(Exception):
-    """A request we cannot run, answered with `status` and one GraphQL error.
-
-    Every error answered outside execution is one of these, handled in one place
-    (`api.graphql_http.view`, `responses.error_for`).
-    """
-
-    def __init__(self, status, message, code="BAD_REQUEST", headers=None):
-        super().__init__(message)
-        self.status = status
-        self.message = str(message)
-        self.code = code
-        self.headers = headers or {}
-
-    def status_for(self, media_type):
-        """The HTTP status under `media_type` (see `DocumentError`)."""
-        return self.status
-
-
-class DocumentError(RequestError):
-    """A document that cannot run (parse, validation, limits): 400 under
-    application/graphql-response+json, 200 under application/json, as the
-    GraphQL-over-HTTP specification asks."""
-
-    def __init__(self, message, code):
-        super().__init__(400, message, code)
-
-    def status_for(self, media_type):
-        return 200 if media_type == JSON else 400
 
 
 class Operation:
@@ -100,8 +71,6 @@ class Incoming:
     @cached_property
     def digest(self):
         """The document's SHA-256 (sent as a persisted-query hash, or computed)."""
-        from api.graphql_http import persisted
-
         return persisted.digest(self.operation)
 
     def cache_key(self, scope):
@@ -115,6 +84,23 @@ class Incoming:
             scope,
             self.media_type,
         )
+
+
+# The WSGI environ key under which the fast path hands its `Reading` to the view.
+READING = "api.graphql_http.reading"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the WSGI fast path read of a request it did not answer, handed to the view
+    (`environ[READING]`), so that a request is read once and the response cache looked
+    up once: the request read (`incoming`) and, with `looked_up`, its public cache key and
+    what `responses.lookup` found under it."""
+
+    incoming: Incoming
+    key: str | None = None
+    looked_up: bool = False
+    found: object = None
 
 
 def _decode_json(raw, what):

@@ -15,25 +15,19 @@ from graphql import GraphQLSyntaxError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
-from api import auth, db_router
+from api import db_router
 from api.caching import counted
 from api.caching import reads as cache_reads
 from api.caching import responses as cache
 from api.caching import stories as story_cache
-from api.graphql_http import limits, persisted, ratelimit, responses
-from api.graphql_http.errors import format_error, is_unavailable
-from api.graphql_http.request import (
-    GRAPHQL_RESPONSE,
-    JSON,
-    DocumentError,
-    Incoming,
-    RequestError,
-    media_type,
-)
+from api.graphql_http import auth, limits, persisted, ratelimit, responses
+from api.graphql_http.refusals import GRAPHQL_RESPONSE, JSON, DocumentError, RequestError
+from api.graphql_http.request import READING, Incoming, media_type
 from api.graphql_http.security import graphiql_response
 from api.ops import metrics
 from api.schema import schema
 from api.schema.context import Context
+from api.schema.errors import format_error, is_unavailable
 from cms.stories import preview as previews
 
 logger = logging.getLogger("api.views")
@@ -99,7 +93,9 @@ class GraphQLView(View):
         return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
 
     def answer(self, request):
-        incoming = Incoming.of(request)
+        # What the WSGI fast path read and looked up, when it did not answer.
+        reading = request.META.get(READING)
+        incoming = reading.incoming if reading is not None else Incoming.of(request)
         digest = incoming.digest
         api_key, allowance = None, None
         if "Authorization" in request.headers:
@@ -114,7 +110,7 @@ class GraphQLView(View):
         # A client asking for a fresh answer (Cache-Control: no-cache) skips the lookup.
         fresh = "no-cache" in request.headers.get("Cache-Control", "")
         if key is not None and not fresh:
-            entry = cache.lookup(key)
+            entry = cached(key, reading)
             metrics.response_cache_lookup(hit=entry is not None)
             if entry is not None and persisted.allowed(digest):
                 response = responses.from_entry(request, entry, private=api_key is not None)
@@ -144,68 +140,105 @@ class GraphQLView(View):
         return with_headers(response, allowance)
 
     def execute(self, request, incoming, document, key, analysis, context, fresh=False):
-        media = incoming.media_type
+        """Run the document and answer it: stored in the response cache when it may be."""
         if analysis is not None and not analysis.is_query:
-            key = None
-        # The answer's shared-cache reads, made with the change counter's where it can.
-        reads = cache_reads.Reads(key) if key else None
-        started = reads.generation() if reads else None
-        if reads is not None:
-            context.counts.read_many = reads.get_many
-        if started is not None and settings.CMS_SERVED_STORY_CACHE:
-            context.story_cache = story_cache.StoryCache(started, reads)
-        operation = incoming.operation
-        # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
-        public = context.key is None and context.preview is None and analysis is not None
-        public = public and analysis.is_query
-        try:
-            with db_router.public_reads(public):
-                result = schema.execute_sync(
-                    document,
-                    variable_values=operation.variables,
-                    context_value=context,
-                    operation_name=operation.operation_name,
-                    allowed_operation_types=ANY_OPERATION
-                    if request.method == "POST"
-                    else QUERY_ONLY,
-                )
-        except CannotGetOperationTypeError:
-            raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
-        except InvalidOperationTypeError:
-            raise RequestError(
-                405, _("Mutations must be sent with POST."), "METHOD_NOT_ALLOWED", {"Allow": "POST"}
-            ) from None
+            key = None  # A mutation's answer is never stored.
+        reads, started = prepare_caches(key, context)
+        result = run(request, incoming.operation, document, analysis, context)
         if context.story_cache is not None:
             context.story_cache.flush()
-        errors = result.errors or []
-        if any(is_unavailable(error) for error in errors):
-            raise unavailable()
-        request_failed = result.data is None and all(e.path is None for e in errors)
-        body = {} if request_failed else {"data": result.data}
-        if errors:
-            body["errors"] = [format_error(error, request.request_id) for error in errors]
-        if analysis is not None:
-            body["extensions"] = {
-                "cost": {"requested": analysis.cost, "maximum": settings.GRAPHQL_MAX_COST}
-            }
-        status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
-        if key is None or errors or analysis is None:
-            response = responses.respond(status, orjson.dumps(body), media)
-            private = context.key is not None or key is None
-            response["Cache-Control"] = "private, no-store" if private else "no-store"
-            # Not stored: a preview or a mutation (bypass), or an answer with errors.
-            detail = "bypass" if key is None else "request" if fresh else "miss"
-            response["Cache-Status"] = responses.cache_status(f"fwd={detail}")
-            return response
-        # Stored with a place for each count it shows, filled in afresh on every hit.
-        shown = counted.encode(body, context.counts_shown, context.counts.values)
-        encoded = orjson.dumps(body) if shown is None else shown.body
-        entry = cache.make_entry(encoded, status, media, shown, context.content_language, reads)
-        cache.store(key, entry, sorted(context.dependencies), started, reads)
-        reads.finish()
-        return responses.from_entry(
-            request, entry, private=context.key is not None, stored="request" if fresh else "miss"
+        body, status = encode_result(request, result, analysis, incoming.media_type)
+        if key is None or "errors" in body or analysis is None:
+            return uncached(body, status, incoming.media_type, key, context, fresh)
+        return stored(
+            request, body, status, incoming.media_type, key, context, reads, started, fresh
         )
+
+
+def prepare_caches(key, context):
+    """The answer's shared-cache reads and the change counter read before it runs (both
+    None when it is not to be stored); the served-story cache for its stories."""
+    if not key:
+        return None, None
+    # The answer's shared-cache reads, made with the change counter's where it can.
+    reads = cache_reads.Reads(key)
+    started = reads.generation()
+    context.counts.read_many = reads.get_many
+    if started is not None and settings.CMS_SERVED_STORY_CACHE:
+        context.story_cache = story_cache.StoryCache(started, reads)
+    return reads, started
+
+
+def run(request, operation, document, analysis, context):
+    """Execute the document (queries only, unless POSTed); a document naming no operation
+    to run, or a mutation sent with GET, is refused."""
+    # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
+    public = context.key is None and context.preview is None and analysis is not None
+    public = public and analysis.is_query
+    try:
+        with db_router.public_reads(public):
+            return schema.execute_sync(
+                document,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=ANY_OPERATION if request.method == "POST" else QUERY_ONLY,
+            )
+    except CannotGetOperationTypeError:
+        raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
+    except InvalidOperationTypeError:
+        raise RequestError(
+            405, _("Mutations must be sent with POST."), "METHOD_NOT_ALLOWED", {"Allow": "POST"}
+        ) from None
+
+
+def encode_result(request, result, analysis, media):
+    """(body, status) of an execution result: its data, its errors as callers see them
+    and the document's cost; a 503 if the database could not be reached."""
+    errors = result.errors or []
+    if any(is_unavailable(error) for error in errors):
+        raise unavailable()
+    request_failed = result.data is None and all(e.path is None for e in errors)
+    body = {} if request_failed else {"data": result.data}
+    if errors:
+        body["errors"] = [format_error(error, request.request_id) for error in errors]
+    if analysis is not None:
+        body["extensions"] = {
+            "cost": {"requested": analysis.cost, "maximum": settings.GRAPHQL_MAX_COST}
+        }
+    status = 400 if request_failed and media == GRAPHQL_RESPONSE else 200
+    return body, status
+
+
+def uncached(body, status, media, key, context, fresh):
+    """The answer to a preview or a mutation (bypass), or one with errors: not stored."""
+    response = responses.respond(status, orjson.dumps(body), media)
+    private = context.key is not None or key is None
+    response["Cache-Control"] = "private, no-store" if private else "no-store"
+    detail = "bypass" if key is None else "request" if fresh else "miss"
+    response["Cache-Status"] = responses.cache_status(f"fwd={detail}")
+    return response
+
+
+def stored(request, body, status, media, key, context, reads, started, fresh):
+    """The answer, stored in the response cache (unless what it showed changed meanwhile)
+    with a place for each count it shows, filled in afresh on every hit."""
+    shown = counted.encode(body, context.counts_shown, context.counts.values)
+    encoded = orjson.dumps(body) if shown is None else shown.body
+    entry = cache.make_entry(encoded, status, media, shown, context.content_language, reads)
+    cache.store(key, entry, sorted(context.dependencies), started, reads)
+    reads.finish()
+    return responses.from_entry(
+        request, entry, private=context.key is not None, stored="request" if fresh else "miss"
+    )
+
+
+def cached(key, reading):
+    """The response cache's entry for `key`: as the fast path found it, if it looked
+    it up (completed with counts from the database), else looked up now."""
+    if reading is not None and reading.looked_up and reading.key == key:
+        return cache.finish(reading.found)
+    return cache.lookup(key)
 
 
 def read_preview(request):

@@ -14,8 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from api.graphql_http import persisted
-from api.ops import operations
+from api.ops import documents, operations
 
 logger = logging.getLogger("api.ops")
 
@@ -105,7 +104,7 @@ _FAST_PATH_SERIES_MAX = 10000
 
 
 def response_cache_lookup(hit):
-    """Count a lookup by the GraphQL view (a fast-path miss is looked up again there)."""
+    """Count a lookup by the GraphQL view (a fast-path miss is handed to it, and counted there)."""
     _lookups["hit" if hit else "miss", DJANGO].inc()
 
 
@@ -113,7 +112,7 @@ def fast_path_hit(environ, status):
     """Count a request answered by the WSGI fast path: a cache hit, and a request."""
     _lookups["hit", FAST_PATH].inc()
     query_string = environ.get("QUERY_STRING", "")
-    key = (query_string, status, id(persisted.registered()))
+    key = (query_string, status, id(documents.registered()))
     series = _fast_path_series.get(key)
     if series is None:
         if len(_fast_path_series) >= _FAST_PATH_SERIES_MAX:

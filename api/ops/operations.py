@@ -12,7 +12,7 @@ import orjson
 from django.conf import settings
 from graphql import GraphQLError, OperationDefinitionNode, parse
 
-from api.graphql_http import persisted
+from api.ops import documents
 
 ANONYMOUS = "anonymous"
 OTHER = "other"
@@ -26,7 +26,7 @@ def registered_names(digest):
     """The operation names of the registered document with this digest, or None."""
     if digest in _names:
         return _names[digest]
-    text = persisted.registered().get(digest)
+    text = documents.registered().get(digest)
     if text is None:
         return None
     try:
@@ -49,7 +49,7 @@ def label(query, operation_name, extensions):
     if isinstance(persisted_query, dict) and isinstance(persisted_query.get("sha256Hash"), str):
         digest = persisted_query["sha256Hash"].lower()
     elif isinstance(query, str):
-        digest = persisted.sha256(query)
+        digest = documents.sha256(query)
     if not isinstance(operation_name, str) or not operation_name:
         operation_name = None
     names = registered_names(digest) if digest else None

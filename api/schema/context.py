@@ -7,7 +7,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 
 from api.caching import keys
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.core import languages
 from cms.counting import counters
 from cms.models import Story

@@ -15,7 +15,7 @@ language. Only `Story` has an id: the other types are kept inside their story's 
 from django.utils.translation import gettext as _
 from strawberry.relay.utils import to_base64
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.core import languages
 from cms.core import values as bounds
 

@@ -7,7 +7,7 @@ import strawberry
 from django.utils.translation import gettext as _
 from strawberry.types import Info
 
-from api.graphql_http.errors import ApiError
+from api.schema.errors import ApiError
 from cms.ingest import pipeline as ingest
 from cms.models import Scope
 

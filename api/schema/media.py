@@ -10,7 +10,7 @@ import strawberry
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.media import served as served_media
 
 MAX_WIDTHS = 10

@@ -5,7 +5,7 @@ from typing import Annotated
 import strawberry
 from django.utils.translation import gettext as _
 
-from api.graphql_http.errors import BadUserInput, NotFound
+from api.schema.errors import BadUserInput, NotFound
 from cms.core import sharing
 from cms.counting import counters
 

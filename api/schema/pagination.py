@@ -10,7 +10,7 @@ import strawberry
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.core import values as bounds
 
 MAX_PAGE_SIZE = 100

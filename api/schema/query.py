@@ -3,6 +3,7 @@
 One-story lookups (`story`, `node`) start from `previewable()` when a preview token came.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Annotated
@@ -15,7 +16,7 @@ from strawberry.types import Info
 
 from api.caching import keys
 from api.caching import stories as story_cache
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.core import values as bounds
 from cms.counting import counts
 from cms.models import Story as StoryModel
@@ -161,6 +162,103 @@ def maintained_total(context, audience, tag):
     )
 
 
+def searching(search, order_by, audience):
+    """The search a list asks for, in the audience's languages; None without `search`."""
+    if search is None:
+        if order_by is StoryOrder.RELEVANCE:
+            raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
+        return None
+    search = search.strip()
+    if not search:
+        raise BadUserInput(_("`search` needs at least one word."))
+    if len(search) > MAX_SEARCH_LENGTH:
+        raise BadUserInput(
+            _("`search` may be at most %(max)s characters long.") % {"max": MAX_SEARCH_LENGTH}
+        )
+    return search_engine.Search(search, audience.chain)
+
+
+def narrowed(context, audience, tag, filter, now=None):
+    """The stories the audience may read (at `now`), with `tag` and meeting `filter`."""
+    matching = context.readable(audience, now)
+    if tag is not None:
+        matching = matching.with_tag(tag)
+    if filter is not None:
+        matching = filter.apply(matching)
+    return matching
+
+
+@dataclass
+class ListPage:
+    """A page of a list: its stories (one more than asked, to tell whether more follow),
+    the whole list (a zero-argument function giving its QuerySet), and with a search the
+    stories it looked among."""
+
+    stories: list
+    matching: object
+    searched: object = None
+
+
+def first_page(context, audience, tag, order_by, first):
+    """A plain list's first page (the front page, a tag's page): its SQL is compiled once
+    per process, and the list is counted only if no maintained total says."""
+
+    def page_at(now):
+        return (
+            narrowed(context, audience, tag, None, now)
+            .select_related("source")
+            .order_by(*pagination.order_by(order_by))[: first + 1]
+        )
+
+    shape = ("stories", audience, tag, order_by, first)
+    # One time for the page and, when no maintained total answers, its count.
+    now = timezone.now()
+    stories = compiled.fetch(StoryModel, shape, page_at, now)
+    return ListPage(stories, lambda: narrowed(context, audience, tag, None, now))
+
+
+def any_page(context, audience, tag, filter, finder, order_by, first, after):
+    """Any other page: the search narrows the filtered list, which it counts among."""
+    searched = narrowed(context, audience, tag, filter)
+    found = finder.matching(searched) if finder is not None else searched
+    page = finder.ranked(found) if order_by is StoryOrder.RELEVANCE else found
+    page = page.select_related("source").order_by(*pagination.order_by(order_by))
+    if after is not None:
+        page = page.filter(
+            pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
+        )
+    return ListPage(list(page[: first + 1]), lambda: found, searched)
+
+
+def connection(context, audience, page, first, after, order_by, finder, tag, plain):
+    """The served page as a connection: its stories as the audience reads them, with
+    cursors, where the page sits, and how to count the whole list."""
+    stories = page.stories[:first]
+    context.depends_on(keys.STORIES)
+    snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
+    context.counts.want(story.pk for story in stories)
+    edges = [
+        StoryEdge(
+            cursor=pagination.encode_cursor(order_by, served.story),
+            node=Story(_served=served, _snippets=snippets),
+        )
+        for served in serving.serve(stories, audience, context.observe)
+    ]
+    return StoryConnection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(page.stories) > first,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _matching=page.matching,
+        _maintained=(lambda: maintained_total(context, audience, tag)) if plain else None,
+        _search=finder,
+        _searched=page.searched,
+    )
+
+
 @strawberry.type(description="What readers and partners read: stories, tags and their key.")
 class Query:
     @strawberry.field(
@@ -211,90 +309,15 @@ class Query:
         ] = None,
     ) -> StoryConnection:
         pagination.check_page_size(first)
-        audience = info.context.audience_for(language)
-        finder = None
-        if search is not None:
-            search = search.strip()
-            if not search:
-                raise BadUserInput(_("`search` needs at least one word."))
-            if len(search) > MAX_SEARCH_LENGTH:
-                raise BadUserInput(
-                    _("`search` may be at most %(max)s characters long.")
-                    % {"max": MAX_SEARCH_LENGTH}
-                )
-            finder = search_engine.Search(search, audience.chain)
-        elif order_by is StoryOrder.RELEVANCE:
-            raise BadUserInput(_("`orderBy: RELEVANCE` needs a `search`."))
-
-        def matching_at(now=None):
-            matching = info.context.readable(audience, now)
-            if tag is not None:
-                matching = matching.with_tag(tag)
-            if filter is not None:
-                matching = filter.apply(matching)
-            return matching
-
-        searched = None
-
+        context = info.context
+        audience = context.audience_for(language)
+        finder = searching(search, order_by, audience)
         if finder is None and filter is None and after is None:
-            # A list's first page (the front page, a tag's page): its SQL is compiled once
-            # per process, and the list is counted only if no maintained total says.
-            def page_at(now):
-                return (
-                    matching_at(now)
-                    .select_related("source")
-                    .order_by(*pagination.order_by(order_by))[: first + 1]
-                )
-
-            shape = ("stories", audience, tag, order_by, first)
-            # One time for the page and, when no maintained total answers, its count.
-            now = timezone.now()
-            stories = compiled.fetch(StoryModel, shape, page_at, now)
-
-            def matching():
-                return matching_at(now)
+            page = first_page(context, audience, tag, order_by, first)
         else:
-            # The search narrows the filtered list, which it counts among (`_searched`).
-            searched = matching_at()
-            found = finder.matching(searched) if finder is not None else searched
-            page = finder.ranked(found) if order_by is StoryOrder.RELEVANCE else found
-            page = page.select_related("source").order_by(*pagination.order_by(order_by))
-            if after is not None:
-                page = page.filter(
-                    pagination.after_filter(order_by, pagination.decode_cursor(order_by, after))
-                )
-            stories = list(page[: first + 1])
-
-            def matching():
-                return found
-
-        has_next = len(stories) > first
-        stories = stories[:first]
-        info.context.depends_on(keys.STORIES)
-        snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
-        info.context.counts.want(story.pk for story in stories)
-        edges = [
-            StoryEdge(
-                cursor=pagination.encode_cursor(order_by, served.story),
-                node=Story(_served=served, _snippets=snippets),
-            )
-            for served in serving.serve(stories, audience, info.context.observe)
-        ]
-        return StoryConnection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
-            _matching=matching,
-            _maintained=None
-            if search is not None or filter is not None
-            else lambda: maintained_total(info.context, audience, tag),
-            _search=finder,
-            _searched=searched,
-        )
+            page = any_page(context, audience, tag, filter, finder, order_by, first, after)
+        plain = search is None and filter is None
+        return connection(context, audience, page, first, after, order_by, finder, tag, plain)
 
     @strawberry.field(description="Tags with at least one story readers see, most used first.")
     def tags(

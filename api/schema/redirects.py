@@ -10,7 +10,7 @@ import strawberry
 from django.utils.translation import gettext as _
 from strawberry.types import Info
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.serving import redirects
 
 MAX_PATH_LENGTH = 2000

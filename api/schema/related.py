@@ -7,7 +7,7 @@ costing queries for every story of the page.
 
 from django.utils.translation import gettext as _
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.serving import related
 
 DEFAULT_RELATED = 5

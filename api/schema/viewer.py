@@ -7,7 +7,7 @@ import strawberry
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.graphql_http.errors import BadUserInput
+from api.schema.errors import BadUserInput
 from cms.models import ApiKey, ApiKeyUsage
 
 MAX_USAGE_DAYS = 366

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.caching import keys
-from api.caching.responses import advance, generation, next_publication_at, versions_at
+from api.caching.versions import advance, generation, next_publication_at, versions_at
 from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 
 from api.graphql_http import ratelimit
-from api.graphql_http.request import RequestError
+from api.graphql_http.refusals import RequestError
 from cms.models import ApiKey, ApiKeyUsage, Scope
 
 DAY = 24 * 60 * 60
