@@ -93,6 +93,32 @@ def test_a_domain_import_of_the_api_breaks_the_build(house):
     assert "cms does not import api BROKEN" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("module", "upward_import", "contract"),
+    [
+        # ops at the bottom reaching up to the HTTP layer.
+        ("api/ops/probes.py", "from api.graphql_http import persisted", "api floors BROKEN"),
+        # The schema reaching up to the HTTP layer for its errors.
+        ("api/schema/ids.py", "from api.graphql_http import view", "api floors BROKEN"),
+        # The versions reaching up to the response cache: a circle inside caching.
+        ("api/caching/versions.py", "from api.caching import responses", "caching floors BROKEN"),
+        # Reading a request and persisted queries importing each other.
+        (
+            "api/graphql_http/persisted.py",
+            "from api.graphql_http import request",
+            "graphql_http floors BROKEN",
+        ),
+    ],
+)
+def test_an_api_import_that_reaches_up_a_floor_breaks_the_build(
+    house, module, upward_import, contract
+):
+    add_import(house / module, f"{upward_import}  # noqa")
+    result = lint_imports(house)
+    assert result.returncode == 1
+    assert contract in result.stdout
+
+
 def test_graphql_types_do_not_import_the_root_fields():
     assert "api.schema.query" not in set(imported_modules(ROOT / "api/schema/types.py"))
     relative = ast.parse((ROOT / "api/schema/types.py").read_text(encoding="utf-8"))
