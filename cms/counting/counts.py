@@ -238,11 +238,9 @@ def tag_counts(audience, tag_ids=None):
 # Checking and repairing.
 
 
-def expected(story_model=Story, tag_link_model=StoryTag, translation_model=StoryTranslation):
-    """(counts, places by story id) as they should be, computed over the whole archive.
-
-    The models are parameters so that a migration can pass its historical ones.
-    """
+def expected():
+    """(counts, places by story id) as they should be, computed over the whole archive."""
+    story_model, tag_link_model, translation_model = Story, StoryTag, StoryTranslation
     counts = Counter()
     by_story = {}
     announced = story_model.objects.filter(_started_q(), live_since__isnull=False).order_by("pk")
@@ -292,14 +290,10 @@ def drift():
 
 
 @transaction.atomic
-def rebuild(
-    story_model=Story,
-    tag_link_model=StoryTag,
-    translation_model=StoryTranslation,
-    count_model=StoryCount,
-):
+def rebuild():
     """Recount everything from the archive; return how many counts there are."""
-    right, by_story = expected(story_model, tag_link_model, translation_model)
+    story_model, count_model = Story, StoryCount
+    right, by_story = expected()
     count_model.objects.all().delete()
     count_model.objects.bulk_create(
         count_model(language=language, tag_id=tag_id, count=count)

@@ -9,6 +9,7 @@ language version is added or removed (`refresh_scope`); on PostgreSQL triggers k
 
 from cms.core import languages
 from cms.core.terms import document_terms
+from cms.models import StoryTranslation
 
 
 def _default_chain(code):
@@ -28,8 +29,6 @@ def scope_markers(language, story_languages):
 
 def refresh_scope(story_id):
     """Bring the markers of every version of a story up to date (after one is added/removed)."""
-    from cms.models import StoryTranslation
-
     rows = list(
         StoryTranslation.objects.filter(master_id=story_id).values_list(
             "pk", "language_code", "search_scope"
@@ -42,19 +41,16 @@ def refresh_scope(story_id):
             StoryTranslation.objects.filter(pk=pk).update(search_scope=wanted)
 
 
-def reindex(translation_model=None, progress=None):
+def reindex(progress=None):
     """Recompute every version's terms and markers; returns how many were written.
 
-    `translation_model` is `StoryTranslation` (or a migration's historical copy of it);
     `progress(n)` is told of each batch written.
     """
-    if translation_model is None:
-        from cms.models import StoryTranslation as translation_model
     languages_of = {}
-    for story_id, code in translation_model.objects.values_list("master_id", "language_code"):
+    for story_id, code in StoryTranslation.objects.values_list("master_id", "language_code"):
         languages_of.setdefault(story_id, set()).add(code)
     total = sum(len(codes) for codes in languages_of.values())
-    rows = translation_model.objects.only(
+    rows = StoryTranslation.objects.only(
         "pk", "master_id", "language_code", "title", "summary", "analysis_text"
     )
     batch, written = [], 0
@@ -63,7 +59,7 @@ def reindex(translation_model=None, progress=None):
         row.search_scope = scope_markers(row.language_code, languages_of[row.master_id])
         batch.append(row)
         if len(batch) == 1000 or len(batch) + written == total:
-            translation_model.objects.bulk_update(batch, ["search_terms", "search_scope"])
+            StoryTranslation.objects.bulk_update(batch, ["search_terms", "search_scope"])
             written += len(batch)
             if progress is not None:
                 progress(len(batch))
