@@ -21,6 +21,10 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# The API's image addresses and the publisher's logo point at the server `make run` starts
+# (unless set).
+run: export CMS_MEDIA_URL ?= http://$(HOST):$(PORT)/media/
+run: export CMS_PUBLISHER_LOGO_URL ?= http://$(HOST):$(PORT)/static/api/logo.png
 run: setup
 	@$(PY) -c 'import socket, sys; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); \
 		r = s.connect_ex(("$(HOST)", $(PORT))); sys.exit(0 if r else 1)' || \

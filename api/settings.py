@@ -104,6 +104,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "api.urls"
+# A form refused by the CSRF check gets the admin's page in its language, not a bare 403.
+CSRF_FAILURE_VIEW = "cms.admin.refusals.csrf_failure"
 WSGI_APPLICATION = "api.wsgi.application"
 ASGI_APPLICATION = "api.asgi.application"
 

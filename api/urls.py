@@ -2,11 +2,13 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import aigc_namespace, feeds, media, sitemaps
+from api import aigc_namespace, feeds, home, media, sitemaps
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
 urlpatterns = [
+    path("", home.landing, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     path("graphql", graphql_view, name="graphql"),
     path("feeds/<str:language>/rss.xml", feeds.rss, name="feed-rss"),
     path("feeds/<str:language>/atom.xml", feeds.atom, name="feed-atom"),
@@ -20,6 +22,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("metrics", metrics_view, name="metrics"),
 ]
+
+# A refused step is the admin's own page in the admin's language, naming who may take it.
+handler403 = "cms.admin.refusals.permission_denied"
 
 # The benchmark's yardstick views (bench/), only when a benchmark run asks for them.
 if settings.CMS_BENCH_VIEWS:

@@ -26,6 +26,8 @@ from cms.stories import revisions
 
 # Longest value quoted in a refusal; the history's diff view shows all of it.
 QUOTE_CHARS = 80
+# Unchanged text quoted before and after where two values differ.
+CONTEXT_CHARS = 20
 
 
 class VersionMarkField(forms.CharField):
@@ -136,14 +138,50 @@ class ConcurrencyFormMixin(forms.Form):
                 "field": label,
                 "language": change.language_name,
             }
+        old, new = differing(_flat(change.old), _flat(change.new))
         return _("%(field)s: %(old)s → %(new)s") % {
             "field": label,
-            "old": _quote(change.old),
-            "new": _quote(change.new),
+            "old": _quote(old),
+            "new": _quote(new),
         }
+
+
+def _flat(text):
+    return " / ".join((text or "").splitlines())
+
+
+def differing(old, new, context=CONTEXT_CHARS, limit=QUOTE_CHARS):
+    """The parts of two long texts that differ, each with a little of the text around it
+    ("…" where text is left out): cutting both at the same length would often show the
+    same words twice, when they differ further on."""
+    if len(old) <= limit and len(new) <= limit:
+        return old, new
+    start = 0
+    while start < min(len(old), len(new)) and old[start] == new[start]:
+        start += 1
+    end = 0
+    while (
+        end < min(len(old), len(new)) - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]
+    ):
+        end += 1
+    begin = max(start - context, 0)
+    return _excerpt(old, begin, len(old) - end, context, limit), _excerpt(
+        new, begin, len(new) - end, context, limit
+    )
+
+
+def _excerpt(text, begin, stop, context, limit):
+    if not text:
+        return text
+    piece = text[begin : min(stop + context, len(text))]
+    if len(piece) > limit:
+        piece = Truncator(piece).chars(limit)
+    elif stop + context < len(text):
+        piece += "…"
+    return ("…" if begin > 0 else "") + piece
 
 
 def _quote(text):
     if not text:
         return _("(empty)")
-    return "“{}”".format(Truncator(" / ".join(text.splitlines())).chars(QUOTE_CHARS))
+    return f"“{text}”"

@@ -71,6 +71,9 @@ class DisclosureFormMixin:
             ]
 
     def get_initial_for_field(self, field, field_name):
+        if field_name == "ai_involvement" and self.stored_grade() is None:
+            # A version written here starts as a person's (the pipeline's keep theirs).
+            return self.first_grade()
         value = super().get_initial_for_field(field, field_name)
         # A reviewed grade the stored version no longer has (a translator's proposal made
         # before the live text changed) is AI-generated text awaiting a review: shown as
@@ -82,6 +85,18 @@ class DisclosureFormMixin:
         ):
             return Involvement.AI_GENERATED
         return value
+
+    def first_grade(self):
+        original = None
+        if self.instance.pk:
+            original = (
+                StoryTranslation.objects.filter(
+                    master=self.instance, language_code=self.instance.original_language
+                )
+                .values_list("ai_involvement", flat=True)
+                .first()
+            )
+        return disclosure.first_grade(original).value
 
     def stored_grade(self):
         if not self.instance.pk:
@@ -107,19 +122,15 @@ class DisclosureFormMixin:
             return cleaned
         if old == Involvement.AI_REVIEWED and new == Involvement.AI_GENERATED:
             return cleaned
-        if disclosure.lowers(old, new):
-            if not self.request.user.has_perm(workflow.REVIEW):
-                self.add_error(
-                    "ai_involvement",
-                    _("Only an editor may lower the AI involvement: ask an editor."),
-                )
-                return cleaned
-            if not cleaned.get("ai_involvement_reason", "").strip():
-                self.add_error(
-                    "ai_involvement_reason",
-                    _("Say why the AI involvement is lower: it is kept on record."),
-                )
-                return cleaned
+        refusal = disclosure.grade_change_refusal(
+            old,
+            new,
+            may_lower=self.request.user.has_perm(workflow.REVIEW),
+            reason=cleaned.get("ai_involvement_reason", ""),
+        )
+        if refusal is not None:
+            self.add_error(*refusal)
+            return cleaned
         self.grade_change = (old, new, cleaned.get("ai_involvement_reason", "").strip())
         return cleaned
 

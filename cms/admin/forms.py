@@ -66,6 +66,16 @@ class StoryForm(
         required=False,
         help_text=_("A typo fix or the like: readers are not told the story was updated."),
     )
+    hot_estimate = forms.IntegerField(
+        label=_("estimated hot score"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text=_(
+            "How much attention you expect the story to get, 0–100: the hot ranking starts "
+            "from it, and readers' views and shares move it from there."
+        ),
+    )
     ai_involvement_reason = reason_field()
     mark_reviewed = reviewed_field()
 
@@ -73,3 +83,8 @@ class StoryForm(
         model = Story
         fields = "__all__"
         formfield_callback = formfield
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "hot_estimate" in self.fields:
+            self.fields["hot_estimate"].initial = self.instance.hot_prior

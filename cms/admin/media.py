@@ -20,7 +20,8 @@ from parler.admin import TranslatableAdmin
 from parler.forms import TranslatableModelForm
 
 from cms.media import images
-from cms.models import Author, Correction, Image, StoryAuthor
+from cms.models import Author, Correction, Image, Story, StoryAuthor, assigned_languages, live_q
+from cms.stories import workflow
 
 from .languages import KnownLanguagesMixin
 
@@ -61,7 +62,9 @@ class ImageForm(TranslatableModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("decorative") and not (cleaned.get("alt") or "").strip():
+        # A translator's form has no "decorative" box: the stored one counts.
+        decorative = cleaned.get("decorative", self.instance.decorative)
+        if not decorative and not (cleaned.get("alt") or "").strip():
             self.add_error(
                 "alt",
                 _("Describe the image for readers who cannot see it, or tick “decorative”."),
@@ -112,6 +115,38 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
         css = {"all": ("cms/admin.css",)}
         js = ("cms/focal_point.js",)
 
+    # Who may change what, as on stories: writers images no live story shows, editors and
+    # publishers every image, translators the alt text, caption and credit of their
+    # languages only.
+
+    def is_translator_only(self, request):
+        user = request.user
+        return not user.has_perm(workflow.CHANGE) and user.has_perm("cms.translate_story")
+
+    def has_change_permission(self, request, obj=None):
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or obj.pk is None:
+            return True
+        if self.is_translator_only(request):
+            return self.get_form_language(request, obj) in assigned_languages(request.user)
+        if request.user.has_perm(workflow.REVIEW):
+            return True
+        shown = Story.objects.filter(live_q()).filter(
+            models.Q(image=obj) | models.Q(image_links__image=obj)
+        )
+        return not shown.exists()
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if self.is_translator_only(request):
+            readonly += [
+                field
+                for field in ("file", "focal_x", "focal_y", "decorative", "rights", "source_url")
+                if field not in readonly
+            ]
+        return readonly
+
     @admin.display(description=_("image"))
     def thumbnail(self, obj):
         if not obj.file:
@@ -140,7 +175,8 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
 
     @admin.display(description=_("focal point"))
     def focal_preview(self, obj):
-        if obj is None or not obj.file:
+        # An unsaved image (a refused upload) has no stored file to show yet.
+        if obj is None or obj.pk is None or not obj.file:
             return gettext("Upload the image and save: then click it here to set the focal point.")
         return format_html(
             '<div class="cms-focal" data-x="{}" data-y="{}">'

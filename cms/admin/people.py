@@ -30,4 +30,4 @@ class NewsroomUserAdmin(UserAdmin):
     @admin.display(description=_("roles"))
     def role_list(self, obj):
         # Role names are marked for translation in cms.core.roles.
-        return ", ".join(gettext(group.name) for group in obj.groups.all())
+        return gettext(", ").join(gettext(group.name) for group in obj.groups.all())

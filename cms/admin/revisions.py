@@ -8,6 +8,7 @@ transaction, which shows parler's cached translation (one language tab) rather t
 version's, and restores the old `edit_version`, which would let stale forms save.
 """
 
+import json
 from contextlib import nullcontext
 
 from django.contrib import messages
@@ -99,13 +100,24 @@ class RevisionMixin:
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
-        revisions.set_comment_if_recording(entry.change_message)
+        revisions.set_comment_if_recording(self._comment(request, obj, entry))
         return entry
 
     def log_change(self, request, obj, message):
         entry = super().log_change(request, obj, message)
-        revisions.set_comment_if_recording(entry.change_message)
+        revisions.set_comment_if_recording(self._comment(request, obj, entry))
         return entry
+
+    def _comment(self, request, obj, entry):
+        """The admin's change message, and the workflow step the save took, if any: a
+        step that changed no field still says what happened."""
+        step = request.POST.get("_workflow") if request.method == "POST" else None
+        if not step:
+            return entry.change_message
+        items = json.loads(entry.change_message or "[]")
+        state = getattr(getattr(obj, "state", None), "value", None)
+        items.append({revisions.WORKFLOW: {"step": step, "state": state}})
+        return json.dumps(items)
 
     # The form carries the version it was opened at (cms/admin/concurrency.py).
 

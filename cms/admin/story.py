@@ -5,10 +5,11 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from parler.admin import TranslatableAdmin
 
+from cms.core import languages
 from cms.models import (
     TRANSLATED_FIELDS,
     State,
@@ -17,6 +18,7 @@ from cms.models import (
     StoryTranslation,
     assigned_languages,
 )
+from cms.search import engine as search
 from cms.stories import translation_state, workflow
 
 from .approvals import TranslationApprovalMixin
@@ -176,6 +178,18 @@ class StoryAdmin(
             return {}
         return {"slug": ("title",)}
 
+    def get_search_results(self, request, queryset, search_term):
+        """Stories any language version of which matches every word (the search engine:
+        stems, jieba's Chinese words, synonyms, over title, summary and analysis), or whose
+        slug contains the text."""
+        text = search_term.strip()
+        if not text:
+            return queryset, False
+        found = queryset.filter(slug__icontains=text)
+        for code in languages.codes():
+            found |= search.matching(queryset, text, [code])
+        return found, False
+
     def get_queryset(self, request):
         # The tags in the editor's order, as readers see them.
         links = StoryTag.objects.select_related("tag").prefetch_related("tag__translations")
@@ -242,9 +256,29 @@ class StoryAdmin(
                 for name, options in shared_fieldsets
             ),
         ]
+        hidden = set()
+        if obj is None or obj.pk is None:
+            # A story that does not exist yet has nothing to edit lightly or to correct.
+            hidden |= {"minor_edit", "correction_note"}
         if self.is_translator_only(request):
             # A translator's save must not touch what other languages share.
-            hidden = {"minor_edit", "correction_note"}
+            hidden |= {"minor_edit", "correction_note"}
+        elif request.user.has_perm(workflow.REVIEW):
+            # Editors give the estimate the ranking starts from (the pipeline's stories
+            # come with one).
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **options,
+                        "fields": [
+                            "hot_estimate" if f == "hot_prior" else f for f in options["fields"]
+                        ],
+                    },
+                )
+                for name, options in fieldsets
+            ]
+        if hidden:
             fieldsets = [
                 (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
                 for name, options in fieldsets
@@ -257,7 +291,29 @@ class StoryAdmin(
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self.workflow_context(request, obj))
         context["delete_translation"] = self.delete_translation_link(request, obj)
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        if obj is not None and obj.pk is not None:
+            # Parler calls a language not written yet an "add" (breadcrumb "Add story",
+            # the slug filled in from the new title); the story exists, and so does its slug.
+            response.context_data["add"] = False
+            response.context_data["subtitle"] = self.heading(request, obj)
+        return response
+
+    def heading(self, request, obj):
+        """The story's title in the tab's language, else in its original language with
+        the words that the tab's version is not written yet."""
+        titles = dict(
+            StoryTranslation.objects.filter(master=obj).values_list("language_code", "title")
+        )
+        code = self.get_form_language(request, obj)
+        if titles.get(code):
+            return titles[code]
+        title = titles.get(obj.original_language) or next(iter(titles.values()), "") or obj.slug
+        language = dict(settings.LANGUAGES).get(code, code)
+        return gettext("%(title)s · no %(language)s version yet") % {
+            "title": title,
+            "language": str(language),
+        }
 
     def delete_translation_link(self, request, obj):
         """Where to delete the tab's language version (a confirmation page), if one may."""
@@ -303,7 +359,7 @@ class StoryAdmin(
 
     @admin.display(description=_("tags"))
     def tag_list(self, obj):
-        return ", ".join(str(link.tag) for link in obj.tag_links.all())
+        return gettext(", ").join(str(link.tag) for link in obj.tag_links.all())
 
     @admin.display(description=_("languages"))
     def translation_status(self, obj):
@@ -320,6 +376,13 @@ class StoryAdmin(
         )
 
     def save_model(self, request, obj, form, change):
+        estimate = form.cleaned_data.get("hot_estimate")
+        if (
+            "hot_estimate" in form.changed_data
+            and estimate is not None
+            and request.user.has_perm(workflow.REVIEW)
+        ):
+            obj.estimate_hot(estimate)
         if self.keep_as_proposal(request, obj, form, change):
             return  # A translator's change to a live story waits for an editor's approval.
         material = set(form.changed_data) - NOT_MATERIAL
@@ -344,4 +407,4 @@ def describe(state):
     if state.outdated:
         parts.append(_("outdated: the original changed since"))
     parts.append(_("machine translation") if state.origin == "machine" else _("by a person"))
-    return ", ".join(str(part) for part in parts)
+    return pgettext("between clauses", ", ").join(str(part) for part in parts)

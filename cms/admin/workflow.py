@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from cms.disclosure import rules as disclosure
-from cms.stories import publishing, workflow
+from cms.stories import publishing, revisions, workflow
 
 STEP_FIELD = "_workflow"
 WENT_LIVE = gettext_lazy(
@@ -42,6 +42,8 @@ class WorkflowFormMixin:
             self.request.refused_as_gone_live = True
             raise ValidationError(WENT_LIVE)
         step = requested_step(self.request)
+        if step == "archive" and not self.instance.pk:
+            raise ValidationError(_("A story that is not saved yet cannot be archived."))
         if step:
             publish_at = cleaned.get("published_at", self.instance.published_at)
             try:
@@ -58,6 +60,7 @@ def _step_action(name):
     transition = workflow.TRANSITIONS[name]
 
     def action(modeladmin, request, queryset):
+        revisions.set_comment_if_recording(revisions.comment(revisions.WORKFLOW, step=name))
         done, refused = 0, []
         for story in queryset:
             try:
@@ -107,10 +110,11 @@ class WorkflowMixin:
         story = obj or Story()
         if obj is not None and not self.has_change_permission(request, obj):
             return {}
-        return {
-            "workflow_state": story.state.label,
-            "workflow_buttons": workflow.available(story, request.user),
-        }
+        buttons = workflow.available(story, request.user)
+        if story.pk is None:
+            # A story that does not exist yet has nothing to put away.
+            buttons = [step for step in buttons if step.name != "archive"]
+        return {"workflow_state": story.state.label, "workflow_buttons": buttons}
 
     def save_model(self, request, obj, form, change):
         # The one transition: stepped here, announced once the tags are saved too.

@@ -115,6 +115,36 @@ def lowers(old, new):
     return RANK[Involvement(new)] < RANK[Involvement(old)]
 
 
+def grade_change_refusal(old, new, *, may_lower, reason=""):
+    """The one rule for changing a version's grade, in the admin and from the pipeline:
+    anyone may raise it; lowering it (toward less AI, `lowers`) is an editor's or a
+    publisher's call, with a reason kept on record. Returns (field, message) refusing the
+    change, or None. `old` None is a new version: its first grade is no change."""
+    if old is None or not new or new == old or not lowers(old, new):
+        return None
+    if not may_lower:
+        return "ai_involvement", gettext(
+            "Only an editor may lower the AI involvement: ask an editor."
+        )
+    if not (reason or "").strip():
+        return "ai_involvement_reason", gettext(
+            "Say why the AI involvement is lower: it is kept on record."
+        )
+    return None
+
+
+def first_grade(original):
+    """The grade a language version written in the admin starts with, given the grade of
+    the story's original-language version (None for a new story): a person writes it, so
+    it is a person's text, unless it retells text AI wrote (then it is AI-generated text
+    to review) or with AI's help."""
+    if original is None or original in (Involvement.HUMAN, Involvement.MACHINE_FROM_HUMAN):
+        return Involvement.HUMAN
+    if original == Involvement.AI_ASSISTED:
+        return Involvement.AI_ASSISTED
+    return Involvement.AI_GENERATED
+
+
 def grade_from_flags(ai_generated, machine_translated):
     """The grade the older inputs (`aiGenerated`, `machineTranslated`) describe."""
     if machine_translated:

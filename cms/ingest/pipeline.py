@@ -234,6 +234,12 @@ def _save_translation(story, code, fields, attached):
     form = translation_form(row, fields)
     if not form.is_valid():
         return _form_errors(form, prefix)
+    # The pipeline is no editor: the grade rule of the admin holds for it too.
+    refusal = disclosure.grade_change_refusal(
+        before, form.cleaned_data.get("ai_involvement"), may_lower=False
+    )
+    if refusal is not None:
+        return [(f"{prefix}ai_involvement", refusal[1])]
     if "analysis" in form.cleaned_data:
         problems = figures.problems(form.cleaned_data["analysis"], code, attached)
         if problems:

@@ -43,6 +43,7 @@ UNRECORDED = "unrecorded"
 TRANSLATION_DELETED = "translation_deleted"
 TRANSLATION_APPROVED = "translation_approved"
 LIST_CHANGE = "list_change"
+WORKFLOW = "workflow"
 
 # A revert leaves the workflow state alone: putting a story in front of readers or taking
 # it away is a workflow step with its own permission, not a side effect of restoring text.
@@ -204,7 +205,22 @@ def _describe_revert(values):
     return _("Reverted to the version of %(date)s.") % {"date": _when(values.get("date"))}
 
 
+def _describe_workflow(values):
+    from cms.models import State
+    from cms.stories import workflow
+
+    transition = workflow.TRANSITIONS.get(values.get("step"))
+    step = transition.label if transition is not None else values.get("step") or "?"
+    if values.get("state") in State.values:
+        return _("“%(step)s”: the story became “%(state)s”.") % {
+            "step": step,
+            "state": State(values["state"]).label,
+        }
+    return _("“%(step)s” from the story list.") % {"step": step}
+
+
 _DESCRIBERS = {
+    WORKFLOW: _describe_workflow,
     INGESTED: lambda values: _("Ingested from the story pipeline."),
     REVERTED: _describe_revert,
     UNRECORDED: lambda values: _("Saved outside the admin; recorded as it was when next opened."),

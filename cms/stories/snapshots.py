@@ -18,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from reversion.errors import RevertError
 
-from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
+from cms.models import Story, StoryTag, StoryTranslation, Tag
 from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
 
 ROW_KEYS = {"key_data": KEY_DATA_FIELDS, "insights": INSIGHT_FIELDS, "faq": FAQ_FIELDS}
@@ -144,10 +144,17 @@ def _graph_of_story(story):
 
 
 def _snapshot(graph):
-    sources = _names(Source, [graph.story.get("source_id")])
     tag_names = _names(Tag, graph.tags)
+    # Each link is shown by what it names (the lead image's alt text or file name, the
+    # editor's name, the source's), never by its id.
     shared = {
-        f.name: _entry(f, graph.story.get(f.attname), sources)
+        f.name: _entry(
+            f,
+            graph.story.get(f.attname),
+            _names(f.related_model, [graph.story.get(f.attname)])
+            if isinstance(f, models.ForeignKey)
+            else None,
+        )
         for f in story_fields()
         if f.attname in graph.story
     }

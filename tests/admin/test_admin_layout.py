@@ -100,7 +100,7 @@ def test_the_story_list_names_its_columns_in_chinese_and_shows_tags_in_the_edito
     header = re.search(r'<th scope="col" class="column-language_column">(.*?)</th>', chinese, re.S)
     assert re.search(r"<span>语言</span>", header.group(1))
     assert "Languages" not in chinese
-    assert '<td class="field-tag_list">安全, 智能体</td>' in chinese
+    assert '<td class="field-tag_list">安全、智能体</td>' in chinese
 
 
 def test_the_story_list_shows_publish_times_compactly(admin_client):

@@ -5,6 +5,8 @@ theirs do at the edges that matter: bench.sh's table, its refusal when the port 
 its reasons on stderr, and a Directus server left running from the peer's folder.
 """
 
+import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -39,6 +41,17 @@ def peer(monkeypatch, tmp_path):
     # The stories are counted in the peer's PostgreSQL database, which these tests lack.
     monkeypatch.setattr(peer, "story_count", lambda: 10000)
     return peer
+
+
+@pytest.fixture
+def wrk():
+    """The benchmark measures with wrk, and refuses to start without it: a machine without
+    it skips these tests with the reason; CI, which installs it (.ci/run), fails."""
+    if shutil.which("wrk") is None:
+        reason = "wrk is not installed (make bench installs it with apt-get; so does .ci/run)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
 
 
 def free_port():
@@ -139,7 +152,7 @@ def test_the_uncached_measurement_passes_our_wrk_settings_and_reads_bench_sh_tab
     assert peer.saved(peer.RESULT)["endpoints"] == result["endpoints"]
 
 
-def test_varnish_is_compared_with_the_fastest_cached_read_of_directus(peer, monkeypatch):
+def test_varnish_is_compared_with_the_fastest_cached_read_of_directus(peer, wrk):
     bench_sh(peer, 'test "$CACHE_MODES $CONNS" = "on on+freeze 32"\n' + TABLE)
     import edge_directus
 
@@ -164,7 +177,7 @@ def test_without_the_peer_the_edge_report_says_why(peer, monkeypatch):
     assert edge_directus.section({}, directus, note)[2] == "Not measured: npm is not installed."
 
 
-def test_make_bench_cites_the_ratio_of_the_last_edge_run(peer):
+def test_make_bench_cites_the_ratio_of_the_last_edge_run(peer, wrk):
     bench_sh(peer, TABLE)
     import edge
     import edge_directus

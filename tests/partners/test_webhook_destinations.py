@@ -73,7 +73,7 @@ def test_the_admin_names_why_an_endpoint_is_refused(admin_client, language):
     (message,) = response.context["adminform"].form.errors["url"]
     expected = {
         "en": "Webhooks may not be sent to this address: a cloud metadata address.",
-        "zh-hans": "Webhook 不能发送到此地址:云元数据地址。",
+        "zh-hans": "Webhook 不能发送到此地址：云元数据地址。",
     }[language]
     assert message == expected
     assert not WebhookEndpoint.objects.exists()

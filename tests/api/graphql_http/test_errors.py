@@ -72,11 +72,11 @@ def test_messages_are_in_chinese_for_chinese_readers(client):
     _response, body = post(
         client, '{ stories(language: "fr") { totalCount } }', accept_language="zh-CN"
     )
-    assert body["errors"][0]["message"] == "不支持的语言“fr”。支持的语言:en, zh-hans。"
+    assert body["errors"][0]["message"] == "不支持的语言“fr”。支持的语言：en, zh-hans。"
     _response, body = post(
         client, "{ stories(first: 0) { totalCount } }", accept_language="zh-Hans"
     )
-    assert body["errors"][0]["message"] == "`first` 必须在 1 到 100 之间;当前为 0。"
+    assert body["errors"][0]["message"] == "`first` 必须在 1 到 100 之间；当前为 0。"
 
 
 def test_a_nul_character_in_a_document_literal_is_bad_input_not_a_crash(client):
