@@ -14,12 +14,16 @@ class _FormReader(HTMLParser):
         self.data = {}
         self._textarea = None
         self._select = None
+        # Inside a <template>: copies for scripts to use, never submitted.
+        self._templates = 0
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "form" and attrs.get("id") == self.form_id:
             self.inside = True
-        if not self.inside:
+        if tag == "template":
+            self._templates += 1
+        if not self.inside or self._templates:
             return
         name = attrs.get("name")
         if tag == "input" and name:
@@ -45,7 +49,9 @@ class _FormReader(HTMLParser):
             self.data[self._select] = attrs.get("value", "")
 
     def handle_endtag(self, tag):
-        if tag == "form":
+        if tag == "template":
+            self._templates -= 1
+        elif tag == "form":
             self.inside = False
         elif tag == "textarea":
             self._textarea = None

@@ -1,5 +1,9 @@
 """The admin index's newsroom dashboard: what needs an editor's attention, and what readers read.
 
+Its first row is each person's own start: "New story", their drafts, what waits for them
+(a review for editors, a translation for translators, the stories they sent for review
+for writers) and what goes live today, so that all of it is above the fold on a laptop.
+
 Everything is read in a fixed number of queries, however many stories there are: one for
 the counts, one per list, one for the titles and one for the chart.
 """
@@ -10,7 +14,10 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib import admin
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Count, Exists, F, OuterRef, Q, Sum
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -19,9 +26,14 @@ from django.utils.translation import gettext_lazy as _
 from cms.core import languages
 from cms.disclosure.rules import awaiting_review_q
 from cms.models import PendingTranslation, Story, StoryActivity, StoryTranslation, scheduled_q
-from cms.stories import approvals
+from cms.models.assignment import assigned_languages
+from cms.stories import approvals, workflow
 
 LIST_SIZE = 10
+# The first row's lists are short, so that the row fits above the fold.
+START_SIZE = 5
+# The first row, in order; the other sections follow it.
+START = ("mine", "awaiting", "scheduled")
 CHART_DAYS = 7
 CHART_SIZE = 10
 
@@ -46,6 +58,7 @@ class Section:
     count: int
     items: list
     links: list
+    size: int = LIST_SIZE
 
     @property
     def more(self):
@@ -73,7 +86,52 @@ class Rule(NamedTuple):
     links: list
 
 
-def _rules(now):
+def _saved_by(user):
+    """Stories `user` added or changed in the admin (its log keeps who saved what)."""
+    return Exists(
+        LogEntry.objects.filter(
+            user_id=user.pk,
+            content_type=ContentType.objects.get_for_model(Story),
+            object_id=Cast(OuterRef("pk"), CharField()),
+        )
+    )
+
+
+def _missing_in(codes):
+    """Stories without a version, or with an outdated one, in one of `codes`."""
+    translations = StoryTranslation.objects
+    condition = Q(pk__in=Story.objects.with_outdated_translation().values("pk"))
+    for code in codes:
+        condition |= ~Exists(translations.filter(master=OuterRef("pk"), language_code=code))
+    return condition
+
+
+def _waiting_for(user, not_archived):
+    """What waits for `user` to act: a title and a rule, by what their role does."""
+    if user.has_perm(workflow.REVIEW) or user.has_perm(workflow.PUBLISH):
+        return Rule(
+            _("Awaiting my review"),
+            Q(status=Story.Status.REVIEW),
+            ["modified_at", "pk"],
+            [(_("See all"), "state=review")],
+        )
+    if not user.has_perm(workflow.CHANGE) and user.has_perm("cms.translate_story"):
+        codes = sorted(assigned_languages(user))
+        return Rule(
+            _("Awaiting my translation"),
+            _missing_in(codes) & not_archived,
+            ["-modified_at", "-pk"],
+            [(_("See all"), f"missing={code}") for code in codes[:1]],
+        )
+    return Rule(
+        _("My stories in review"),
+        Q(status=Story.Status.REVIEW) & _saved_by(user),
+        ["-modified_at", "-pk"],
+        [(_("See all"), "state=review")],
+    )
+
+
+def _rules(now, user):
     """Each section's rule, by section key, in the order they are shown."""
     today = timezone.localdate(now)
     tomorrow = timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))
@@ -83,18 +141,26 @@ def _rules(now):
         missing |= ~Exists(translations.filter(master=OuterRef("pk"), language_code=code))
     not_archived = ~Q(status=Story.Status.ARCHIVED)
     outdated = Story.objects.with_outdated_translation().values("pk")
+    live = Q(status=Story.Status.PUBLISHED, published_at__lte=now)
     return {
+        "mine": Rule(
+            _("My drafts"),
+            Q(status=Story.Status.DRAFT) & _saved_by(user),
+            ["-modified_at", "-pk"],
+            [(_("See all drafts"), "state=draft")],
+        ),
+        "awaiting": _waiting_for(user, not_archived),
+        "scheduled": Rule(
+            _("Going live today"),
+            scheduled_q(now) & Q(published_at__lt=tomorrow),
+            ["published_at", "pk"],
+            [(_("See all scheduled"), "state=scheduled")],
+        ),
         "review": Rule(
             _("In review"),
             Q(status=Story.Status.REVIEW),
             ["-modified_at", "-pk"],
             [(_("See all"), "state=review")],
-        ),
-        "scheduled": Rule(
-            _("Going live later today"),
-            scheduled_q(now) & Q(published_at__lt=tomorrow),
-            ["published_at", "pk"],
-            [(_("See all scheduled"), "state=scheduled")],
         ),
         "outdated": Rule(
             _("Outdated translations"),
@@ -113,9 +179,13 @@ def _rules(now):
                 )
             ],
         ),
+        # Only what still needs action: text to review before it goes live, not stories
+        # that readers have had for days.
         "ai_review": Rule(
             _("AI text awaiting review"),
-            Exists(translations.filter(awaiting_review_q(), master=OuterRef("pk"))) & not_archived,
+            Exists(translations.filter(awaiting_review_q(), master=OuterRef("pk")))
+            & not_archived
+            & ~live,
             ["-modified_at", "-pk"],
             [(_("See all"), reverse("admin:cms_story_disclosure") + "?show=awaiting")],
         ),
@@ -177,7 +247,7 @@ def build(request, now=None):
     if not admin.site.get_model_admin(Story).has_view_permission(request):
         return None
     now = now or timezone.now()
-    rules = _rules(now)
+    rules = _rules(now, request.user)
     counts = Story.objects.aggregate(
         **{key: Count("pk", filter=rule.condition) for key, rule in rules.items()}
     )
@@ -185,7 +255,7 @@ def build(request, now=None):
         key: list(
             Story.objects.filter(rule.condition)
             .order_by(*rule.order)
-            .only("published_at", "original_language")[:LIST_SIZE]
+            .only("published_at", "original_language")[: START_SIZE if key in START else LIST_SIZE]
         )
         for key, rule in rules.items()
     }
@@ -239,6 +309,8 @@ def build(request, now=None):
         )
         for key, rule in rules.items()
     ]
+    start = [section for section in sections if section.key in START]
+    sections = [section for section in sections if section.key not in START]
     top = chart_rows[0]["total"] if chart_rows else 0
     chart = [
         Bar(
@@ -250,4 +322,12 @@ def build(request, now=None):
         )
         for row in chart_rows
     ]
-    return {"sections": sections, "chart": chart, "chart_days": CHART_DAYS}
+    story_admin = admin.site.get_model_admin(Story)
+    new_story = reverse("admin:cms_story_add") if story_admin.has_add_permission(request) else None
+    return {
+        "start": start,
+        "new_story": new_story,
+        "sections": sections,
+        "chart": chart,
+        "chart_days": CHART_DAYS,
+    }

@@ -1,11 +1,20 @@
-"""An editable table for the ordered lists a translation holds (TL;DR, Key Data, FAQ…)."""
+"""An editable list of rows for the ordered lists a translation holds (TL;DR, Key Data, FAQ…).
+
+Editors add, remove and reorder rows in the page (cms/static/cms/rows.js): by dragging a
+row's handle, with its up and down buttons, or with Alt+↑/↓ from inside the row. The order
+travels in a hidden field per row that the script keeps equal to the row's place on the
+page, so nobody types order numbers; without the script the rows keep their places.
+"""
+
+import math
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-EXTRA_ROWS = 3
 MAX_ROWS = 200
+# What stands for a row's number in the blank row the script copies for "Add row".
+PREFIX = "__prefix__"
 
 
 class Column:
@@ -20,17 +29,45 @@ class Column:
 
 
 class TypedRows(list):
-    """Rows as a browser submitted them: (order as typed, position, cells), blanks left out.
+    """Rows as a browser submitted them: (order, position, cells), blank rows left out.
 
     A refused save renders the form from this, so each row comes back exactly as it was
-    typed, order numbers included; only a valid save turns it into the stored list.
+    typed, in the order the editor arranged; only a valid save turns it into the stored list.
     """
 
 
+def _number(order):
+    """A submitted order as a finite number, or None."""
+    try:
+        number = float(order)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _rank(order):
+    """Where a submitted order puts its row; rows without a number go last, as they came."""
+    number = _number(order)
+    return math.inf if number is None else number
+
+
+def arranged(typed):
+    """Submitted rows in the order the editor arranged them: (rank, position, cells)."""
+    return sorted(((_rank(order), position, cells) for order, position, cells in typed), key=_key)
+
+
+def _key(entry):
+    return entry[:2]
+
+
 class RowsWidget(forms.Widget):
-    """Rows of inputs with an order number each; blank rows are dropped, rows sorted by order."""
+    """A row of inputs per entry, with a handle, move buttons and a remove button each."""
 
     template_name = "cms/widgets/rows.html"
+
+    class Media:
+        css = {"all": ("cms/rows.css",)}
+        js = ("cms/rows.js",)
 
     def __init__(self, columns, attrs=None):
         super().__init__(attrs)
@@ -39,33 +76,35 @@ class RowsWidget(forms.Widget):
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
         if isinstance(value, TypedRows):
-            typed = [(order, cells) for order, _position, cells in value]
+            rows = [cells for _rank, _position, cells in arranged(value)]
         else:
-            typed = [(position + 1, row) for position, row in enumerate(value or [])]
-        typed += [("", None)] * EXTRA_ROWS
+            rows = list(value or [])
+        # An empty list offers one row to type into; more come from "Add row".
+        rows = rows or [None]
         context["widget"].update(
             {
                 "columns": self.columns,
-                "count": len(typed),
-                "rows": [
-                    {
-                        "position": position,
-                        "order": order,
-                        "cells": [
-                            {
-                                "column": column,
-                                "name": f"{name}-{position}-{column.key}",
-                                "value": self._cell(row, column),
-                                "lines": self._lines(self._cell(row, column)),
-                            }
-                            for column in self.columns
-                        ],
-                    }
-                    for position, (order, row) in enumerate(typed)
-                ],
+                "count": len(rows),
+                "rows": [self._row(name, position, row) for position, row in enumerate(rows)],
+                "blank": self._row(name, PREFIX, None),
             }
         )
         return context
+
+    def _row(self, name, position, row):
+        return {
+            "position": position,
+            "order": position + 1 if isinstance(position, int) else "",
+            "cells": [
+                {
+                    "column": column,
+                    "name": f"{name}-{position}-{column.key}",
+                    "value": self._cell(row, column),
+                    "lines": self._lines(self._cell(row, column)),
+                }
+                for column in self.columns
+            ],
+        }
 
     @staticmethod
     def _lines(value):
@@ -123,25 +162,19 @@ class RowsField(forms.Field):
             return []
         if not isinstance(value, TypedRows):
             return value
-        ordered = []
-        for order, position, cells in value:
-            if order:
-                try:
-                    rank = float(order)
-                except ValueError:
-                    raise ValidationError(
-                        _("“%(order)s” is not a number; use numbers to order the rows."),
-                        code="invalid_order",
-                        params={"order": order},
-                    ) from None
-            else:
-                rank = float("inf")
-            ordered.append((rank, position, cells))
-        ordered.sort(key=lambda entry: entry[:2])
+        for order, _position, _cells in value:
+            # The page writes the numbers itself; anything else was not sent by it.
+            if order and _number(order) is None:
+                raise ValidationError(
+                    _("“%(order)s” is not a number; use numbers to order the rows."),
+                    code="invalid_order",
+                    params={"order": order},
+                )
+        ordered = [cells for _rank_, _position, cells in arranged(value)]
         if self.single:
             key = self.columns[0].key
-            return [cells[key] for _rank, _position, cells in ordered]
-        return [cells for _rank, _position, cells in ordered]
+            return [cells[key] for cells in ordered]
+        return ordered
 
     def has_changed(self, initial, data):
         try:

@@ -37,6 +37,9 @@ class WorkflowFormMixin:
         editing = self.instance.pk and user.has_perm(workflow.CHANGE)
         if editing and not workflow.may_edit(user, self.instance):
             # It was published while the form was open: a writer's edit waits for review.
+            # The refused page still shows their form as typed (not read-only), so that
+            # they can hand their text to an editor (StoryAdmin.has_change_permission).
+            self.request.refused_as_gone_live = True
             raise ValidationError(WENT_LIVE)
         step = requested_step(self.request)
         if step == "archive" and not self.instance.pk:

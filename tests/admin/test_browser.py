@@ -216,19 +216,29 @@ class Editor:
         self.submit(self.find('#login-form [type="submit"]'))
         assert self.driver.current_url == self.base_url + "/admin/"
 
-    def fill_language_tab(self, texts):
-        """The fields of one language tab; each list gets one row per entry, numbered."""
-        self.type("title", texts["title"])
+    def fill_language_tab(self, texts, title=True):
+        """The fields of one language tab; each list gets one row per entry ("Add row")."""
+        if title:
+            self.type("title", texts["title"])
         self.type("summary", texts["summary"])
         self.type("analysis", texts["analysis"])
-        for position, bullet in enumerate(texts["tldr"]):
-            self.type(f"tldr-{position}-order", str(position + 1))
-            self.type(f"tldr-{position}-text", bullet)
+        self.fill_rows("tldr", [{"text": bullet} for bullet in texts["tldr"]])
         for field in ("key_data", "faq"):
-            for position, row in enumerate(texts[field]):
-                self.type(f"{field}-{position}-order", str(position + 1))
-                for key, value in row.items():
-                    self.type(f"{field}-{position}-{key}", value)
+            self.fill_rows(field, texts[field])
+
+    def fill_rows(self, field, rows):
+        """Type `rows` into an empty list: its one empty row, then a new row for each other."""
+        for position, row in enumerate(rows):
+            if position:
+                add = self.find(f".field-{field} .cms-rows-add")
+                self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", add)
+                add.click()
+            for key, value in row.items():
+                self.type(f"{field}-{position}-{key}", value)
+
+    def values(self, names):
+        """What the page's fields hold now, by name."""
+        return {name: self.find(f'[name="{name}"]').get_attribute("value") for name in names}
 
     def pick_tag(self, row, search, name):
         """Choose a tag in an inline row by typing into its autocomplete box."""

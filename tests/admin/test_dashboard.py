@@ -283,7 +283,69 @@ def test_the_dashboard_costs_the_same_queries_for_few_or_many_stories(
     fill(30, offset=2)
     many = index_queries(admin_client)
     assert few == many
-    # Session, user, recent actions; the counts, six lists, the chart and the titles
+    # Session, user, recent actions; the counts, eight lists, the chart and the titles
     # (and the waiting translations' languages, when the list of them is not empty).
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         index(admin_client)
+
+
+# The first row: each person's own start.
+
+
+def start_row(page):
+    return page[page.index('id="newsroom-start"') : page.index('class="cms-sections"')]
+
+
+@pytest.mark.parametrize(
+    ("role", "waiting"),
+    [
+        ("Writer", "My stories in review"),
+        ("Editor", "Awaiting my review"),
+        ("Publisher", "Awaiting my review"),
+    ],
+)
+def test_the_first_row_offers_a_new_story_my_drafts_what_waits_and_today(client, role, waiting):
+    user = make_user(role.lower(), role)
+    client.force_login(user)
+    data = open_story_form(client)
+    assert client.post("/admin/cms/story/add/?language=en", data).status_code == 302
+    make_story("someone-elses-draft", status=Story.Status.DRAFT, hours_ago=None)
+    page = index(client)
+    start = start_row(page)
+    assert '<a class="button default" href="/admin/cms/story/add/" id="new-story">' in start
+    assert [title for _pk, title in listed(section(page, "mine"))] == ["Mine"]
+    assert f"<caption>{waiting} " in section(page, "awaiting")
+    assert "<caption>Going live today " in section(page, "scheduled")
+
+
+def open_story_form(client):
+    from tests.admin.test_admin import story_form
+
+    return story_form(title="Mine", slug="mine", ai_involvement="human")
+
+
+def test_editors_are_awaited_by_stories_in_review_and_translators_by_their_languages(client):
+    in_review = make_story("in-review", status=Story.Status.REVIEW, hours_ago=None)
+    english_only = make_story("english-only", languages=("en",))
+    client.force_login(make_user("editor", "Editor"))
+    assert listed(section(index(client), "awaiting")) == [(str(in_review.pk), "in-review en title")]
+    client.force_login(make_user("translator", "Translator", languages=["zh-hans"]))
+    page = index(client)
+    assert "<caption>Awaiting my translation " in section(page, "awaiting")
+    assert listed(section(page, "awaiting")) == [(str(english_only.pk), "english-only en title")]
+    assert 'id="new-story"' not in start_row(page)
+
+
+def test_the_ai_review_panel_lists_only_stories_not_yet_live(admin_client):
+    waiting = make_story("waiting", status=Story.Status.DRAFT, hours_ago=None, reviewed=False)
+    make_story("live-for-days", hours_ago=72, reviewed=False)
+    assert [pk for pk, _title in listed(section(index(admin_client), "ai_review"))] == [
+        str(waiting.pk)
+    ]
+
+
+def test_the_first_row_comes_before_the_other_lists_in_chinese_too(admin_client, newsroom):
+    admin_client.cookies["django_language"] = "zh-hans"
+    page = index(admin_client)
+    assert page.index('id="newsroom-start"') < page.index('id="attention-review"')
+    assert "新建报道" in start_row(page)
