@@ -308,6 +308,13 @@ GRAPHQL_MAX_VARIABLES_VALUES = env_number("GRAPHQL_MAX_VARIABLES_VALUES", 10000)
 # Requests per client address per window, for callers without a key; cache hits are free.
 CMS_RATE_LIMIT = env_number("CMS_RATE_LIMIT", 300)
 CMS_RATE_LIMIT_WINDOW = env_number("CMS_RATE_LIMIT_WINDOW", 60)
+# recordView / recordShare count a client once per story within this many seconds (an
+# address, IPv6 by its /64). Where the reader site's own server calls the API for its
+# readers (every call from one address), it sends each reader's id in `X-Reader-Id` and
+# CMS_TRUST_READER_ID=1 makes that the client instead: only for a deployment whose edge
+# strips the header from everyone else, since a client choosing its id counts as many.
+CMS_COUNT_WINDOW = env_number("CMS_COUNT_WINDOW", 1800)
+CMS_TRUST_READER_ID = env_bool("CMS_TRUST_READER_ID", False)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the peer address).
 CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
 CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)

@@ -1,5 +1,6 @@
 """Fixed-window rate limits per client address, counted in the shared cache."""
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
@@ -19,6 +20,25 @@ def client_address(request):
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def client_group(request):
+    """Who a budget belongs to: the caller's address, an IPv6 one grouped by its /64 (one
+    subscriber is handed a whole /64 and can take any address in it)."""
+    return address_group(client_address(request))
+
+
+def address_group(address):
+    """The IPv4 address itself, or the /64 network of an IPv6 one ("2001:db8:1:2::/64")."""
+    try:
+        parsed = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 @dataclass

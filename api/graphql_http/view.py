@@ -122,7 +122,7 @@ class GraphQLView(View):
         document = persisted.resolve(incoming.operation, digest)
         persisted.check_allowed(digest)
         if api_key is None:
-            allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
+            allowance = ratelimit.take(f"ip:{ratelimit.client_group(request)}")
         if allowance.exceeded:
             raise RequestError(
                 429,
