@@ -17,6 +17,7 @@ from api import auth, feed_disclosure, feed_media, feed_tags
 from api.caching import edge
 from api.graphql_http import request as http
 from cms.core import languages, sharing
+from cms.core.text import fit_value
 from cms.models import Story
 from cms.serving import stories as serving
 from cms.serving.audience import Audience
@@ -30,7 +31,19 @@ def entry_language(item):
     return {"xml:lang": language} if language and language != item.get("feed_language") else {}
 
 
-class RssWithAlternates(Rss201rev2Feed):
+class FitText:
+    """Every text a feed is given passes through the one text rule's normaliser
+    (`cms.core.text.fit`): a row stored before the rule, or written around it, may hold a
+    character XML cannot carry, and one story must never make every feed answer 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*fit_value(list(args)), **fit_value(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*fit_value(list(args)), **fit_value(kwargs))
+
+
+class RssWithAlternates(FitText, Rss201rev2Feed):
     """RSS 2.0 whose items name their other languages with atom:link rel=alternate, and the
     cited publication with `<source url>`."""
 
@@ -59,7 +72,7 @@ class RssWithAlternates(Rss201rev2Feed):
         feed_disclosure.write(handler, item)
 
 
-class AtomWithAlternates(Atom1Feed):
+class AtomWithAlternates(FitText, Atom1Feed):
     """Atom whose entries link their other languages with rel=alternate hreflang."""
 
     def root_attributes(self):
@@ -78,7 +91,7 @@ class AtomWithAlternates(Atom1Feed):
         feed_disclosure.write(handler, item)
 
 
-class JsonFeed(SyndicationFeed):
+class JsonFeed(FitText, SyndicationFeed):
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
 
     content_type = "application/feed+json; charset=utf-8"

@@ -45,8 +45,8 @@ def fit_value(value):
     """`fit` applied to every string inside a JSON-like value (lists, dicts, strings)."""
     if isinstance(value, str):
         return fit(value)
-    if isinstance(value, list):
-        return [fit_value(item) for item in value]
+    if isinstance(value, list | tuple):
+        return type(value)(fit_value(item) for item in value)
     if isinstance(value, dict):
         return {fit(key): fit_value(item) for key, item in value.items()}
     return value

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.core import languages
+from cms.core import text as text_rule
 from cms.disclosure import rules as disclosure
 from cms.ingest import disclosure as ingest_disclosure
 from cms.ingest.forms import story_form, translation_form
@@ -90,9 +91,12 @@ def _check_envelope(data, may_publish):
         raise IngestError(
             [("", _("The story nests more than %(max)s levels deep.") % {"max": MAX_NESTING})]
         )
-    nul = _nul_path(data)
-    if nul is not None:
-        raise IngestError([(nul, _("Text may not contain NUL characters."))])
+    # The one rule for stored text (cms.core.text), for every value the input gives:
+    # fields, tag and source names, AIGC values, the id.
+    found = text_rule.first_unfit(data)
+    if found is not None:
+        character, position, path = found
+        raise IngestError([(path, text_rule.unfit_error(character, position).messages[0])])
     errors = []
     external_id = data.get("external_id")
     if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
@@ -190,24 +194,6 @@ def _nesting(value):
                 children = item.values() if isinstance(item, dict) else item
                 pending.extend((child, level + 1) for child in children)
     return deepest
-
-
-def _nul_path(value, path=""):
-    """The path of the first text holding a NUL character, or None."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        found = _nul_path(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
-    return None
 
 
 def _existing(model, slugs, field, errors):
