@@ -291,6 +291,15 @@ class Story(relay.Node):
     def structured_data(self) -> list[JSON]:
         return structured_data.json_ld(self._served)
 
+    @strawberry.field(
+        description="`structuredData` serialised for a page: one JSON array text, safe to put "
+        'inside `<script type="application/ld+json">` as it is (every `<`, `>` and `&` '
+        "escaped as `\\u003c`, `\\u003e`, `\\u0026`, so a title holding `</script>` "
+        "cannot end the script). Serialising `structuredData` yourself needs the same escapes."
+    )
+    def structured_data_script(self) -> str:
+        return structured_data.script_text(structured_data.json_ld(self._served))
+
     @strawberry.field(description="Open Graph properties for share cards.")
     def open_graph(self) -> seo.OpenGraph:
         served, translation = self._served, self._translation
