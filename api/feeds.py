@@ -15,6 +15,7 @@ from django.views.decorators.http import conditional_page
 
 from api import auth, feed_disclosure, feed_media, feed_tags
 from api.caching import edge
+from api.graphql_http import ratelimit
 from api.graphql_http import request as http
 from cms.core import languages, sharing
 from cms.core.text import fit_value
@@ -162,6 +163,10 @@ class StoryFeed(Feed):
         key = auth.authenticate_feed(request)
         if key is not None:
             auth.take_quota(key)
+        else:
+            # Every feed answer is rendered (none is stored here): each spends the client's
+            # budget, as a GraphQL miss does.
+            ratelimit.take_or_refuse(request)
         request.feed_is_private = key is not None
         audience = Audience.of(code, key)
         tag = request.GET.get("tag") or None

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
+
+from api.graphql_http.request import RequestError
 
 
 def client_address(request):
@@ -60,6 +63,22 @@ class Allowance:
         if self.exceeded:
             headers["Retry-After"] = str(self.reset)
         return headers
+
+
+def take_or_refuse(request):
+    """Count one uncached answer for the request's client (as GraphQL counts its misses);
+    raise the 429 `RequestError` once its budget for the window is spent."""
+
+    allowance = take(f"ip:{client_group(request)}")
+    if allowance.exceeded:
+        raise RequestError(
+            429,
+            _("Too many requests; try again in %(seconds)s seconds.")
+            % {"seconds": allowance.reset},
+            "RATE_LIMITED",
+            allowance.headers(),
+        )
+    return allowance
 
 
 def take(subject, limit=None, window=None):
