@@ -7,7 +7,7 @@ reads as it would in the admin and is reported against the field it concerns. St
 changes are workflow steps taken through `cms.stories.publishing`, like an editor's.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,7 +36,23 @@ class IngestError(Exception):
 
 
 def upsert(data, may_publish=False):
-    """Create or update the story `data` describes; return (story, created)."""
+    """Create or update the story `data` describes; return (story, created).
+
+    Idempotent under concurrency too: a pipeline retrying after a timeout sends the same
+    new story twice at once. Both find no story; the second to insert meets the unique
+    external id (PostgreSQL makes it wait for the first to commit), and is then run again
+    as the update it has become, instead of failing.
+    """
+    try:
+        return _upsert(data, may_publish)
+    except IntegrityError:
+        external_id = data.get("external_id") if isinstance(data, dict) else None
+        if not Story.objects.filter(external_id=external_id).exists():
+            raise
+        return _upsert(data, may_publish)
+
+
+def _upsert(data, may_publish):
     translations, tags, source, image_ids = _check_envelope(data, may_publish)
     external_id = data["external_id"]
     publish = data.get("publish", False)
@@ -122,9 +138,22 @@ def _check_envelope(data, may_publish):
     if data.get("source"):
         found = _existing(Source, [data["source"]], "source", errors)
         source = found[0] if found else None
+    normalized = {}
+    for code, fields in translations.items():
+        known = languages.normalize(code)
+        if known is None:
+            continue
+        if known in normalized:
+            # "en" and "EN" are one language: which of the two to keep is not ours to guess.
+            errors.append(
+                (
+                    f"translations.{code}",
+                    _("The language “%(code)s” is given more than once.") % {"code": known},
+                )
+            )
+        normalized[known] = fields
     if errors:
         raise IngestError(errors)
-    normalized = {languages.normalize(code): fields for code, fields in translations.items()}
     return normalized, tags, source, image_ids
 
 
