@@ -13,9 +13,16 @@ from django.test import Client
 
 from cms.ingest import pipeline as ingest
 from cms.models import Story
-from tests.ingest.test_ingestion import UPSERT, pipeline, story_input, upsert  # noqa: F401
+from tests.ingest import test_ingestion
+from tests.ingest.test_ingestion import UPSERT, story_input, upsert
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pipeline():
+    """An ingest key and a publishing one, as the ingestion tests have them."""
+    return test_ingestion.pipeline.__wrapped__()
 
 
 @pytest.mark.parametrize("second", ["en", "EN"])
