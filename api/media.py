@@ -60,6 +60,8 @@ def serve(request, name):
     if rendition is not None:
         try:
             renditions.ensure(image, rendition)
+        except renditions.Failed:
+            return _not_found()
         except renditions.Busy:
             response = HttpResponse(
                 _("The image is being prepared; try again in a moment."),

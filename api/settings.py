@@ -379,6 +379,11 @@ if CMS_MEDIA_S3_BUCKET:
     }
 CMS_IMAGE_MAX_BYTES = env_number("CMS_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 CMS_IMAGE_MAX_PIXELS = env_number("CMS_IMAGE_MAX_PIXELS", 40_000_000)
+# Every rendition format must be able to hold the image: WebP's sides stop at 16,383
+# pixels. An image far longer than it is wide (a 100 × 70,000 strip) makes renditions
+# no page can use; uploads beyond this ratio of the long side to the short are refused.
+CMS_IMAGE_MAX_SIDE = env_number("CMS_IMAGE_MAX_SIDE", 16_383)
+CMS_IMAGE_MAX_ASPECT = env_number("CMS_IMAGE_MAX_ASPECT", 10)
 CMS_IMAGE_WIDTHS = [int(width) for width in env_list("CMS_IMAGE_WIDTHS", "320,640,960,1280,1920")]
 # The `sizes` of images placed in an analysis: how wide the reader site shows them.
 CMS_FIGURE_SIZES = os.environ.get("CMS_FIGURE_SIZES", "(max-width: 48rem) 100vw, 48rem")

@@ -70,6 +70,9 @@ class Image(TranslatableModel):
         help_text=_("Where the image comes from (its page at the agency or archive)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Renditions whose making failed (by stored name, which names the file's version):
+    # never tried again, never listed (cms.media.renditions).
+    failed_renditions = models.JSONField(default=list, blank=True, editable=False)
     translations = TranslatedFields(
         alt=models.CharField(
             _("alt text"),

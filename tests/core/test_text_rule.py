@@ -136,7 +136,7 @@ def test_the_data_migration_cleans_rows_stored_before_the_rule():
     StoryTranslation.objects.filter(master=story, language_code="en").update(
         faq=[{"question": "Q\x01", "answer": "A"}]
     )
-    migration = importlib.import_module("cms.migrations.0022_fit_text")
+    migration = importlib.import_module("cms.migrations.0022_fit_text_failed_renditions")
     migration.clean_stored_text(apps, None)
     row = StoryTranslation.objects.get(master=story, language_code="en")
     assert (row.title, row.summary) == ("Old title", "AB")

@@ -3,7 +3,8 @@
 """The one rule for stored text (cms/core/text.py): fields refuse characters XML 1.0
 cannot carry, and rows stored before the rule are cleaned here the documented way (a
 vertical tab or form feed becomes a space, any other such character is dropped), so that no
-stored row can make a feed or sitemap malformed. The cleaning is copied here, not imported:
+stored row can make a feed or sitemap malformed (and, with it, the record of renditions
+whose making failed: cms/media/renditions.py). The cleaning is copied here, not imported:
 a migration keeps doing what it did when the rule changes."""
 
 import re
@@ -63,6 +64,11 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(clean_stored_text, migrations.RunPython.noop, elidable=True),
+        migrations.AddField(
+            model_name="image",
+            name="failed_renditions",
+            field=models.JSONField(blank=True, default=list, editable=False),
+        ),
         migrations.AlterField(
             model_name="author",
             name="name",
