@@ -313,6 +313,9 @@ CMS_RATE_LIMIT_WINDOW = env_number("CMS_RATE_LIMIT_WINDOW", 60)
 # readers (every call from one address), it sends each reader's id in `X-Reader-Id` and
 # CMS_TRUST_READER_ID=1 makes that the client instead: only for a deployment whose edge
 # strips the header from everyone else, since a client choosing its id counts as many.
+# /readyz runs its checks at most once per this many seconds in a process; probes in
+# between get the last answer.
+CMS_READYZ_CACHE_SECONDS = env_number("CMS_READYZ_CACHE_SECONDS", 1.0, float)
 CMS_COUNT_WINDOW = env_number("CMS_COUNT_WINDOW", 1800)
 CMS_TRUST_READER_ID = env_bool("CMS_TRUST_READER_ID", False)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the peer address).
