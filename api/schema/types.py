@@ -201,7 +201,8 @@ class Story(relay.Node):
         preview = info.context.preview
         if preview is None or preview.story_id != self._served.pk or self._served.story.is_live():
             return None
-        return info.context.request.headers.get(previews.HEADER, "").strip() or None
+        # A media-only token: the addresses never carry the one that opens the draft.
+        return previews.media_token(preview)
 
     @strawberry.field(
         description="The deep analysis, with the images placed in it as `<figure>`s; null "
