@@ -5,18 +5,24 @@ from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from cms.models import Tag
+from cms.models import Story, Tag
 
 
 def served_name(slug, audience):
     """The tag's name in the first language of the audience's chain that has one (else its
     slug).
 
-    A tag that does not exist, or that a key is not limited to, is a 404: a feed never
-    echoes the query text, and a restricted key is not told which other tags exist.
+    A tag that does not exist, that a key is not limited to, or that no story the audience
+    may read carries, is a 404: a feed never echoes the query text, and no one is told
+    which other tags exist (a tag made for an embargoed story names it).
     """
     tag = Tag.objects.filter(slug=slug).first()
-    if tag is None or (audience.tag_ids is not None and tag.pk not in audience.tag_ids):
+    if (
+        tag is None
+        or (audience.tag_ids is not None and tag.pk not in audience.tag_ids)
+        # A tag only drafts carry is not told by name: its feed is as absent as the tag.
+        or not Story.objects.readable(audience).with_tag(slug).exists()
+    ):
         raise Http404(_("No feed for that tag."))
     names = dict(
         Tag.translations.field.model.objects.filter(

@@ -15,9 +15,10 @@ from django.views.decorators.http import conditional_page
 
 from api import feed_disclosure, feed_media, feed_tags
 from api.caching import edge
-from api.graphql_http import auth
+from api.graphql_http import auth, ratelimit
 from api.graphql_http.refusals import RequestError
 from cms.core import languages, sharing
+from cms.core.text import fit_value
 from cms.models import Story
 from cms.serving import stories as serving
 from cms.serving.audience import Audience
@@ -31,7 +32,19 @@ def entry_language(item):
     return {"xml:lang": language} if language and language != item.get("feed_language") else {}
 
 
-class RssWithAlternates(Rss201rev2Feed):
+class FitText:
+    """Every text a feed is given passes through the one text rule's normaliser
+    (`cms.core.text.fit`): a row stored before the rule, or written around it, may hold a
+    character XML cannot carry, and one story must never make every feed answer 500."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*fit_value(list(args)), **fit_value(kwargs))
+
+    def add_item(self, *args, **kwargs):
+        super().add_item(*fit_value(list(args)), **fit_value(kwargs))
+
+
+class RssWithAlternates(FitText, Rss201rev2Feed):
     """RSS 2.0 whose items name their other languages with atom:link rel=alternate, and the
     cited publication with `<source url>`."""
 
@@ -60,7 +73,7 @@ class RssWithAlternates(Rss201rev2Feed):
         feed_disclosure.write(handler, item)
 
 
-class AtomWithAlternates(Atom1Feed):
+class AtomWithAlternates(FitText, Atom1Feed):
     """Atom whose entries link their other languages with rel=alternate hreflang."""
 
     def root_attributes(self):
@@ -79,7 +92,7 @@ class AtomWithAlternates(Atom1Feed):
         feed_disclosure.write(handler, item)
 
 
-class JsonFeed(SyndicationFeed):
+class JsonFeed(FitText, SyndicationFeed):
     """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
 
     content_type = "application/feed+json; charset=utf-8"
@@ -150,6 +163,10 @@ class StoryFeed(Feed):
         key = auth.authenticate_feed(request)
         if key is not None:
             auth.take_quota(key)
+        else:
+            # Every feed answer is rendered (none is stored here): each spends the client's
+            # budget, as a GraphQL miss does.
+            ratelimit.take_or_refuse(request)
         request.feed_is_private = key is not None
         audience = Audience.of(code, key)
         tag = request.GET.get("tag") or None

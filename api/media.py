@@ -60,6 +60,8 @@ def serve(request, name):
     if rendition is not None:
         try:
             renditions.ensure(image, rendition)
+        except renditions.Failed:
+            return _not_found()
         except renditions.Busy:
             response = HttpResponse(
                 _("The image is being prepared; try again in a moment."),
@@ -98,11 +100,17 @@ def _find(name):
 
 def _previewing(request, image):
     """Whether the request holds a valid preview token of a story showing `image`."""
-    token = (request.GET.get("preview") or request.headers.get(previews.HEADER) or "").strip()
-    if not token:
-        return False
+    # An address carries the media-only token (`?preview=`); a frontend holding the
+    # story's own token may send that as the header.
+    media_token = request.GET.get("preview", "").strip()
+    header_token = request.headers.get(previews.HEADER, "").strip()
     try:
-        preview = previews.check_issuer(previews.read(token))
+        if media_token:
+            preview = previews.check_issuer(previews.read_media(media_token))
+        elif header_token:
+            preview = previews.check_issuer(previews.read(header_token))
+        else:
+            return False
     except previews.PreviewError:
         return False
     return Story.objects.filter(pk=preview.story_id).showing_image(image.pk).exists()

@@ -311,6 +311,16 @@ GRAPHQL_MAX_VARIABLES_VALUES = env_number("GRAPHQL_MAX_VARIABLES_VALUES", 10000)
 # Requests per client address per window, for callers without a key; cache hits are free.
 CMS_RATE_LIMIT = env_number("CMS_RATE_LIMIT", 300)
 CMS_RATE_LIMIT_WINDOW = env_number("CMS_RATE_LIMIT_WINDOW", 60)
+# recordView / recordShare count a client once per story within this many seconds (an
+# address, IPv6 by its /64). Where the reader site's own server calls the API for its
+# readers (every call from one address), it sends each reader's id in `X-Reader-Id` and
+# CMS_TRUST_READER_ID=1 makes that the client instead: only for a deployment whose edge
+# strips the header from everyone else, since a client choosing its id counts as many.
+# /readyz runs its checks at most once per this many seconds in a process; probes in
+# between get the last answer.
+CMS_READYZ_CACHE_SECONDS = env_number("CMS_READYZ_CACHE_SECONDS", 1.0, float)
+CMS_COUNT_WINDOW = env_number("CMS_COUNT_WINDOW", 1800)
+CMS_TRUST_READER_ID = env_bool("CMS_TRUST_READER_ID", False)
 # How many proxies in front of the app append to X-Forwarded-For (0: use the peer address).
 CMS_TRUSTED_PROXY_COUNT = env_number("CMS_TRUSTED_PROXY_COUNT", 0)
 CMS_LOGIN_FAILURE_LIMIT = env_number("CMS_LOGIN_FAILURE_LIMIT", 5)
@@ -374,6 +384,11 @@ if CMS_MEDIA_S3_BUCKET:
     }
 CMS_IMAGE_MAX_BYTES = env_number("CMS_IMAGE_MAX_BYTES", 20 * 1024 * 1024)
 CMS_IMAGE_MAX_PIXELS = env_number("CMS_IMAGE_MAX_PIXELS", 40_000_000)
+# Every rendition format must be able to hold the image: WebP's sides stop at 16,383
+# pixels. An image far longer than it is wide (a 100 × 70,000 strip) makes renditions
+# no page can use; uploads beyond this ratio of the long side to the short are refused.
+CMS_IMAGE_MAX_SIDE = env_number("CMS_IMAGE_MAX_SIDE", 16_383)
+CMS_IMAGE_MAX_ASPECT = env_number("CMS_IMAGE_MAX_ASPECT", 10)
 CMS_IMAGE_WIDTHS = [int(width) for width in env_list("CMS_IMAGE_WIDTHS", "320,640,960,1280,1920")]
 # The `sizes` of images placed in an analysis: how wide the reader site shows them.
 CMS_FIGURE_SIZES = os.environ.get("CMS_FIGURE_SIZES", "(max-width: 48rem) 100vw, 48rem")

@@ -31,8 +31,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from api.caching import keys, responses, versions
+from api.graphql_http import ratelimit
+from api.graphql_http.refusals import RequestError
 from api.graphql_http.responses import from_entry
 from cms.core import languages
+from cms.core.text import fit
 from cms.models import Story
 from cms.serving import stories as serving
 from cms.serving.audience import Audience
@@ -121,7 +124,8 @@ class NewsSitemap(StorySitemap):
             "name": settings.CMS_PUBLISHER_NAME,
             "language": news_language(self.language),
             "publication_date": served.published_at,
-            "title": served.translation.title,
+            # A stored row written around the text rule still makes well-formed XML.
+            "title": fit(served.translation.title),
         }
         return info
 
@@ -153,11 +157,23 @@ def cached(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        material = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
-        key = "sitemap:" + hashlib.sha256(material.encode()).hexdigest()
+        # Keyed by what the answer depends on (the page `p`) and nothing else: any other
+        # query string would make a new entry for the same bytes.
+        page = request.GET.get("p", "1")
+        page = str(int(page)) if page.strip().isdecimal() else page
+        material = f"{request.scheme}://{request.get_host()}{request.path}?p={page}"
+        key = "sitemap:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
         entry = responses.lookup(key)
         stored = None
         if entry is None:
+            try:
+                # A render spends the client's budget, as a GraphQL miss does.
+                ratelimit.take_or_refuse(request)
+            except RequestError as error:
+                refused = HttpResponse(error.message, status=429, content_type="text/plain")
+                for name, value in error.headers.items():
+                    refused[name] = value
+                return refused
             started = versions.generation()
             response = view(request, *args, **kwargs)
             response.render()

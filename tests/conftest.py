@@ -75,3 +75,12 @@ def counters_in_cache(request, settings):
     Redis in production (one test process shares its local cache with itself); tests
     marked `counters_in_database` count as a process-local cache makes them do."""
     settings.CMS_COUNTERS_IN_CACHE = request.node.get_closest_marker("counters_in_database") is None
+
+
+@pytest.fixture(autouse=True)
+def every_request_counts(request, settings):
+    """Tests count each request (a window of 0), so that one test client can count a story
+    many times; tests marked `counted_once` keep the deployment's window, in which a client
+    is counted once per story (cms.counting.counters.count_once)."""
+    if request.node.get_closest_marker("counted_once") is None:
+        settings.CMS_COUNT_WINDOW = 0

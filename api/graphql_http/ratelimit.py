@@ -5,20 +5,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
-
-def client_address(request):
-    """The caller's address: the peer, or the one the trusted proxies say they forwarded."""
-    proxies = settings.CMS_TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.headers.get("X-Forwarded-For", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")
+from api.graphql_http.refusals import RequestError
+from api.ops.clients import client_group
 
 
 @dataclass
@@ -40,6 +30,22 @@ class Allowance:
         if self.exceeded:
             headers["Retry-After"] = str(self.reset)
         return headers
+
+
+def take_or_refuse(request):
+    """Count one uncached answer for the request's client (as GraphQL counts its misses);
+    raise the 429 `RequestError` once its budget for the window is spent."""
+
+    allowance = take(f"ip:{client_group(request)}")
+    if allowance.exceeded:
+        raise RequestError(
+            429,
+            _("Too many requests; try again in %(seconds)s seconds.")
+            % {"seconds": allowance.reset},
+            "RATE_LIMITED",
+            allowance.headers(),
+        )
+    return allowance
 
 
 def take(subject, limit=None, window=None):

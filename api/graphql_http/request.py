@@ -7,13 +7,14 @@ view reads a request itself only when the fast path did not.
 """
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from urllib.parse import parse_qs
 
 import orjson
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from graphql import GraphQLError, parse
 
 from api.caching import keys
 from api.graphql_http import persisted
@@ -78,7 +79,7 @@ class Incoming:
         operation = self.operation
         return keys.answer(
             self.digest,
-            operation.variables,
+            declared_variables(operation),
             operation.operation_name,
             self.language,
             scope,
@@ -101,6 +102,32 @@ class Reading:
     key: str | None = None
     looked_up: bool = False
     found: object = None
+
+
+def declared_variables(operation):
+    """The operation's variables that its document declares: execution ignores the others,
+    so a cache key that counted them would store one answer under endless keys."""
+    given = operation.variables
+    if not isinstance(given, dict) or not given or not isinstance(operation.query, str):
+        return given
+    names = _variable_names(operation.query)
+    if names is None:
+        return given
+    return {name: value for name, value in given.items() if name in names}
+
+
+@lru_cache(maxsize=1024)
+def _variable_names(document):
+    """Every variable any operation of `document` declares; None when it does not parse."""
+    try:
+        ast = parse(document, no_location=True, max_tokens=settings.GRAPHQL_MAX_TOKENS)
+    except (GraphQLError, RecursionError):
+        return None
+    return frozenset(
+        definition.variable.name.value
+        for node in ast.definitions
+        for definition in getattr(node, "variable_definitions", None) or ()
+    )
 
 
 def _decode_json(raw, what):

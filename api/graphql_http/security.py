@@ -15,7 +15,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from api.graphql_http import graphiql
-from api.graphql_http.ratelimit import client_address
+from api.ops.clients import client_address
 
 ADMIN_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

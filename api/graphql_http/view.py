@@ -24,7 +24,7 @@ from api.graphql_http import auth, limits, persisted, ratelimit, responses
 from api.graphql_http.refusals import GRAPHQL_RESPONSE, JSON, DocumentError, RequestError
 from api.graphql_http.request import READING, Incoming, media_type
 from api.graphql_http.security import graphiql_response
-from api.ops import metrics
+from api.ops import clients, metrics
 from api.schema import schema
 from api.schema.context import Context
 from api.schema.errors import format_error, is_unavailable
@@ -118,7 +118,7 @@ class GraphQLView(View):
         document = persisted.resolve(incoming.operation, digest)
         persisted.check_allowed(digest)
         if api_key is None:
-            allowance = ratelimit.take(f"ip:{ratelimit.client_address(request)}")
+            allowance = ratelimit.take(f"ip:{clients.client_group(request)}")
         if allowance.exceeded:
             raise RequestError(
                 429,

@@ -4,9 +4,11 @@ dependencies (for caching)."""
 from contextlib import contextmanager
 from functools import cached_property
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from api.caching import keys
+from api.ops import clients
 from api.schema.errors import BadUserInput
 from cms.core import languages
 from cms.counting import counters
@@ -40,6 +42,15 @@ class Context:
         # The served-story cache of this answer (api/caching/stories.py), when it may use one.
         self.story_cache = None
         self._captures = []
+
+    @cached_property
+    def counting_client(self):
+        """Who `recordView` and `recordShare` count once per story and window."""
+        if settings.CMS_TRUST_READER_ID:
+            reader = self.request.headers.get("X-Reader-Id", "").strip()
+            if 0 < len(reader) <= 128:
+                return f"reader:{reader}"
+        return f"ip:{clients.client_group(self.request)}"
 
     @cached_property
     def audience(self):

@@ -120,7 +120,19 @@ class StoryInput:
             value = getattr(self, field)
             if value is not None:
                 data[field] = value
-        for version in self.translations:
+        for number, version in enumerate(self.translations):
+            if version.language in data["translations"]:
+                # The second would silently replace the first: which one was meant is the
+                # pipeline's to say.
+                raise ingest.IngestError(
+                    [
+                        (
+                            f"translations.{number}.language",
+                            _("The language “%(code)s” is given more than once.")
+                            % {"code": version.language},
+                        )
+                    ]
+                )
             data["translations"][version.language] = {
                 "title": version.title,
                 "summary": version.summary,

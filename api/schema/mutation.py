@@ -25,9 +25,15 @@ class RecordSharePayload:
     share_count: int = strawberry.field(description="Shares counted so far, this one included.")
 
 
-def increment(slug, counter):
+def increment(info, slug, counter):
+    """Count once per request and story (aliases of one field count one), and once per
+    client within the counting window (`cms.counting.counters.count_once`)."""
+    context = info.context
+    counted = context.__dict__.setdefault("counted", {})
     try:
-        return counters.increment(slug, counter)
+        if (slug, counter) not in counted:
+            counted[slug, counter] = counters.count_once(slug, counter, context.counting_client)
+        return counted[slug, counter]
     except counters.NotPublished:
         raise NotFound(_("No published story has the slug “%(slug)s”.") % {"slug": slug}) from None
 
@@ -41,15 +47,25 @@ class Mutation:
         description="Create or update a story from the pipeline (API keys with `ingest`).",
     )
 
-    @strawberry.mutation(description="Count one view of a published story.")
+    @strawberry.mutation(
+        description="Count one view of a published story. A client is counted once per "
+        "story in a request and within the counting window (by address, IPv6 by its /64, "
+        "or the reader site's `X-Reader-Id` where trusted); a repeat answers the count."
+    )
     def record_view(
-        self, slug: Annotated[str, strawberry.argument(description="The story's slug.")]
+        self,
+        info: strawberry.Info,
+        slug: Annotated[str, strawberry.argument(description="The story's slug.")],
     ) -> RecordViewPayload:
-        return RecordViewPayload(slug=slug, view_count=increment(slug, counters.VIEWS))
+        return RecordViewPayload(slug=slug, view_count=increment(info, slug, counters.VIEWS))
 
-    @strawberry.mutation(description="Count one share of a published story on a network.")
+    @strawberry.mutation(
+        description="Count one share of a published story on a network, once per client "
+        "and story in a request and within the counting window, as `recordView`."
+    )
     def record_share(
         self,
+        info: strawberry.Info,
         slug: Annotated[str, strawberry.argument(description="The story's slug.")],
         network: Annotated[
             str,
@@ -67,5 +83,5 @@ class Mutation:
                 % {"network": network, "known": ", ".join(sharing.NETWORKS)}
             )
         return RecordSharePayload(
-            slug=slug, network=code, share_count=increment(slug, counters.SHARES)
+            slug=slug, network=code, share_count=increment(info, slug, counters.SHARES)
         )

@@ -201,7 +201,8 @@ class Story(relay.Node):
         preview = info.context.preview
         if preview is None or preview.story_id != self._served.pk or self._served.story.is_live():
             return None
-        return info.context.request.headers.get(previews.HEADER, "").strip() or None
+        # A media-only token: the addresses never carry the one that opens the draft.
+        return previews.media_token(preview)
 
     @strawberry.field(
         description="The deep analysis, with the images placed in it as `<figure>`s; null "
@@ -290,6 +291,15 @@ class Story(relay.Node):
     )
     def structured_data(self) -> list[JSON]:
         return structured_data.json_ld(self._served)
+
+    @strawberry.field(
+        description="`structuredData` serialised for a page: one JSON array text, safe to put "
+        'inside `<script type="application/ld+json">` as it is (every `<`, `>` and `&` '
+        "escaped as `\\u003c`, `\\u003e`, `\\u0026`, so a title holding `</script>` "
+        "cannot end the script). Serialising `structuredData` yourself needs the same escapes."
+    )
+    def structured_data_script(self) -> str:
+        return structured_data.script_text(structured_data.json_ld(self._served))
 
     @strawberry.field(description="Open Graph properties for share cards.")
     def open_graph(self) -> seo.OpenGraph:

@@ -17,6 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cms.core.text import spreadsheet_safe
 from cms.disclosure import rules as disclosure
 from cms.models import DisclosureRecord, Involvement, Story, StoryTranslation, live_q
 from cms.stories import workflow
@@ -318,11 +319,12 @@ class DisclosureAdminMixin:
         writer = csv.writer(response)
         writer.writerow(columns)
         for row in rows:
+            # Titles are typed by people and pipelines: none may run as a formula.
             writer.writerow(
                 [
                     row[column].isoformat()
                     if column == "reviewed_at" and row[column]
-                    else str(row[column] if row[column] is not None else "")
+                    else spreadsheet_safe(str(row[column] if row[column] is not None else ""))
                     for column in columns
                 ]
             )

@@ -45,10 +45,24 @@ def attached_in_post(data):
 class PlacementFormMixin(forms.Form):
     """Checks the images the tab's analysis places (a story form's half)."""
 
+    # Whether this form comes with the image list (the admin sets it per request): a
+    # posted list is believed only from someone who may change it.
+    edits_image_list = False
+
     def clean(self):
         cleaned = super().clean()
+        lead = cleaned.get("image") if "image" in self.fields else None
+        changed = lead is not None and lead.pk != getattr(self.instance, "image_id", None)
+        if changed and not figures.may_lead(lead.pk, self.instance.pk):
+            self.add_error(
+                "image",
+                gettext(
+                    "This image belongs to another story that readers cannot see yet; "
+                    "choose one of this story's images or one from the library."
+                ),
+            )
         if "analysis" in self.fields and cleaned.get("analysis") is not None:
-            attached = attached_in_post(self.data)
+            attached = attached_in_post(self.data) if self.edits_image_list else None
             if attached is None:
                 attached = set(
                     StoryImage.objects.filter(story_id=self.instance.pk).values_list(

@@ -296,6 +296,16 @@ class StoryAdmin(
     def get_inlines(self, request, obj):
         return () if self.is_translator_only(request) else self.inlines
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        user = request.user
+        # The posted image list counts only where the form shows it to someone who may
+        # change it; anyone else's placements are checked against the stored list.
+        form.edits_image_list = StoryImageInline in self.get_inlines(request, obj) and any(
+            user.has_perm(f"cms.{action}_storyimage") for action in ("add", "change", "delete")
+        )
+        return form
+
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self.workflow_context(request, obj))
         context["delete_translation"] = self.delete_translation_link(request, obj)

@@ -55,6 +55,33 @@ def in_cache():
     return settings.CMS_COUNTERS_IN_CACHE
 
 
+def count_once(slug, counter, client):
+    """Add one to a readable story's counter for `client` (who is counting: an address, an
+    IPv6 /64, or a reader id the site sends), unless that client was counted for the same
+    story and counter within `CMS_COUNT_WINDOW` seconds; return the count either way.
+
+    One reader reloading a page, or a script replaying `recordView`, is one reader: what
+    the hot ranking reads cannot be moved by repeating a request. A window of 0 counts
+    every request (a deployment that deduplicates before the API).
+    """
+    if settings.CMS_COUNT_WINDOW <= 0:
+        return increment(slug, counter)
+    digest = hashlib.sha256(
+        f"{counter}\0{slug}\0{client}".encode("utf-8", "surrogatepass")
+    ).hexdigest()[:32]
+    if cache.add(f"ctr:seen:{digest}", 1, timeout=settings.CMS_COUNT_WINDOW):
+        return increment(slug, counter)
+    return count_of(slug, counter)
+
+
+def count_of(slug, counter):
+    """A readable story's current count, without counting."""
+    story_id = Story.objects.published().filter(slug=slug).values_list("pk", flat=True).first()
+    if story_id is None:
+        raise NotPublished(slug)
+    return current([story_id])[story_id, counter]
+
+
 def increment(slug, counter):
     """Add one to a readable story's counter and to today's activity; return the new count."""
     if not in_cache():

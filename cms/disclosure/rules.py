@@ -369,6 +369,12 @@ def read_incoming_aigc(value):
             return None, gettext(
                 "AIGC field “%(name)s” must be text of at most 500 characters."
             ) % {"name": name}
+        if not AIGC_VALUE.fullmatch(item):
+            bad = next(c for c in item if not AIGC_VALUE.fullmatch(c))
+            return None, gettext(
+                "AIGC field “%(name)s” holds %(code)s at position %(position)s: GB 45438-2025 "
+                "Annex E allows printable ASCII only, without space, double quote or backslash."
+            ) % {"name": name, "code": f"U+{ord(bad):04X}", "position": item.index(bad) + 1}
         if item:
             kept[name] = item
     if kept.get("Label", AIGC_LABEL_AI) not in AIGC_LABELS:

@@ -7,11 +7,12 @@ reads as it would in the admin and is reported against the field it concerns. St
 changes are workflow steps taken through `cms.stories.publishing`, like an editor's.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cms.core import languages
+from cms.core import text as text_rule
 from cms.disclosure import rules as disclosure
 from cms.ingest import disclosure as ingest_disclosure
 from cms.ingest.forms import story_form, translation_form
@@ -35,7 +36,23 @@ class IngestError(Exception):
 
 
 def upsert(data, may_publish=False):
-    """Create or update the story `data` describes; return (story, created)."""
+    """Create or update the story `data` describes; return (story, created).
+
+    Idempotent under concurrency too: a pipeline retrying after a timeout sends the same
+    new story twice at once. Both find no story; the second to insert meets the unique
+    external id (PostgreSQL makes it wait for the first to commit), and is then run again
+    as the update it has become, instead of failing.
+    """
+    try:
+        return _upsert(data, may_publish)
+    except IntegrityError:
+        external_id = data.get("external_id") if isinstance(data, dict) else None
+        if not Story.objects.filter(external_id=external_id).exists():
+            raise
+        return _upsert(data, may_publish)
+
+
+def _upsert(data, may_publish):
     translations, tags, source, image_ids = _check_envelope(data, may_publish)
     external_id = data["external_id"]
     publish = data.get("publish", False)
@@ -90,9 +107,12 @@ def _check_envelope(data, may_publish):
         raise IngestError(
             [("", _("The story nests more than %(max)s levels deep.") % {"max": MAX_NESTING})]
         )
-    nul = _nul_path(data)
-    if nul is not None:
-        raise IngestError([(nul, _("Text may not contain NUL characters."))])
+    # The one rule for stored text (cms.core.text), for every value the input gives:
+    # fields, tag and source names, AIGC values, the id.
+    found = text_rule.first_unfit(data)
+    if found is not None:
+        character, position, path = found
+        raise IngestError([(path, text_rule.unfit_error(character, position).messages[0])])
     errors = []
     external_id = data.get("external_id")
     if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
@@ -118,9 +138,22 @@ def _check_envelope(data, may_publish):
     if data.get("source"):
         found = _existing(Source, [data["source"]], "source", errors)
         source = found[0] if found else None
+    normalized = {}
+    for code, fields in translations.items():
+        known = languages.normalize(code)
+        if known is None:
+            continue
+        if known in normalized:
+            # "en" and "EN" are one language: which of the two to keep is not ours to guess.
+            errors.append(
+                (
+                    f"translations.{code}",
+                    _("The language “%(code)s” is given more than once.") % {"code": known},
+                )
+            )
+        normalized[known] = fields
     if errors:
         raise IngestError(errors)
-    normalized = {languages.normalize(code): fields for code, fields in translations.items()}
     return normalized, tags, source, image_ids
 
 
@@ -190,24 +223,6 @@ def _nesting(value):
                 children = item.values() if isinstance(item, dict) else item
                 pending.extend((child, level + 1) for child in children)
     return deepest
-
-
-def _nul_path(value, path=""):
-    """The path of the first text holding a NUL character, or None."""
-    if isinstance(value, str):
-        return path if "\x00" in value else None
-    items = (
-        value.items()
-        if isinstance(value, dict)
-        else enumerate(value)
-        if isinstance(value, list)
-        else ()
-    )
-    for key, item in items:
-        found = _nul_path(item, f"{path}.{key}" if path else str(key))
-        if found is not None:
-            return found
-    return None
 
 
 def _existing(model, slugs, field, errors):

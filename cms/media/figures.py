@@ -265,3 +265,18 @@ def refresh_stories(story_ids):
             StoryTranslation.objects.filter(pk=pk).update(analysis_html=html, analysis_images=shown)
             changed.add(story_id)
     return changed
+
+
+def may_lead(image_id, story_id=None):
+    """Whether the story `story_id` (None: a new one) may take image `image_id` as its lead
+    image: an image of its own, one no other story shows, or one a live story already
+    shows. Another story's image that readers cannot see yet (an embargoed story's photo)
+    is not the library's to hand out: naming it would publish it with this story."""
+    from cms.models import Story
+
+    others = Story.objects.showing_image(image_id).exclude(pk=story_id)
+    if not others.exists():
+        return True
+    if story_id is not None and Story.objects.showing_image(image_id).filter(pk=story_id).exists():
+        return True
+    return others.published().exists()

@@ -75,6 +75,7 @@ def clean_upload(uploaded):
                 )
             if picture.width * picture.height > settings.CMS_IMAGE_MAX_PIXELS:
                 raise too_many_pixels
+            check_shape(picture.width, picture.height)
             picture.load()
     except (PillowImage.DecompressionBombError, PillowImage.DecompressionBombWarning):
         raise too_many_pixels from None
@@ -103,6 +104,31 @@ def clean_upload(uploaded):
         upright.height,
         removed_location,
     )
+
+
+def check_shape(width, height):
+    """Refuse a picture some rendition format could not hold: a side over
+    `CMS_IMAGE_MAX_SIDE`, or a long side over `CMS_IMAGE_MAX_ASPECT` times the short one."""
+    longest = settings.CMS_IMAGE_MAX_SIDE
+    if width > longest or height > longest:
+        raise ValidationError(
+            _(
+                "The image is %(width)s × %(height)s pixels; each side may be at most "
+                "%(max)s pixels. Please upload a smaller one."
+            )
+            % {"width": width, "height": height, "max": longest},
+            code="too_long_a_side",
+        )
+    ratio = settings.CMS_IMAGE_MAX_ASPECT
+    if max(width, height) > ratio * max(1, min(width, height)):
+        raise ValidationError(
+            _(
+                "The image is %(width)s × %(height)s pixels: its long side may be at most "
+                "%(ratio)s times its short side. Crop it before uploading."
+            )
+            % {"width": width, "height": height, "ratio": ratio},
+            code="extreme_aspect_ratio",
+        )
 
 
 def crop_box(width, height, ratio, focal_x, focal_y):
@@ -160,9 +186,12 @@ def renditions(image, kind="jpeg", ratio="original", widths=None):
     crop_width, crop_height = right - left, bottom - top
     available = widths_for(crop_width)
     chosen = available if widths is None else [w for w in available if w in set(widths)]
+    failed = set(image.failed_renditions or ())
     found = []
     for width in chosen:
         name = f"renditions/{image.pk}/{version(image)}/{ratio}-{width}.{kind}"
+        if name in failed:
+            continue  # Its making failed: no address that would answer an error is listed.
         found.append(
             Rendition(
                 name,

@@ -9,6 +9,8 @@ two processes (the worker and a reader's first request, or two readers) never bo
 it, and a reader waits for a rendition being made rather than making another.
 """
 
+import logging
+
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, transaction
@@ -17,27 +19,53 @@ from django_tasks import task
 from cms.media import images
 from cms.models import Image
 
+logger = logging.getLogger(__name__)
+
 
 class Busy(Exception):
     """Another process holds the image's lock for longer than a request may wait."""
 
 
+class Failed(Exception):
+    """The rendition could not be made; that is recorded on the image, and it is not tried
+    again (a new file or focal point gives new renditions, tried afresh)."""
+
+
 def ensure(image, rendition):
     """Store `rendition` of `image` unless it is stored already; True if this call made it."""
+    if rendition.name in (image.failed_renditions or ()):
+        raise Failed(rendition.name)
     if default_storage.exists(rendition.name):
         return False
     try:
         with transaction.atomic():
             # On PostgreSQL a row lock; on SQLite the write lock its IMMEDIATE
             # transactions take. Either way, one maker at a time per image.
-            if not Image.objects.select_for_update().filter(pk=image.pk).exists():
+            locked = Image.objects.select_for_update().filter(pk=image.pk)
+            failed = locked.values_list("failed_renditions", flat=True).first()
+            if failed is None:
                 return False
+            if rendition.name in failed:
+                raise Failed(rendition.name)
             if default_storage.exists(rendition.name):
                 return False
-            default_storage.save(rendition.name, ContentFile(images.render(image, rendition)))
+            try:
+                made = images.render(image, rendition)
+            except Exception as error:
+                # Pillow fails in many ways on files it accepted (an encoder's limits): the
+                # failure is kept (committed with this block), so no request decodes the
+                # original again for nothing.
+                logger.warning("Rendition %s failed: %r", rendition.name, error)
+                image.failed_renditions = [*failed, rendition.name]
+                locked.update(failed_renditions=image.failed_renditions)
+                made = None
+            if made is not None:
+                default_storage.save(rendition.name, ContentFile(made))
     except DatabaseError as error:
         # The lock was not had within the statement timeout: someone is making it.
         raise Busy(str(error)) from error
+    if made is None:
+        raise Failed(rendition.name)
     return True
 
 
@@ -58,5 +86,8 @@ def make_all(image_id, version):
         return 0
     made = 0
     for rendition in images.every_rendition(image):
-        made += ensure(image, rendition)
+        try:
+            made += ensure(image, rendition)
+        except Failed:
+            continue  # Recorded; the other renditions are still made.
     return made

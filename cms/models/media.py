@@ -15,6 +15,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFields
 
+from cms.core.text import FitText
+
 FOCAL_VALIDATORS = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
 
@@ -58,6 +60,7 @@ class Image(TranslatableModel):
     rights = models.CharField(
         _("rights or licence"),
         max_length=200,
+        validators=[FitText()],
         help_text=_("Who may use the image and how, e.g. “CC BY 4.0” or “© Reuters, licensed”."),
     )
     source_url = models.URLField(
@@ -67,21 +70,26 @@ class Image(TranslatableModel):
         help_text=_("Where the image comes from (its page at the agency or archive)."),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Renditions whose making failed (by stored name, which names the file's version):
+    # never tried again, never listed (cms.media.renditions).
+    failed_renditions = models.JSONField(default=list, blank=True, editable=False)
     translations = TranslatedFields(
         alt=models.CharField(
             _("alt text"),
             max_length=300,
             blank=True,
+            validators=[FitText()],
             help_text=_(
                 "What the image shows, for readers who cannot see it. Required unless the "
                 "image is decorative."
             ),
         ),
-        caption=models.CharField(_("caption"), max_length=500, blank=True),
+        caption=models.CharField(_("caption"), max_length=500, blank=True, validators=[FitText()]),
         credit=models.CharField(
             _("credit"),
             max_length=200,
             blank=True,
+            validators=[FitText()],
             help_text=_("Shown with the image, e.g. “Photo: Jane Doe / Reuters”."),
         ),
     )
@@ -136,7 +144,7 @@ class Author(TranslatableModel):
         ORGANIZATION = "organization", _("The publication")
 
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[FitText()])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
     profile_url = models.URLField(
         _("profile page"),
@@ -153,7 +161,7 @@ class Author(TranslatableModel):
         related_name="+",
     )
     translations = TranslatedFields(
-        bio=models.TextField(_("bio"), blank=True),
+        bio=models.TextField(_("bio"), blank=True, validators=[FitText()]),
     )
 
     class Meta:
@@ -191,7 +199,7 @@ class Correction(models.Model):
 
     story = models.ForeignKey("cms.Story", on_delete=models.CASCADE, related_name="corrections")
     language_code = models.CharField(_("language"), max_length=15, choices=settings.LANGUAGES)
-    text = models.TextField(_("correction note"))
+    text = models.TextField(_("correction note"), validators=[FitText()])
     corrected_at = models.DateTimeField(_("corrected"))
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

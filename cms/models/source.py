@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFields
 
+from cms.core.text import FitText
+
 
 class Source(TranslatableModel):
     """A publication a story cites, such as Semafor."""
@@ -9,7 +11,7 @@ class Source(TranslatableModel):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     homepage = models.URLField(_("homepage"), blank=True)
     translations = TranslatedFields(
-        name=models.CharField(_("name"), max_length=200),
+        name=models.CharField(_("name"), max_length=200, validators=[FitText()]),
     )
 
     class Meta:

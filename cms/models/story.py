@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from parler.models import TranslatableModel, TranslatedFieldsModel, TranslationsForeignKey
 
 from cms.core import sharing
+from cms.core.text import FitText
 from cms.core.validators import ListOfRows, ListOfTexts
 
 from .disclosure import Involvement
@@ -449,25 +450,26 @@ class StoryTranslation(TranslatedFieldsModel):
     master = TranslationsForeignKey(
         Story, related_name="translations", null=True, on_delete=models.CASCADE
     )
-    title = models.CharField(_("title"), max_length=300)
-    summary = models.TextField(_("summary"), blank=True)
+    title = models.CharField(_("title"), max_length=300, validators=[FitText()])
+    summary = models.TextField(_("summary"), blank=True, validators=[FitText()])
     tldr = models.JSONField(
         _("TL;DR"),
         default=list,
         blank=True,
-        validators=[ListOfTexts()],
+        validators=[ListOfTexts(), FitText()],
         help_text=_("Short bullets, in reading order."),
     )
     key_data = models.JSONField(
         _("key data"),
         default=list,
         blank=True,
-        validators=[ListOfRows(KEY_DATA_FIELDS)],
+        validators=[ListOfRows(KEY_DATA_FIELDS), FitText()],
         help_text=_("Rows of entity, detail and metric, in reading order."),
     )
     analysis = models.TextField(
         _("deep analysis"),
         blank=True,
+        validators=[FitText()],
         help_text=_(
             "Markdown. Links, lists and emphasis work. Place one of the story's images on a "
             "line of its own with ![[image:12]] (its number is listed under “Images in the "
@@ -482,14 +484,14 @@ class StoryTranslation(TranslatedFieldsModel):
         _("industry insights"),
         default=list,
         blank=True,
-        validators=[ListOfRows(INSIGHT_FIELDS)],
+        validators=[ListOfRows(INSIGHT_FIELDS), FitText()],
         help_text=_("Numbered insights, each a title and a body."),
     )
     faq = models.JSONField(
         _("FAQ"),
         default=list,
         blank=True,
-        validators=[ListOfRows(FAQ_FIELDS)],
+        validators=[ListOfRows(FAQ_FIELDS), FitText()],
         help_text=_("Questions and answers, in reading order."),
     )
     # The search engine's tokens and language markers (cms/search/engine.py); on PostgreSQL

@@ -8,7 +8,7 @@ The old slugs are kept by `cms.stories.slugs`.
 
 import re
 from functools import lru_cache
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from django.conf import settings
 
@@ -48,6 +48,16 @@ def parse(path):
     return language, unquote(found["slug"]), parts.query
 
 
+def reserialized(query):
+    """The query string parsed and written again, percent-encoded: a `Location` carries
+    what the old link asked for, never raw spaces, control characters or a fragment."""
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, max_num_fields=100)
+    except ValueError:
+        return ""  # More parameters than any link of ours carries.
+    return urlencode(pairs, quote_via=quote, errors="replace")
+
+
 def resolve(path, audience, observer=None):
     """The current canonical address of the story `path` named, or None.
 
@@ -72,6 +82,7 @@ def resolve(path, audience, observer=None):
         return None
     observe(serving.STORY, [current[0]])
     location = sharing.canonical_url(current[1], language)
+    query = reserialized(query)
     if query:
         location = f"{location}?{query}"
     if urlsplit(location).path == urlsplit(path).path:

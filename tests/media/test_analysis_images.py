@@ -492,3 +492,44 @@ def test_swapping_a_placed_image_for_another_in_its_row_is_refused_too(admin_cli
     response = post_story(admin_client, story, "en", data)
     assert any("placed in the Simplified Chinese analysis" in e for e in errors(response))
     assert list(story.image_links.values_list("image_id", flat=True)) == [placed.pk]
+
+
+def test_a_translator_posting_an_image_list_of_their_own_is_not_believed(client):
+    client.force_login(make_user("li", "Translator", languages=["zh-hans"]))
+    attached, loose = robot_image(), robot_image()
+    story = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    attach_images(story, [attached])
+    data = story_form(client, story, "zh-hans")
+    # The list the translator's form does not have, posted all the same.
+    data.update({"image_links-TOTAL_FORMS": "1", "image_links-INITIAL_FORMS": "0"})
+    data["image_links-0-image"] = str(loose.pk)
+    data["analysis"] = f"![[image:{loose.pk}]]"
+    response = post_story(client, story, "zh-hans", data)
+    assert any("is not among this story's images" in e for e in errors(response))
+    assert StoryTranslation.objects.get(master=story, language_code="zh-hans").analysis_images == []
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_lead_image_cannot_be_another_story_s_unpublished_image(admin_client, language):
+    admin_client.cookies["django_language"] = language
+    embargoed_photo, live_photo, unused = robot_image(), robot_image(), robot_image()
+    make_story("embargoed", status=Story.Status.DRAFT, hours_ago=None, image=embargoed_photo)
+    make_story("live", image=live_photo)
+    story = make_story("mine", status=Story.Status.DRAFT, hours_ago=None)
+    data = story_form(admin_client, story, language)
+    data["image"] = str(embargoed_photo.pk)
+    response = post_story(admin_client, story, language, data)
+    assert response.status_code == 200
+    message = {
+        "en": "belongs to another story that readers cannot see yet",
+        "zh-hans": "属于另一篇读者尚看不到的报道",
+    }[language]
+    assert any(message in e for e in errors(response)), errors(response)
+    story.refresh_from_db()
+    assert story.image_id is None
+    for allowed in (live_photo, unused):
+        data = story_form(admin_client, story, language)
+        data["image"] = str(allowed.pk)
+        assert post_story(admin_client, story, language, data).status_code == 302
+        story.refresh_from_db()
+        assert story.image_id == allowed.pk

@@ -172,3 +172,22 @@ def test_a_cached_redirect_answer_changes_when_a_slug_does(gql):
 def test_a_bad_path_is_bad_user_input(gql):
     result = gql(REDIRECT, {"path": "/" + "a" * 3000})
     assert result["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("utm_source=a b", "utm_source=a%20b"),
+        # URL parsing drops raw tabs and line breaks (WHATWG); encoded ones stay encoded.
+        ("x=\r\nSet-Cookie:%20a=b", "x=Set-Cookie%3A%20a%3Db"),
+        ("x=%0D%0Ay", "x=%0D%0Ay"),
+        ("q=<script>&tab=\t\x0b", "q=%3Cscript%3E&tab=%0B"),
+        ("a=1&&b", "a=1&b="),
+    ],
+)
+def test_a_redirect_location_carries_the_old_query_re_encoded_never_raw(gql, query, expected):
+    story = make_story("old-name")
+    rename(story, "new-name")
+    found = redirect(gql, f"/en/stories/old-name?{query}")
+    assert found == moved("en", "new-name", expected)
+    assert all(0x20 < ord(c) < 0x7F for c in found["location"])

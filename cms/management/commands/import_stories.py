@@ -27,7 +27,10 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
         try:
-            lines = path.read_text(encoding="utf-8").splitlines()
+            # JSON Lines ends a line at "\n" alone (a "\r" before it is JSON whitespace);
+            # str.splitlines() would also split inside a story's text at U+2028, U+2029,
+            # U+0085 and other separators JSON carries unescaped, and number lines wrongly.
+            lines = path.read_text(encoding="utf-8").split("\n")
         except UnicodeDecodeError:
             raise CommandError(f"{path} is not UTF-8 text.") from None
         created = updated = 0

@@ -3,6 +3,7 @@ anyone but a preview token's holder or the newsroom, until the story is live."""
 
 import io
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -80,18 +81,25 @@ def test_a_draft_s_images_are_not_found_by_the_public(client, draft):
 def test_a_preview_token_shows_them_privately(client, draft):
     issuer = make_user("editor", superuser=True)
     token = previews.issue(draft, issuer)
+    media = previews.media_token(previews.read(token))
     paths = addresses(draft)
-    assert statuses(client, paths, query_params={"preview": token}) == [200] * 4
+    assert statuses(client, paths, query_params={"preview": media}) == [200] * 4
     assert statuses(client, paths, headers={previews.HEADER: token}) == [200] * 4
-    response = client.get(paths[1], query_params={"preview": token})
+    response = client.get(paths[1], query_params={"preview": media})
     assert response["Cache-Control"] == "private, no-store"
     assert "Surrogate-Key" not in response and "Surrogate-Control" not in response
     other = make_story("other", status=Story.Status.DRAFT, hours_ago=None)
     assert (
-        statuses(client, paths, query_params={"preview": previews.issue(other, issuer)})
+        statuses(
+            client,
+            paths,
+            query_params={
+                "preview": previews.media_token(previews.read(previews.issue(other, issuer)))
+            },
+        )
         == [404] * 4
     )
-    assert statuses(client, paths, query_params={"preview": token + "x"}) == [404] * 4
+    assert statuses(client, paths, query_params={"preview": media + "x"}) == [404] * 4
 
 
 def test_the_newsroom_sees_them_in_a_staff_session(client, draft):
@@ -206,3 +214,19 @@ def test_image_files_are_reachable_through_no_other_route(client, draft, setting
 @pytest.mark.parametrize("name", ["images/\x00.jpg", "x" * 400, "renditions/1/../../x"])
 def test_odd_names_are_not_found_never_an_error(client, name):
     assert client.get("/media/" + name).status_code == 404
+
+
+def test_image_addresses_in_a_preview_carry_a_media_only_token_that_opens_no_draft(gql, draft):
+    token = previews.issue(draft, make_user("editor", superuser=True))
+    query = '{ story(slug: "embargoed", language: "en") { title image { url } } }'
+    found = gql(query, **{previews.HEADER: token})["data"]["story"]
+    carried = parse_qs(urlsplit(found["image"]["url"]).query)["preview"][0]
+    assert token not in found["image"]["url"] and carried != token
+    # Copied out of an address, the token shows the image but never the draft itself.
+    refused = gql.client.post(
+        "/graphql", {"query": query}, "application/json", headers={previews.HEADER: carried}
+    )
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["extensions"]["code"] == "PREVIEW_TOKEN_INVALID"
+    with pytest.raises(previews.PreviewError):
+        previews.read(carried)
