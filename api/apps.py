@@ -8,9 +8,16 @@ class ApiConfig(AppConfig):
     verbose_name = "API"
 
     def ready(self):
-        from api.caching import invalidation, purge
+        """Connect the delivery's receivers, once: what each change invalidates (caches, then
+        edge purges), operations' metrics and logs, login throttling, and what a changed
+        setting makes stale (tests override settings)."""
+        from api.caching import invalidation, purge, responses
+        from api.graphql_http import fastpath, security
         from api.ops import receivers
 
         invalidation.connect()
         purge.connect()
         receivers.connect()
+        security.connect()
+        responses.connect()
+        fastpath.connect()

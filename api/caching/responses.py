@@ -91,7 +91,9 @@ def _forget_hints(setting, **kwargs):
         _hints.clear()
 
 
-setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
+def connect():
+    # Tests that swap the cache must not keep the hints of the one before.
+    setting_changed.connect(_forget_hints, dispatch_uid="response-cache-hints")
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,9 @@ def _forget_readings(**kwargs):
     _readings.clear()
 
 
-setting_changed.connect(_forget_readings, dispatch_uid="fastpath-readings")
+def connect():
+    # Tests that override settings must not be answered from readings made before.
+    setting_changed.connect(_forget_readings, dispatch_uid="fastpath-readings")
 
 
 def cached_answer(environ):

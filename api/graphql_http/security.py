@@ -9,7 +9,6 @@ from functools import cache as memoize
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
-from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -53,7 +52,6 @@ def _login_key(request):
     return f"login-failures:{client_address(request)}"
 
 
-@receiver(user_login_failed)
 def count_login_failure(sender, credentials, request=None, **kwargs):
     if request is None:
         return
@@ -63,6 +61,10 @@ def count_login_failure(sender, credentials, request=None, **kwargs):
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, timeout=settings.CMS_LOGIN_FAILURE_WINDOW)
+
+
+def connect():
+    user_login_failed.connect(count_login_failure, dispatch_uid="security-login-failures")
 
 
 class AdminProtectionMiddleware:
