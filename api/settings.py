@@ -87,6 +87,11 @@ INSTALLED_APPS = [
 
 # Background work (webhook deliveries) runs on the database task queue: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's lease (cms/management/worker.py): a worker silent this long is dead and its
+# task runs again elsewhere. A failing task runs at most this many times, 2 s, 4 s, … apart.
+CMS_TASK_LEASE_SECONDS = env_number("CMS_TASK_LEASE_SECONDS", 15, float)
+CMS_TASK_MAX_ATTEMPTS = env_number("CMS_TASK_MAX_ATTEMPTS", 5)
+CMS_TASK_RETRY_SECONDS = env_number("CMS_TASK_RETRY_SECONDS", 2, float)
 
 MIDDLEWARE = [
     # First: answers the health probes, and measures everything below it (api/ops/).
@@ -101,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.graphql_http.security.AdminProtectionMiddleware",
+    # Last: a view's temporary failure (database, Redis) is a 503 with Retry-After.
+    "api.ops.unavailable.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "api.urls"
@@ -384,6 +391,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CMS_METRICS_TOKEN = os.environ.get("CMS_METRICS_TOKEN", "")
 CMS_READYZ_MAX_REPLICA_LAG = env_number("CMS_READYZ_MAX_REPLICA_LAG", 30, float)
 CMS_READYZ_MAX_TASK_BACKLOG = env_number("CMS_READYZ_MAX_TASK_BACKLOG", 1000)
+# /readyz fails when a due task has waited longer than this (no worker, or one stuck).
+CMS_READYZ_MAX_TASK_DELAY = env_number("CMS_READYZ_MAX_TASK_DELAY", 60, float)
 CMS_READYZ_TIMEOUT_MS = env_number("CMS_READYZ_TIMEOUT_MS", 1000)
 _OTEL_ASKED = (
     any(

@@ -21,6 +21,7 @@ from .story import (
 from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
+from .worker import TaskWorker
 
 __all__ = [
     "TRANSLATED_FIELDS",
@@ -49,6 +50,7 @@ __all__ = [
     "StoryTag",
     "StoryTranslation",
     "Tag",
+    "TaskWorker",
     "WebhookDelivery",
     "WebhookEndpoint",
     "assigned_languages",
