@@ -15,7 +15,8 @@ from django_tasks_db.models import DBTaskResult
 from cms.management.worker import LeasedWorker
 from cms.models import TaskWorker
 
-pytestmark = pytest.mark.django_db
+# The worker opens and closes connections as a process does: outside a test transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @task()
@@ -116,3 +117,15 @@ def test_a_worker_that_stops_cleanly_gives_up_its_lease():
     count_run.enqueue("clean")
     work()
     assert not TaskWorker.objects.exists()
+
+
+def test_metrics_show_live_workers_and_tasks_failed_after_their_last_retry(client, settings):
+    settings.CMS_TASK_MAX_ATTEMPTS = 1
+    settings.CMS_METRICS_TOKEN = "scrape"
+    always_fails.enqueue("shown")
+    work()
+    TaskWorker.objects.create(worker_id="running", seen_at=timezone.now())
+    text = client.get("/metrics", headers={"authorization": "Bearer scrape"}).content.decode()
+    assert "cms_task_workers_live 1.0" in text
+    failed = [line for line in text.splitlines() if line.startswith("cms_task_queue_failed{")]
+    assert any("always_fails" in line and line.endswith(" 1.0") for line in failed)
