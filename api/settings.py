@@ -160,6 +160,9 @@ for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["api.db_router.ReplicaRouter"]
+# How long a replica's health (answering, lag within CMS_READYZ_MAX_REPLICA_LAG) is trusted
+# before it is probed again; a failed replica is skipped for the primary that long.
+CMS_REPLICA_RECHECK_SECONDS = env_number("CMS_REPLICA_RECHECK_SECONDS", 3, float)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
