@@ -129,3 +129,15 @@ def test_metrics_show_live_workers_and_tasks_failed_after_their_last_retry(clien
     assert "cms_task_workers_live 1.0" in text
     failed = [line for line in text.splitlines() if line.startswith("cms_task_queue_failed{")]
     assert any("always_fails" in line and line.endswith(" 1.0") for line in failed)
+
+
+def test_the_admin_shows_a_retried_task_with_its_runs_and_the_workers(admin_client, settings):
+    settings.CMS_TASK_MAX_ATTEMPTS = 2
+    always_fails.enqueue("admin")
+    work()
+    DBTaskResult.objects.update(run_after=timezone.now())
+    work()
+    page = admin_client.get("/admin/django_tasks_database/dbtaskresult/").content.decode()
+    assert "always_fails" in page and 'class="field-runs">2<' in page
+    TaskWorker.objects.create(worker_id="visible-worker", seen_at=timezone.now())
+    assert "visible-worker" in admin_client.get("/admin/cms/taskworker/").content.decode()
