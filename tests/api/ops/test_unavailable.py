@@ -106,3 +106,29 @@ def test_readyz_reports_a_task_overdue_past_the_bound(client, settings):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["task_queue"]["oldest_due_seconds"] >= 31
+
+
+@pytest.mark.parametrize("persisted", [False, True])
+def test_the_fast_path_hands_a_failing_cache_lookup_to_django_instead_of_a_500(persisted):
+    """Redis dying under the fast path's lookup (of a plain or a persisted query)."""
+    from django.test import RequestFactory
+
+    from api.graphql_http.fastpath import FastPath
+
+    params = {"query": "{ __typename }"}
+    if persisted:
+        params = {"extensions": '{"persistedQuery":{"version":1,"sha256Hash":"' + "a" * 64 + '"}}'}
+    environ = RequestFactory().get("/graphql", params).environ
+    handed = []
+
+    def django(environ, start_response):
+        handed.append(environ["PATH_INFO"])
+        start_response("503 Service Unavailable", [("Retry-After", "5")])
+        return [b""]
+
+    with (
+        mock.patch("api.caching.responses.lookup", side_effect=RedisConnectionError("gone")),
+        mock.patch("api.graphql_http.persisted.allowed", side_effect=RedisConnectionError("gone")),
+    ):
+        b"".join(FastPath(django)(environ, lambda status, headers: None))
+    assert handed == ["/graphql"]
