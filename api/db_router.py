@@ -6,13 +6,23 @@ admin, ingestion, the task worker, the view's own bookkeeping, anything that mus
 own writes) uses `default`, the primary. A replica lags its primary a little: the purge
 task (api/caching/purge.py) waits for the replicas to replay a change before it refreshes
 the response cache and purges the edge, so a lagging read is never kept past that.
+
+A replica that does not answer, or lags past CMS_READYZ_MAX_REPLICA_LAG, is skipped for the
+primary until it is healthy again. Its health is kept in the shared cache for
+CMS_REPLICA_RECHECK_SECONDS, so every process sees a failure one of them found, and
+whichever process finds the entry expired probes the replica again (one short query).
 """
 
 import contextvars
 import itertools
+import logging
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connections
+
+logger = logging.getLogger("api.db_router")
 
 _public = contextvars.ContextVar("public_reads", default=None)
 _turns = itertools.count()
@@ -23,11 +33,52 @@ def replica_aliases():
     return sorted(alias for alias in settings.DATABASES if alias.startswith("replica_"))
 
 
+def _health_key(alias):
+    return f"db:replica-health:{alias}"
+
+
+def probe(alias):
+    """Whether `alias` answers now, within the lag bound (one bounded query)."""
+    from api.ops import readiness
+
+    try:
+        return readiness.replica(alias)["ok"]
+    except DatabaseError as error:
+        logger.warning("Replica %s skipped for the primary: %s", alias, error)
+        # A broken connection is opened afresh at the next probe.
+        connections[alias].close()
+        return False
+
+
+def healthy(alias):
+    """Whether reads may go to `alias`: the shared verdict, or a fresh probe."""
+    verdict = cache.get(_health_key(alias))
+    if verdict is None:
+        verdict = "ok" if probe(alias) else "down"
+        cache.set(_health_key(alias), verdict, timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+    return verdict == "ok"
+
+
+def mark_down(alias):
+    """Skip `alias` in every process until the next probe finds it healthy."""
+    logger.warning("Replica %s failed a read; the primary answers instead", alias)
+    cache.set(_health_key(alias), "down", timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+    connections[alias].close()
+
+
 @contextmanager
 def public_reads(enabled=True):
-    """Send this block's reads to one replica (the same for the whole block), if any."""
+    """Send this block's reads to one healthy replica (the same for the whole block), or to
+    the primary when none is healthy."""
     replicas = replica_aliases() if enabled else []
-    alias = replicas[next(_turns) % len(replicas)] if replicas else None
+    alias = None
+    if replicas:
+        turn = next(_turns)
+        for step in range(len(replicas)):
+            candidate = replicas[(turn + step) % len(replicas)]
+            if healthy(candidate):
+                alias = candidate
+                break
     token = _public.set(alias)
     try:
         yield alias

@@ -87,6 +87,11 @@ INSTALLED_APPS = [
 
 # Background work (webhook deliveries) runs on the database task queue: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# The worker's lease (cms/management/worker.py): a worker silent this long is dead and its
+# task runs again elsewhere. A failing task runs at most this many times, 2 s, 4 s, … apart.
+CMS_TASK_LEASE_SECONDS = env_number("CMS_TASK_LEASE_SECONDS", 15, float)
+CMS_TASK_MAX_ATTEMPTS = env_number("CMS_TASK_MAX_ATTEMPTS", 5)
+CMS_TASK_RETRY_SECONDS = env_number("CMS_TASK_RETRY_SECONDS", 2, float)
 
 MIDDLEWARE = [
     # First: answers the health probes, and measures everything below it (api/ops/).
@@ -101,6 +106,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "api.graphql_http.security.AdminProtectionMiddleware",
+    # Last: a view's temporary failure (database, Redis) is a 503 with Retry-After.
+    "api.ops.unavailable.UnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "api.urls"
@@ -155,6 +162,9 @@ for _index, _url in enumerate(env_list("DATABASE_REPLICA_URLS")):
         "TEST": {"MIRROR": "default"},
     }
 DATABASE_ROUTERS = ["api.db_router.ReplicaRouter"]
+# How long a replica's health (answering, lag within CMS_READYZ_MAX_REPLICA_LAG) is trusted
+# before it is probed again; a failed replica is skipped for the primary that long.
+CMS_REPLICA_RECHECK_SECONDS = env_number("CMS_REPLICA_RECHECK_SECONDS", 3, float)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -357,7 +367,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Written to a temporary name and moved into place: no half-written file (cms/core/storage.py).
+    "default": {"BACKEND": "cms.core.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Images (docs/operations/production.md, "Images in production"): originals and their
@@ -401,6 +412,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CMS_METRICS_TOKEN = os.environ.get("CMS_METRICS_TOKEN", "")
 CMS_READYZ_MAX_REPLICA_LAG = env_number("CMS_READYZ_MAX_REPLICA_LAG", 30, float)
 CMS_READYZ_MAX_TASK_BACKLOG = env_number("CMS_READYZ_MAX_TASK_BACKLOG", 1000)
+# /readyz fails when a due task has waited longer than this (no worker, or one stuck).
+CMS_READYZ_MAX_TASK_DELAY = env_number("CMS_READYZ_MAX_TASK_DELAY", 60, float)
 CMS_READYZ_TIMEOUT_MS = env_number("CMS_READYZ_TIMEOUT_MS", 1000)
 _OTEL_ASKED = (
     any(

@@ -29,3 +29,6 @@ handler403 = "cms.admin.refusals.permission_denied"
 # The benchmark's yardstick views (bench/), only when a benchmark run asks for them.
 if settings.CMS_BENCH_VIEWS:
     urlpatterns.append(path("bench/", include("bench.urls")))
+
+# A temporary failure raised anywhere in the stack is a 503 with Retry-After, not a 500.
+handler500 = "api.ops.unavailable.server_error"

@@ -5,6 +5,7 @@ with the same bytes and headers; anything else (no entry, a private, preview or 
 HTTPS redirects, a host not allowed) falls through to Django unchanged.
 """
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -17,6 +18,8 @@ from api.graphql_http.refusals import RequestError
 from api.graphql_http.request import READING, Incoming, Reading
 from api.graphql_http.responses import entry_headers
 from api.ops import metrics
+
+logger = logging.getLogger("api.graphql_http")
 
 REASONS = {200: "200 OK", 304: "304 Not Modified", 400: "400 Bad Request"}
 
@@ -131,7 +134,13 @@ class FastPath:
         self.application = application
 
     def __call__(self, environ, start_response):
-        found = cached_answer(environ)
+        try:
+            found = cached_answer(environ)
+        except Exception:
+            # Redis or the database failing under the lookup: Django answers instead (a 503
+            # with Retry-After if the failure is still there), never a 500 from here.
+            logger.warning("The fast path could not look up the cache", exc_info=True)
+            found = None
         if found is None:
             return self.application(environ, start_response)
         entry, request, language = found

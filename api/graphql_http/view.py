@@ -175,15 +175,25 @@ def run(request, operation, document, analysis, context):
     # Anonymous queries may read a replica (api/db_router.py); the rest read the primary.
     public = context.key is None and context.preview is None and analysis is not None
     public = public and analysis.is_query
+
+    def execute():
+        return schema.execute_sync(
+            document,
+            variable_values=operation.variables,
+            context_value=context,
+            operation_name=operation.operation_name,
+            allowed_operation_types=ANY_OPERATION if request.method == "POST" else QUERY_ONLY,
+        )
+
     try:
-        with db_router.public_reads(public):
-            return schema.execute_sync(
-                document,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-                allowed_operation_types=ANY_OPERATION if request.method == "POST" else QUERY_ONLY,
-            )
+        with db_router.public_reads(public) as replica:
+            result = execute()
+        if replica and any(is_unavailable(error) for error in result.errors or []):
+            # The replica went away under this query: the primary answers it (a query only
+            # reads, so running it again is safe) and the others skip the replica.
+            db_router.mark_down(replica)
+            result = execute()
+        return result
     except CannotGetOperationTypeError:
         raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
     except InvalidOperationTypeError:

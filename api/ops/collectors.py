@@ -6,7 +6,9 @@ they are right whichever process enqueued or ran the work.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import DatabaseError, router
 from django.db.models import Case, Count, F, Min, Q, When
 from django.utils import timezone
@@ -14,7 +16,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 from prometheus_client.core import GaugeMetricFamily
 
-from cms.models import WebhookDelivery
+from cms.models import TaskWorker, WebhookDelivery
 
 logger = logging.getLogger("api.ops")
 
@@ -64,6 +66,32 @@ def _task_families():
     return [ready, scheduled, running, oldest]
 
 
+def _worker_families():
+    """Live workers (lease not lapsed) and tasks that used up their runs, by task."""
+    now = timezone.now()
+    alias = router.db_for_write(DBTaskResult)
+    live = GaugeMetricFamily(
+        "cms_task_workers_live", "Task workers whose lease has not lapsed (0: nothing runs)."
+    )
+    lease = timedelta(seconds=settings.CMS_TASK_LEASE_SECONDS)
+    live.add_metric([], TaskWorker.objects.using(alias).filter(seen_at__gte=now - lease).count())
+    failed = GaugeMetricFamily(
+        "cms_task_queue_failed",
+        "Tasks failed after their last retry, kept in the admin's task list.",
+        labels=["queue", "task"],
+    )
+    rows = (
+        DBTaskResult.objects.using(alias)
+        .filter(status=TaskResultStatus.FAILED)
+        .values("queue_name", "task_path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in rows:
+        failed.add_metric([row["queue_name"], row["task_path"]], row["n"])
+    return [live, failed]
+
+
 def _webhook_families():
     now = timezone.now()
     due = Q(next_attempt_at__lte=now)
@@ -96,7 +124,7 @@ class QueueCollector:
         return []
 
     def collect(self):
-        for families in (_task_families, _webhook_families):
+        for families in (_task_families, _worker_families, _webhook_families):
             try:
                 yield from families()
             except DatabaseError as error:

@@ -2,17 +2,22 @@
 
 Each check answers a small dict with `ok`; a check that raises has failed (the error is
 logged, not shown: /readyz is public). Checks: the database, the shared cache, every read
-replica (`replica_*` database aliases) and its replay lag, and the task queue's backlog.
+replica (`replica_*` database aliases) and its replay lag, and the task queue: its backlog, its
+oldest due task's wait, and whether a worker holds it.
 """
 
 import logging
 import os
 import time
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.db.models import Case, Min, When
+from django.utils import timezone
+from django_tasks_db.models import get_date_max
 
 logger = logging.getLogger("api.ops")
 
@@ -73,11 +78,34 @@ def replica(alias):
 def task_queue():
     from django_tasks_db.models import DBTaskResult
 
+    from cms.models import TaskWorker
+
+    alias = router.db_for_write(DBTaskResult)
     limit = settings.CMS_READYZ_MAX_TASK_BACKLOG
     # Counting stops past the limit: a long backlog costs no more to check than a short one.
-    due = DBTaskResult.objects.using(router.db_for_write(DBTaskResult)).ready().order_by()
+    due = DBTaskResult.objects.using(alias).ready().order_by()
     backlog = due[: limit + 1].count()
-    return {"ok": backlog <= limit, "backlog": backlog, "max": limit}
+    # Overdue: the longest-waiting due task has waited past the bound (its run_after, or
+    # when it was queued if it had none).
+    now = timezone.now()
+    oldest = due.aggregate(
+        oldest=Min(Case(When(run_after=get_date_max(), then="enqueued_at"), default="run_after"))
+    )["oldest"]
+    waited = max((now - oldest).total_seconds(), 0) if oldest else 0
+    # A worker that stopped (killed, or its database lost) fails this within its lease; one
+    # that exited cleanly removed its row. No row at all is a queue nobody has started to
+    # work yet, which the overdue bound catches.
+    lease = timedelta(seconds=settings.CMS_TASK_LEASE_SECONDS)
+    workers = TaskWorker.objects.using(alias)
+    live = workers.filter(seen_at__gte=now - lease).count()
+    stopped = not live and workers.exists()
+    return {
+        "ok": backlog <= limit and waited <= settings.CMS_READYZ_MAX_TASK_DELAY and not stopped,
+        "backlog": backlog,
+        "max": limit,
+        "oldest_due_seconds": round(waited, 1),
+        "live_workers": live,
+    }
 
 
 def checks():

@@ -60,6 +60,33 @@ class ImageForm(TranslatableModelForm):
         fields = "__all__"
         formfield_callback = https_formfield
 
+    def _post_clean(self):
+        super()._post_clean()
+        self.store_upload()
+
+    def store_upload(self):
+        """Write a new upload to storage now, while the form can still say it failed.
+
+        A failing disk (full, read-only) becomes an error on the file field, in the admin's
+        language, with nothing stored and no row saved; the row's save then finds the file
+        stored and does not write it again.
+        """
+        upload = self.cleaned_data.get("file") if not self.errors else None
+        if upload is None or getattr(self.instance.file, "_committed", True):
+            return
+        try:
+            self.instance.file.save(upload.name, upload, save=False)
+        except OSError as error:
+            self.instance.file = None
+            self.add_error(
+                "file",
+                _(
+                    "The image could not be stored (%(reason)s). Nothing was saved: try again "
+                    "later, or tell an administrator that the media storage is failing."
+                )
+                % {"reason": error.strerror or error.__class__.__name__},
+            )
+
     def clean(self):
         cleaned = super().clean()
         # A translator's form has no "decorative" box: the stored one counts.
@@ -190,7 +217,13 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        try:
+            super().save_model(request, obj, form, change)
+        except Exception:
+            # The row was not saved: neither is the file stored for it (no file without a row).
+            if "file" in form.changed_data and obj.file.name:
+                obj.file.storage.delete(obj.file.name)
+            raise
         uploaded = form.cleaned_data.get("file")
         if getattr(uploaded, "removed_location", False):
             self.message_user(

@@ -16,6 +16,7 @@ from django_tasks_db.admin import DBTaskResultAdmin
 from django_tasks_db.models import DBTaskResult
 
 from cms.core import languages, sharing
+from cms.models import TaskWorker
 
 
 def _newsroom_name():
@@ -47,6 +48,7 @@ class TaskResultAdmin(DBTaskResultAdmin):
         "enqueued_at",
         "started_at",
         "finished_at",
+        "runs",
         "priority",
         "queue_name",
     )
@@ -61,6 +63,33 @@ class TaskResultAdmin(DBTaskResultAdmin):
     def task(self, obj):
         return obj.task_name
 
+    @admin.display(description=_("runs"))
+    def runs(self, obj):
+        """How many times a worker took it: more than one after a retry or a lost worker."""
+        return len(obj.worker_ids)
+
+
+class TaskWorkerAdmin(admin.ModelAdmin):
+    """The task workers and their leases (cms/management/worker.py): read-only, superusers."""
+
+    list_display = ("worker_id", "host", "pid", "started_at", "seen_at")
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
 
 admin.site.unregister(DBTaskResult)
 admin.site.register(DBTaskResult, TaskResultAdmin)
+# Registered once however often this module is imported (a test reloads it).
+if admin.site.is_registered(TaskWorker):
+    admin.site.unregister(TaskWorker)
+admin.site.register(TaskWorker, TaskWorkerAdmin)

@@ -103,7 +103,6 @@ def flush_window(number):
     # A slot not set yet belongs to a count still under way; that story's counts reach
     # the database with its next flush.
     ids = list(dict.fromkeys(slots[key] for key in keys if key in slots))
-    cache.set(done_key, length, timeout=INDEX_TIMEOUT)
     cache.delete_many([_index_key(number, "queued"), *(_marker(number, pk) for pk in ids)])
     written = 0
     for offset in range(0, len(ids), BATCH):
@@ -114,6 +113,9 @@ def flush_window(number):
             for story_id in ids[offset:]:
                 mark(story_id)
             raise
+    # Only once written: a run cut short (its worker killed) is run again by the worker's
+    # lease and writes the same absolute counts again.
+    cache.set(done_key, length, timeout=INDEX_TIMEOUT)
     return written
 
 

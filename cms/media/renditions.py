@@ -23,7 +23,8 @@ logger = logging.getLogger(__name__)
 
 
 class Busy(Exception):
-    """Another process holds the image's lock for longer than a request may wait."""
+    """Another process holds the image's lock for longer than a request may wait, or the
+    media storage refused the rendition (disk full, read-only): try again shortly."""
 
 
 class Failed(Exception):
@@ -63,6 +64,10 @@ def ensure(image, rendition):
                 default_storage.save(rendition.name, ContentFile(made))
     except DatabaseError as error:
         # The lock was not had within the statement timeout: someone is making it.
+        raise Busy(str(error)) from error
+    except OSError as error:
+        # The media disk refused the rendition (full, read-only): nothing half-written is
+        # left (cms/core/storage.py), and the caller is told to try again later.
         raise Busy(str(error)) from error
     if made is None:
         raise Failed(rendition.name)

@@ -22,6 +22,7 @@ from .story import (
 from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
+from .worker import TaskWorker
 
 __all__ = [
     "TRANSLATED_FIELDS",
@@ -51,6 +52,7 @@ __all__ = [
     "StoryTag",
     "StoryTranslation",
     "Tag",
+    "TaskWorker",
     "WebhookDelivery",
     "WebhookEndpoint",
     "assigned_languages",

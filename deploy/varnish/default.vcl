@@ -3,7 +3,9 @@
 # - Caches only what the origin marks for edges with Surrogate-Control (public, successful
 #   GraphQL GETs and feeds), for the max-age it says; Cache-Control stays the browser's.
 # - Serves an expired answer for its stale-while-revalidate seconds while refetching it,
-#   and for its stale-if-error seconds while no app process is healthy.
+#   and for its stale-if-error seconds while no app process is healthy or the origin
+#   answers an error (5xx, or no answer) for it.
+# - Tries a failed GET or HEAD once more on the other app process before answering.
 # - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
 #   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
 # - Never caches a request with Authorization, Preview-Token (or `?preview=`, as images
@@ -15,9 +17,10 @@ import directors;
 import std;
 import xkey;
 
+# /healthz is answered before Django's stack: no database, no cache (api/ops/probes.py).
 probe graphql {
     .request =
-        "GET /graphql?query=%7B__typename%7D HTTP/1.1"
+        "GET /healthz HTTP/1.1"
         "Host: 127.0.0.1"
         "Accept: application/json"
         "Connection: close";
@@ -57,7 +60,8 @@ sub vcl_recv {
     # Our own restart marker (vcl_hit) only; a client's is dropped.
     if (req.restarts == 0) {
         unset req.http.X-Edge-Refresh;
-    } else if (req.http.X-Edge-Refresh) {
+        unset req.http.X-Edge-Stale;
+    } else if (req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
         set req.hash_always_miss = true;
     }
     if (req.method != "GET" && req.method != "HEAD") {
@@ -76,6 +80,10 @@ sub vcl_recv {
 }
 
 sub vcl_hit {
+    # The refetch failed (vcl_deliver): the stale copy, within its stale-if-error grace.
+    if (req.http.X-Edge-Stale) {
+        return (deliver);
+    }
     # Past max-age: within stale-while-revalidate, the builtin grace logic serves the stale
     # copy and refetches in the background; past it, while an app process is healthy,
     # fetch now (the rest of the grace, up to stale-if-error, is for when none is).
@@ -86,7 +94,28 @@ sub vcl_hit {
     }
 }
 
+sub vcl_backend_fetch {
+    # A retry asks the round-robin director again: the other app process.
+    set bereq.backend = apps.backend();
+}
+
+sub vcl_backend_error {
+    if (bereq.retries == 0 && bereq.method ~ "^(GET|HEAD)$") {
+        return (retry);
+    }
+}
+
 sub vcl_backend_response {
+    if (beresp.status >= 500 && bereq.method ~ "^(GET|HEAD)$") {
+        if (bereq.retries == 0) {
+            return (retry);
+        }
+        # Kept for no time: a stale copy stays the one found by the next lookup.
+        set beresp.ttl = 0s;
+        set beresp.grace = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
     if (bereq.uncacheable) {
         return (deliver);
     }
@@ -116,6 +145,11 @@ sub vcl_backend_response {
 }
 
 sub vcl_deliver {
+    # Refreshing a stale copy failed: serve the copy instead (what stale-if-error promises).
+    if (resp.status >= 500 && req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
+        set req.http.X-Edge-Stale = "1";
+        return (restart);
+    }
     if (obj.uncacheable) {
         set resp.http.X-Cache = "PASS";
     } else if (obj.hits > 0) {

@@ -7,12 +7,23 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 from api import db_router
+from api.ops import readiness
 from cms.models import ApiKey, Partner, Story
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def replicas_answer(request, monkeypatch):
+    """The fake replica aliases below have no server to probe: they count as healthy, except
+    in the tests of health itself."""
+    if "health" not in request.node.name:
+        monkeypatch.setattr(db_router, "healthy", lambda alias: True)
+
 
 LIST = "{ stories(first: 3) { edges { node { slug title } } } }"
 
@@ -145,3 +156,41 @@ def test_an_unknown_purge_backend_is_a_clear_error():
     result = settings_in_a_fresh_process("", CMS_EDGE_PURGE_BACKEND="akamai")
     assert result.returncode != 0
     assert "CMS_EDGE_PURGE_BACKEND must be none, varnish, fastly or cloudflare" in result.stderr
+
+
+def test_health_a_replica_that_does_not_answer_is_skipped_for_the_primary_until_it_does(
+    monkeypatch, settings
+):
+    monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0"])
+    answers = iter([False, True])
+    probes = []
+
+    def probe(alias):
+        probes.append(alias)
+        return next(answers)
+
+    monkeypatch.setattr(db_router, "probe", probe)
+    for _ in range(3):
+        with db_router.public_reads() as alias:
+            assert alias is None
+    # One probe for all three reads: the verdict is shared until it is due again.
+    assert probes == ["replica_0"]
+    cache.delete("db:replica-health:replica_0")
+    with db_router.public_reads() as alias:
+        assert alias == "replica_0"
+    assert probes == ["replica_0", "replica_0"]
+
+
+def test_health_a_replica_lagging_past_the_bound_is_skipped(monkeypatch):
+    monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0", "replica_1"])
+    lags = {"replica_0": 120.0, "replica_1": 0.5}
+    monkeypatch.setattr(
+        readiness,
+        "replica",
+        lambda alias: {"ok": lags[alias] <= 30, "lag_seconds": lags[alias]},
+    )
+    chosen = set()
+    for _ in range(4):
+        with db_router.public_reads() as alias:
+            chosen.add(alias)
+    assert chosen == {"replica_1"}

@@ -130,3 +130,35 @@ def test_with_redis_down_views_are_counted_in_the_database_and_none_is_lost(post
             assert record_view(base) == 7
     finally:
         proxy.stop()
+
+
+def test_reads_go_on_from_the_primary_while_the_replica_is_stopped(postgres):
+    """The replica is the test database behind a proxy that is cut under load and restored:
+    every read answers 200, none waits for the replica."""
+    make_story("s", languages=("en",), title_en="Read on")
+    replica = Proxy(int(connection.settings_dict.get("PORT") or 5432)).start()
+    env = {
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "DJANGO_CACHE_PREFIX": uuid.uuid4().hex,
+        "DATABASE_REPLICA_URLS": database_url_for(replica.port),
+        "DJANGO_CONN_MAX_AGE": "60",
+        "CMS_REPLICA_RECHECK_SECONDS": "1",
+    }
+    page = '{ story(slug: "s") { title } }'
+    statuses = []
+    try:
+        with servers(1, **env) as (base,):
+            for phase in ("up", "down", "up again"):
+                if phase == "down":
+                    replica.stop()
+                elif phase == "up again":
+                    replica.start()
+                ends = time.monotonic() + 2.5
+                while time.monotonic() < ends:
+                    status, body, took = fetch(base, page, fresh=True)
+                    statuses.append((phase, status))
+                    assert (status, body.get("data")) == (200, {"story": {"title": "Read on"}})
+                    assert took < 2.5
+            assert {phase for phase, _ in statuses} == {"up", "down", "up again"}
+    finally:
+        replica.stop()
