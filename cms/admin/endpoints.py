@@ -10,6 +10,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from cms.core import languages
+from cms.core import text as text_rule
 
 # The largest draft taken, in bytes of JSON: far beyond any story (the seed is ~30 KB).
 MAX_BODY = 512 * 1024
@@ -46,7 +47,8 @@ def read_json(request):
         raise BadRequest(415, _("Send the draft as JSON."))
     try:
         payload = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nesting deeper than the parser goes, well within MAX_BODY.
         raise BadRequest(400, _("The draft is not readable JSON.")) from None
     if not isinstance(payload, dict):
         raise BadRequest(400, _("The draft must be a JSON object."))
@@ -68,6 +70,10 @@ def read_fields(payload):
             raise BadRequest(
                 400, _("The draft's “data” must be an object of field names to texts.")
             )
+        # The text rule of every stored text (cms/core/text.py): no character XML cannot
+        # carry, which PostgreSQL's jsonb refuses too (NUL, lone surrogates).
+        if text_rule.unfit(name) or any(text_rule.unfit(text) for text in texts):
+            raise BadRequest(400, _("The draft holds a character no text may hold."))
     return data
 
 
@@ -75,10 +81,11 @@ def read_version(payload):
     value = payload.get("base_version")
     if value in (None, ""):
         return None
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
     if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 12:
-        return int(value)
+        value = int(value)
+    # A version is a PositiveIntegerField: at most 2**31 - 1 on every database.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
+        return value
     raise BadRequest(400, _("The draft's “base_version” must be a whole number."))
 
 

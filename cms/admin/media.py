@@ -20,7 +20,7 @@ from parler.admin import TranslatableAdmin
 from parler.forms import TranslatableModelForm
 
 from cms.media import images
-from cms.models import Author, Correction, Image, Story, StoryAuthor, assigned_languages, live_q
+from cms.models import Author, Correction, Image, Story, StoryAuthor, assigned_languages
 from cms.stories import workflow
 
 from .languages import KnownLanguagesMixin
@@ -159,10 +159,10 @@ class ImageAdmin(KnownLanguagesMixin, TranslatableAdmin):
             return self.get_form_language(request, obj) in assigned_languages(request.user)
         if request.user.has_perm(workflow.REVIEW):
             return True
-        shown = Story.objects.filter(live_q()).filter(
-            models.Q(image=obj) | models.Q(image_links__image=obj)
-        )
-        return not shown.exists()
+        # A writer edits images only while every story showing them (as lead, placed or
+        # avatar) is one they may edit too: a draft or a story in review.
+        editable = (Story.Status.DRAFT, Story.Status.REVIEW)
+        return not Story.objects.showing_image(obj.pk).exclude(status__in=editable).exists()
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))

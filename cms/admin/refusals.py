@@ -12,6 +12,7 @@ that says its own reason keeps it.
 import re
 
 from django.contrib import admin
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext
@@ -76,7 +77,20 @@ def permission_denied(request, exception=None):
 
 
 def csrf_failure(request, reason=""):
-    """The project's CSRF_FAILURE_VIEW: a form sent from an expired page or another site."""
+    """The project's CSRF_FAILURE_VIEW: a form sent from an expired page or another site.
+
+    The form's own background requests (autosave, presence) send JSON and read JSON: they
+    get the reason as JSON, so the page can tell the editor to reload it."""
+    if request.content_type == "application/json":
+        return JsonResponse(
+            {
+                "error": gettext(
+                    "This page has expired, so drafts are no longer kept. Copy what you typed "
+                    "and reload the page."
+                )
+            },
+            status=403,
+        )
     context = {
         **admin.site.each_context(request),
         "title": gettext("This form has expired"),

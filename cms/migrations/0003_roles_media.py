@@ -58,9 +58,14 @@ def forwards(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in ROLES.items():
         group, _created = Group.objects.get_or_create(name=name)
-        group.permissions.set(
+        found = list(
             Permission.objects.filter(content_type__app_label="cms", codename__in=codenames)
         )
+        missing = set(codenames) - {permission.codename for permission in found}
+        if missing:
+            # As install_roles does: a role silently short of a permission is worse.
+            raise LookupError(f"Permissions missing for {name}: {', '.join(sorted(missing))}")
+        group.permissions.set(found)
 
 
 class Migration(migrations.Migration):

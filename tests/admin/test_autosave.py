@@ -115,11 +115,19 @@ def test_signed_out_callers_are_sent_to_log_in_and_nothing_is_kept(client, draft
     assert not Autosave.objects.exists()
 
 
-def test_a_post_without_the_csrf_token_is_refused(draft_story):
+@pytest.mark.parametrize(("ui", "advice"), [("en", "reload the page"), ("zh-hans", "重新加载")])
+def test_a_post_without_the_csrf_token_is_refused_in_json_the_page_can_show(
+    draft_story, ui, advice
+):
     client = Client(enforce_csrf_checks=True)
     client.force_login(make_user("translator", "Translator", languages=["zh-hans"]))
-    assert post(client, autosave_url(draft_story), {"data": DRAFT}).status_code == 403
-    assert post(client, presence_url(draft_story), {}).status_code == 403
+    for url, body in (
+        (autosave_url(draft_story), {"data": DRAFT}),
+        (presence_url(draft_story), {}),
+    ):
+        response = post(client, url, body, ui)
+        assert response.status_code == 403
+        assert advice in response.json()["error"]
     assert not Autosave.objects.exists()
 
 
@@ -135,6 +143,12 @@ def test_a_post_without_the_csrf_token_is_refused(draft_story):
         ({"data": {}, "base_version": "12a"}, 400, "whole number", "整数"),
         ({"data": {}, "base_version": -1}, 400, "whole number", "整数"),
         ({"data": {"analysis": "字" * 200_000}}, 413, "too large", "太大"),
+        (b"[" * 200_000, 400, "not readable JSON", "JSON"),
+        ({"data": {}, "base_version": 10**30}, 400, "whole number", "整数"),
+        ({"data": {}, "base_version": "99999999999"}, 400, "whole number", "整数"),
+        ({"data": {"title": "a\x00b"}}, 400, "character no text may hold", "字符"),
+        ({"data": {"title": "\ud800"}}, 400, "character no text may hold", "字符"),
+        ({"data": {"ti\x0btle": "x"}}, 400, "character no text may hold", "字符"),
     ],
 )
 @pytest.mark.parametrize("ui", ["en", "zh-hans"])
@@ -246,7 +260,13 @@ def test_a_heartbeat_says_when_the_story_was_saved_since_the_page_opened(client,
 
 @pytest.mark.parametrize(
     ("body", "status"),
-    [({"leaving": "yes"}, 400), ({"base_version": "x"}, 400), (b"nope", 400)],
+    [
+        ({"leaving": "yes"}, 400),
+        ({"base_version": "x"}, 400),
+        ({"base_version": 2**31}, 400),
+        (b"nope", 400),
+        (b"[" * 200_000, 400),
+    ],
 )
 def test_bad_heartbeats_are_refused(translator, draft_story, body, status):
     assert post(translator, presence_url(draft_story), body).status_code == status

@@ -8,7 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from cms.models import Image, Story, StoryAuthor, StoryImage
 from tests.adminforms import errors, open_form
 from tests.factories import make_story, make_user
-from tests.media_factories import attach_images, make_author, make_image, picture_bytes
+from tests.media_factories import (
+    attach_images,
+    make_author,
+    make_image,
+    picture_bytes,
+    set_authors,
+)
 
 pytestmark = pytest.mark.django_db
 UI = ["en", "zh-hans"]
@@ -109,6 +115,39 @@ def test_a_writer_cannot_change_an_image_a_live_story_shows_but_an_editor_can(cl
     data = open_form(editor, url, "image_form")
     data["alt"] = "Changed"
     assert editor.post(url, data).status_code == 302
+
+
+def test_a_writer_cannot_change_the_lead_image_of_a_scheduled_story_they_may_not_edit(client):
+    image = make_image(alt_en="A robot")
+    make_story("embargoed", hours_ago=-24, image=image)
+    writer = as_role(client, "Writer", "en")
+    url = f"/admin/cms/image/{image.pk}/change/?language=en"
+    assert (
+        writer.post(url, {"alt": "Swapped before it goes live", "rights": "x"}).status_code == 403
+    )
+    assert Image.objects.language("en").get(pk=image.pk).alt == "A robot"
+
+
+def test_a_writer_cannot_change_the_avatar_a_live_story_s_byline_shows(client):
+    avatar = make_image(alt_en="A face")
+    author = make_author("ada", "Ada")
+    author.avatar = avatar
+    author.save()
+    set_authors(make_story("live"), [author])
+    writer = as_role(client, "Writer", "en")
+    url = f"/admin/cms/image/{avatar.pk}/change/?language=en"
+    assert writer.post(url, {"alt": "Another face", "rights": "x"}).status_code == 403
+
+
+def test_a_writer_still_changes_an_image_only_their_draft_shows(client):
+    image = make_image(alt_en="A robot", rights_en="x")
+    make_story("draft", status=Story.Status.DRAFT, hours_ago=None, image=image)
+    writer = as_role(client, "Writer", "en")
+    url = f"/admin/cms/image/{image.pk}/change/?language=en"
+    data = open_form(writer, url, "image_form")
+    data["alt"] = "A robot folding towels"
+    assert writer.post(url, data).status_code == 302
+    assert Image.objects.language("en").get(pk=image.pk).alt == "A robot folding towels"
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,9 @@ def test_an_outdated_translation_shows_what_the_original_changed_row_by_row(
         {
             "title": "Robots fold shirts",
             "tldr-1-text": "Shirts are here.",
+            # A row added: the list's count grows with it, as "Add row" does.
+            "tldr-count": "3",
+            "tldr-2-order": "3",
             "tldr-2-text": "Socks are next.",
             "key_data-0-metric": "13",
         }

@@ -70,3 +70,17 @@ def test_the_original_as_the_translator_last_saw_it_comes_from_the_story_s_histo
 def test_a_translation_saved_outside_the_history_has_no_earlier_original():
     story = make_story("s", status=Story.Status.DRAFT, hours_ago=None)
     assert source_then(story, "zh-hans") is None
+
+
+def test_a_long_text_rewritten_throughout_is_shown_removed_and_added_whole():
+    old = " ".join(["alpha beta gamma"] * 3000)
+    new = " ".join(["delta model data"] * 3000)
+    assert text_diff(old, new) == [("removed", old), ("added", new)]
+
+
+def test_only_the_changed_lines_of_a_long_text_are_compared_word_by_word():
+    lines = [f"Paragraph {n} says the same." for n in range(500)]
+    old, new = "\n".join(lines), "\n".join([*lines[:250], "Paragraph 250 says more.", *lines[251:]])
+    runs = text_diff(old, new)
+    assert [kind for kind, _text in runs] == ["same", "removed", "added", "same"]
+    assert runs[1:3] == [("removed", "the same"), ("added", "more")]
