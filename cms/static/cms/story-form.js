@@ -169,7 +169,7 @@
       const text = JSON.stringify(data);
       if (text === state.sent) return;
       state.busy = true;
-      post(config.autosave, form, { data: data, base_version: version() }, keepalive)
+      state.inflight = post(config.autosave, form, { data: data, base_version: version() }, keepalive)
         .then(function (response) {
           return response.json().then(function (answer) {
             if (response.ok) {
@@ -185,6 +185,7 @@
         })
         .finally(function () {
           state.busy = false;
+          state.inflight = null;
         });
     }
     setInterval(autosave, AUTOSAVE_EVERY);
@@ -196,7 +197,17 @@
       if (config.presence) post(config.presence, form, { leaving: true }, true);
     });
 
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
+      if (state.inflight) {
+        // A draft is on its way: the save waits for it, so the two never meet on the
+        // server, and then goes with the button that was pressed.
+        event.preventDefault();
+        const submitter = event.submitter;
+        state.inflight.finally(function () {
+          form.requestSubmit(submitter || undefined);
+        });
+        return;
+      }
       state.submitting = true;
     });
     window.addEventListener("beforeunload", function (event) {
