@@ -108,6 +108,11 @@ def no_longer_applies(delivery):
     return ""
 
 
+def body_of(delivery):
+    """The bytes a delivery POSTs: its payload as compact JSON, UTF-8."""
+    return json.dumps(delivery.payload, separators=(",", ":")).encode()
+
+
 def send(url, body, headers):
     """POST one delivery to a vetted address (cms/core/netguard.py); (status or None, error)."""
     try:
@@ -136,7 +141,7 @@ def deliver(delivery_id):
         delivery.next_attempt_at = None
         delivery.save()
         return
-    body = json.dumps(delivery.payload, separators=(",", ":")).encode()
+    body = body_of(delivery)
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",

@@ -1,7 +1,7 @@
 """Text fit for every output, decided once (cms/core/text.py): characters XML 1.0 cannot
 carry are refused where text comes in, with an error naming the character and where it is;
 rows stored before the rule (or written around it) still make well-formed feeds, sitemaps,
-JSON-LD, exports and GraphQL answers, whatever Unicode they hold."""
+JSON-LD, exports, webhooks and GraphQL answers, whatever Unicode they hold."""
 
 import importlib
 import io
@@ -11,13 +11,15 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cms.core import text
 from cms.ingest import pipeline
-from cms.models import StoryTranslation, Tag
+from cms.models import Partner, StoryTranslation, Tag, WebhookDelivery, WebhookEndpoint
+from cms.models.webhook import Event
+from cms.partners import webhooks
 from tests.factories import make_story, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
@@ -118,6 +120,14 @@ def every_output_parses(client, story, tag):
     for line in out.getvalue().split("\n"):
         if line:
             json.loads(line)
+    # What a partner's webhook receives about the story, as the worker would send it.
+    partner = Partner.objects.get_or_create(name="Fuzz partner")[0]
+    WebhookEndpoint.objects.get_or_create(partner=partner, url="https://partner.example/hook")
+    webhooks.enqueue(Event.PUBLISHED, story)
+    deliveries = list(WebhookDelivery.objects.filter(payload__data__id=story.pk))
+    assert deliveries
+    for delivery in deliveries:
+        json.loads(webhooks.body_of(delivery).decode("utf-8", "strict"))
     return outputs
 
 
@@ -164,6 +174,8 @@ any_text = st.text(
 )
 
 
+# Every example reads every feed and sitemap: more than one reader's budget of requests.
+@override_settings(CMS_RATE_LIMIT=10**9)
 @settings(
     max_examples=40,
     deadline=None,
