@@ -1,41 +1,26 @@
-"""The response cache and HTTP caching of public reads."""
+"""The response cache and HTTP caching of public reads: what is stored and for how long, what
+keys it, what a hit costs (one shared-cache round trip for a list computed again, one for a
+request's count), and bounded amplification (sitemaps stored once whatever their query string,
+feeds and sitemaps spending the client's budget like GraphQL misses)."""
 
 import json
+import uuid
 from unittest import mock
 
 import pytest
+import redis
+from django.core.cache import caches
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 
+from api.caching.backend import ResilientRedisCache
 from cms.models import ApiKey, Partner, Story
+from tests.api.caching.helpers import LIST, PAGE, get, post, stored_answers
 from tests.conftest import without_cost
 from tests.factories import make_source, make_story, make_tag
 
 pytestmark = pytest.mark.django_db
-
-PAGE = """query($slug: String!) { story(slug: $slug) {
-  title tags { name } source { name } } }"""
-LIST = "{ stories { edges { node { slug title } } } }"
-
-
-def get(client, query, variables=None, **headers):
-    params = {"query": query}
-    if variables is not None:
-        params["variables"] = json.dumps(variables)
-    return client.get("/graphql", params, headers=headers)
-
-
-def post(client, query, variables=None, **headers):
-    body = json.dumps({"query": query, "variables": variables or {}})
-    return client.post("/graphql", body, content_type="application/json", headers=headers)
-
-
-@pytest.fixture
-def story():
-    tag = make_tag("security", en="Security", zh_hans="安全")
-    source = make_source("semafor", en="Semafor")
-    return make_story("s", tags=[tag], source=source, title_en="Original title")
 
 
 def test_public_reads_are_cacheable_by_browsers_and_cdns(client, story):
@@ -76,14 +61,6 @@ def test_an_edit_changes_the_etag(client, story):
 def test_answers_with_view_or_share_counts_are_fresh_only_briefly(client, story):
     response = get(client, '{ story(slug: "s") { title viewCount } }')
     assert response["Cache-Control"] == "public, max-age=10, s-maxage=10, stale-while-revalidate=30"
-
-
-def test_counting_a_view_does_not_invalidate_story_content(client, story):
-    get(client, PAGE, {"slug": "s"})
-    post(client, 'mutation { recordView(slug: "s") { viewCount } }')
-    with CaptureQueriesContext(connection) as queries:
-        get(client, PAGE, {"slug": "s"})
-    assert len(queries) == 0
 
 
 def test_authenticated_mutation_and_error_answers_are_not_stored(client, story):
@@ -137,61 +114,6 @@ def test_the_language_header_is_keyed_by_the_language_it_resolves_to(client, sto
     assert response.json()["data"]["story"]["title"] == "s zh-hans title"
 
 
-def test_editing_a_story_invalidates_its_page_and_lists_but_not_other_pages(client, story):
-    make_story("other", title_en="Other title")
-    get(client, PAGE, {"slug": "s"})
-    get(client, PAGE, {"slug": "other"})
-    get(client, LIST)
-    story.set_current_language("en")
-    story.title = "New title"
-    story.save()
-    assert get(client, PAGE, {"slug": "s"}).json()["data"]["story"]["title"] == "New title"
-    titles = [e["node"]["title"] for e in get(client, LIST).json()["data"]["stories"]["edges"]]
-    assert "New title" in titles
-    with CaptureQueriesContext(connection) as queries:
-        get(client, PAGE, {"slug": "other"})
-    assert len(queries) == 0
-
-
-def test_renaming_a_tag_or_source_updates_cached_pages(client, story):
-    get(client, PAGE, {"slug": "s"})
-    tag = story.tags.get()
-    tag.set_current_language("en")
-    tag.name = "Cybersecurity"
-    tag.save()
-    source = story.source
-    source.set_current_language("en")
-    source.name = "Semafor News"
-    source.save()
-    data = get(client, PAGE, {"slug": "s"}).json()["data"]["story"]
-    assert data["tags"] == [{"name": "Cybersecurity"}]
-    assert data["source"] == {"name": "Semafor News"}
-
-
-def test_unpublishing_and_deleting_take_effect_at_once(client, story):
-    make_story("kept")
-    get(client, PAGE, {"slug": "s"})
-    get(client, LIST)
-    story.status = Story.Status.DRAFT
-    story.save()
-    assert without_cost(get(client, PAGE, {"slug": "s"}).json()) == {"data": {"story": None}}
-    Story.objects.get(slug="kept").delete()
-    assert without_cost(get(client, LIST).json()) == {"data": {"stories": {"edges": []}}}
-
-
-def test_retagging_a_story_updates_lists_and_tag_counts(client, story):
-    query = '{ tags { slug storyCount } stories(tag: "policy") { edges { node { slug } } } }'
-    get(client, query)
-    policy = make_tag("policy", en="Policy")
-    story.tags.add(policy)
-    assert without_cost(get(client, query).json()) == {
-        "data": {
-            "tags": [{"slug": "policy", "storyCount": 1}, {"slug": "security", "storyCount": 1}],
-            "stories": {"edges": [{"node": {"slug": "s"}}]},
-        }
-    }
-
-
 def test_freshness_never_outlasts_the_next_scheduled_publication(client, story):
     make_story("soon", hours_ago=-20 / 3600)
     response = get(client, LIST)
@@ -212,3 +134,147 @@ def test_a_client_asking_for_no_cache_gets_a_freshly_computed_answer(client, sto
         response = get(client, PAGE, {"slug": "s"}, cache_control="no-cache")
     assert len(queries) > 0
     assert response.json()["data"]["story"]["title"] == "Original title"
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def fresh(client, document, variables):
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": document, "variables": variables}),
+        content_type="application/json",
+        headers={"Cache-Control": "no-cache"},
+    )
+    assert response.status_code == 200, response.content
+    return without_cost(response.json())
+
+
+@pytest.fixture
+def front_page():
+    ai = make_tag("ai", en="AI", zh_hans="人工智能")
+    source = make_source("semafor", en="Semafor", zh_hans="Semafor")
+    for number in range(5):
+        make_story(f"s{number}", hours_ago=number + 1, tags=[ai], source=source)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_front_page_computed_again_reads_the_shared_cache_in_one_round_trip(
+    client, contract, front_page, language
+):
+    document = contract("front_page.graphql")
+    variables = {"language": language, "first": 3}
+    first = fresh(client, document, variables)
+    cache = caches["default"]
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as reads:
+        again = fresh(client, document, variables)
+    assert again == first
+    assert [edge["node"]["slug"] for edge in again["data"]["stories"]["edges"]] == [
+        "s0",
+        "s1",
+        "s2",
+    ]
+    assert again["data"]["stories"]["totalCount"] == 5
+    assert reads.call_count == 1
+
+
+def test_a_story_that_joins_the_page_costs_one_more_read_and_shows(client, contract, front_page):
+    document = contract("front_page.graphql")
+    variables = {"language": "en", "first": 3}
+    fresh(client, document, variables)
+    make_story("newest", hours_ago=0.5)
+    cache = caches["default"]
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as reads:
+        after = fresh(client, document, variables)
+    assert [edge["node"]["slug"] for edge in after["data"]["stories"]["edges"]] == [
+        "newest",
+        "s0",
+        "s1",
+    ]
+    assert after["data"]["stories"]["totalCount"] == 6
+    assert reads.call_count > 1
+    with mock.patch.object(cache, "get_many", wraps=cache.get_many) as reads:
+        assert fresh(client, document, variables) == after
+    assert reads.call_count == 1
+
+
+@pytest.fixture
+def redis_cache():
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"needs Redis at {REDIS_URL}")
+    return ResilientRedisCache(REDIS_URL, {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"})
+
+
+def test_on_redis_a_count_starts_at_one_and_lives_its_window(redis_cache):
+    assert [redis_cache.count("rl:window", 60) for _ in range(3)] == [1, 2, 3]
+    client = redis.Redis.from_url(REDIS_URL)
+    ttl = client.ttl(redis_cache.make_key("rl:window"))
+    assert 0 < ttl <= 60
+    client.delete(redis_cache.make_key("rl:window"))
+
+
+def test_with_redis_away_a_count_is_one():
+    away = ResilientRedisCache("redis://127.0.0.1:9299/2", {})
+    assert away.count("rl:window", 60) == 1
+
+
+def test_a_sitemap_is_stored_once_whatever_query_string_comes_with_it(client):
+    make_story("s")
+    for noise in range(20):
+        assert client.get("/sitemaps/en.xml", {"utm": noise, "x": "y" * noise}).status_code == 200
+    assert client.get("/sitemaps/en.xml", {"p": "1"}).status_code == 200
+    assert client.get("/sitemaps/en.xml", {"p": "01"}).status_code == 200
+    assert stored_answers("sitemap:") == 1
+
+
+@pytest.mark.parametrize("kind", ["rss.xml", "atom.xml", "feed.json"])
+def test_feeds_spend_the_client_s_budget_like_graphql_misses(settings, kind):
+    settings.CMS_RATE_LIMIT = 3
+    make_story("s")
+    answers = [
+        Client(REMOTE_ADDR=f"2001:db8:9:9::{n}").get(f"/feeds/en/{kind}") for n in range(1, 6)
+    ]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    assert answers[-1]["Retry-After"]
+    assert Client(REMOTE_ADDR="2001:db8:9:a::1").get(f"/feeds/en/{kind}").status_code == 200
+
+
+def test_a_sitemap_miss_beyond_the_budget_is_refused(settings):
+    settings.CMS_RATE_LIMIT = 2
+    make_story("s")
+    client = Client(REMOTE_ADDR="198.51.100.9")
+    for section in ("en", "zh-hans"):
+        assert client.get(f"/sitemaps/{section}.xml").status_code == 200
+    refused = client.get("/sitemaps/news-en.xml")
+    assert refused.status_code == 429
+    assert refused["Retry-After"]
+    # What is stored is still served to the same client.
+    assert client.get("/sitemaps/en.xml", {"junk": 1}).status_code == 200
+
+
+def test_graphql_answers_ignore_variables_the_document_does_not_declare():
+    make_story("s")
+    document = "query($slug: String!) { story(slug: $slug) { slug } }"
+    for noise in range(15):
+        answer = Client().post(
+            "/graphql",
+            json.dumps({"query": document, "variables": {"slug": "s", f"junk{noise}": noise}}),
+            content_type="application/json",
+        )
+        assert answer.status_code == 200
+        assert answer.json()["data"] == {"story": {"slug": "s"}}
+    assert stored_answers("gql:") == 1
+
+
+def test_a_tag_only_a_draft_carries_has_no_feed_and_its_name_is_not_told(client):
+
+    secret = make_tag("merger", en="Secret merger of A and B")
+    make_story("embargoed", status=Story.Status.DRAFT, hours_ago=None, tags=[secret])
+    for kind in ("rss.xml", "atom.xml", "feed.json"):
+        response = client.get(f"/feeds/en/{kind}", {"tag": "merger"})
+        assert response.status_code == 404
+        assert b"Secret merger" not in response.content
+    make_story("announced", tags=[secret])
+    assert client.get("/feeds/en/rss.xml", {"tag": "merger"}).status_code == 200
