@@ -22,7 +22,7 @@ from cms.counting import counters
 from cms.counting import flush as counter_flush
 from cms.counting.ranking import recompute_hot
 from cms.models import Story, StoryActivity
-from tests.api.graphql_http.test_fastpath import via_fast_path
+from tests.api.graphql_http.helpers import via_fast_path
 from tests.counting.support import flush_counts, queued_flushes
 from tests.factories import make_story
 

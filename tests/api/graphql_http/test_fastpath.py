@@ -3,49 +3,14 @@
 from unittest import mock
 
 import pytest
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
-from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from api.graphql_http import fastpath
-from api.graphql_http.fastpath import FastPath
-from api.wsgi import application
+from tests.api.graphql_http.helpers import QUERY, via_fast_path
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db
 
-QUERY = {"query": '{ story(slug: "s") { title } }'}
 VOLATILE = {"X-Request-ID", "Content-Length"}
-
-
-def via_fast_path(headers=None, query=QUERY, django_may_answer=False, method="GET"):
-    environ = RequestFactory().get("/graphql", query, headers=headers or {}).environ
-    environ["REQUEST_METHOD"] = method
-    captured = {}
-    if not django_may_answer:
-        # The fast path must answer by itself: Django is not reachable from here.
-        def django(environ, start_response):
-            raise AssertionError("fell through to Django")
-
-        app = FastPath(django)
-    else:
-        app = application
-
-    def start_response(status, response_headers):
-        captured["status"] = status
-        captured["headers"] = dict(response_headers)
-
-    # As Django's test client does: the handler must not close the test's connection.
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        with CaptureQueriesContext(connection) as queries:
-            body = b"".join(app(environ, start_response))
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-    return captured["status"], captured["headers"], body, len(queries)
 
 
 @pytest.mark.parametrize("headers", [{}, {"accept-language": "zh-CN"}])

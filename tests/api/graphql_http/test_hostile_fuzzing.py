@@ -21,7 +21,7 @@ from api.ops.clients import address_group
 from cms.core.text import FORMULA_LEADS, fit, spreadsheet_safe
 from cms.ingest import pipeline
 from cms.models import Image, Story
-from tests.api.caching.test_amplification import stored_answers
+from tests.api.caching.helpers import stored_answers
 from tests.counting.support import flush_counts
 from tests.factories import make_story, make_user
 from tests.media_factories import picture_bytes

@@ -1,5 +1,7 @@
 """Contract documents cost the same SQL whatever the page size: no N+1."""
 
+import json
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
@@ -110,3 +112,19 @@ def test_a_cached_answer_costs_no_sql(gql, contract, many_stories):
         again = gql(document, {"language": "zh-hans"})
     assert len(queries) == 0
     assert again == first
+
+
+def test_total_count_costs_a_query_only_when_asked_for(client):
+    make_story()
+
+    def queries(document):
+        next_publication_at()
+        with CaptureQueriesContext(connection) as captured:
+            client.post(
+                "/graphql", json.dumps({"query": document}), content_type="application/json"
+            )
+        return len(captured)
+
+    without = queries("{ stories { edges { node { slug } } } }")
+    with_count = queries("{ stories { totalCount edges { node { slug } } } }")
+    assert with_count == without + 1

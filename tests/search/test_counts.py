@@ -1,11 +1,12 @@
-"""A search's count never includes stories the caller may not read, on either side of the
-exact-count bound, whether the engine lists the matches from its index or walks the story list
-(`CMS_SEARCH_PROBE_LIMIT`, PostgreSQL)."""
+"""What a search counts: exactly up to a bound, an estimate flagged as such beyond it, and never
+stories the caller may not read, whether the engine lists the matches from its index or walks
+the story list (`CMS_SEARCH_PROBE_LIMIT`, PostgreSQL)."""
 
 import pytest
 
 from cms.models import ApiKey, Partner, Story
 from tests.factories import make_story, make_tag
+from tests.search.documents import find, slugs
 
 pytestmark = pytest.mark.django_db
 
@@ -73,3 +74,36 @@ def test_beyond_the_bound_drafts_do_not_make_up_the_difference(gql, settings, pr
         make_story(f"d{number}", title_en="zebra", status=Story.Status.DRAFT, hours_ago=None)
     found = gql(SEARCH)["data"]["stories"]
     assert (found["totalCount"], found["totalCountIsEstimate"]) == (2, False)
+
+
+def test_large_result_sets_give_an_estimate_flagged_as_such(gql, settings):
+    settings.CMS_SEARCH_EXACT_COUNT = 2
+    for number in range(4):
+        make_story(
+            f"w{number}",
+            languages=("en",),
+            hours_ago=number + 1,
+            title_en="Wombat " * (4 - number),
+            summary_en="x",
+        )
+    found = find(gql, "en", "wombat", first=2)
+    assert found["totalCountIsEstimate"] is True
+    assert found["totalCount"] >= 3
+    assert slugs(found) == ["w0", "w1"]
+    rest = find(gql, "en", "wombat", first=5, after=found["pageInfo"]["endCursor"])
+    assert slugs(rest) == ["w2", "w3"]
+    ranked = find(gql, "en", "wombat", orderBy="RELEVANCE", first=4)
+    assert slugs(ranked) == ["w0", "w1", "w2", "w3"]
+    assert find(gql, "en", "wombat w3")["totalCountIsEstimate"] is False
+    walked = find(gql, "en", "wombat", first=4)
+    settings.CMS_SEARCH_EXACT_COUNT = 1000
+    exact = find(gql, "en", "wombat", first=3)
+    assert exact["totalCount"] == 4
+    assert exact["totalCountIsEstimate"] is False
+    assert slugs(walked)[:3] == slugs(exact)
+
+
+def test_a_list_without_search_counts_exactly(gql):
+    make_story("plain", languages=("en",))
+    result = gql('{ stories(language: "en") { totalCount totalCountIsEstimate } }')
+    assert result["data"]["stories"] == {"totalCount": 1, "totalCountIsEstimate": False}

@@ -3,7 +3,7 @@ whether the answer came from the response cache."""
 
 import pytest
 
-from tests.api.graphql_http.test_fastpath import via_fast_path
+from tests.api.graphql_http.helpers import via_fast_path
 from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db

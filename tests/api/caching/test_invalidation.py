@@ -1,22 +1,29 @@
-"""One change, one invalidation: a transaction's bumps are gathered, and the edge owes one
-purge for it (one row), whatever number of saves and announcements it made."""
+"""Invalidation: an edit, a rename, a retag, an unpublish or a delete reaches every cached answer
+that showed it and no other; and one change is one invalidation (a transaction's bumps are
+gathered, and the edge owes one purge for it: one row, whatever number of saves and
+announcements it made)."""
 
+# Rows are written, and versions advanced, when a transaction commits: these tests commit.
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from api.caching import changes, versions
 from cms.models import EdgePurge, State, Story, Tag
 from cms.stories import publishing
 from tests.adminforms import open_form
+from tests.api.caching.helpers import LIST, PAGE, get, post
+from tests.conftest import without_cost
 from tests.factories import make_story, make_tag, make_user, review
 
-# Rows are written, and versions advanced, when a transaction commits: these tests commit.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
+# Edge-purge rows are written, and versions advanced, when a transaction commits: the tests of
+# one invalidation commit, with an edge to purge.
+@pytest.fixture
 def varnish(settings):
     # An edge to purge (nothing is sent: no worker runs here).
     settings.CMS_EDGE_PURGE_BACKEND = "varnish"
@@ -37,6 +44,8 @@ def last_row():
     return EdgePurge.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_one_publish_of_a_two_language_story_in_the_admin_writes_one_edge_purge_row(
     client, language
@@ -54,6 +63,8 @@ def test_one_publish_of_a_two_language_story_in_the_admin_writes_one_edge_purge_
     assert set(row.dependencies) == {f"story:{story.pk}", "stories", "tags"}
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 def test_one_publish_through_the_transition_writes_one_row(settings):
     story = in_review()
     before = last_row()
@@ -62,6 +73,8 @@ def test_one_publish_through_the_transition_writes_one_row(settings):
     assert {f"story:{story.pk}", "stories", "tags"} <= set(row.dependencies)
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 def test_a_rolled_back_publish_writes_no_row_and_leaves_nothing_for_the_next_change():
     story = in_review()
     publisher = make_user("publisher", "Publisher")
@@ -80,6 +93,8 @@ def test_a_rolled_back_publish_writes_no_row_and_leaves_nothing_for_the_next_cha
     assert set(row.dependencies) == {f"tag:{tag.pk}", "tags"}
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 def test_two_transactions_write_two_rows():
     first, second = in_review("first"), in_review("second")
     publisher = make_user("publisher", "Publisher")
@@ -92,6 +107,8 @@ def test_two_transactions_write_two_rows():
     assert f"story:{second.pk}" in rows[1].dependencies
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 def test_each_key_advances_once_on_commit_however_many_bumps_named_it():
     story = make_story("robots")
     tag = make_tag("ai", en="AI")
@@ -108,6 +125,8 @@ def test_each_key_advances_once_on_commit_however_many_bumps_named_it():
     )
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("varnish")
 def test_a_key_bumped_again_after_a_rolled_back_savepoint_is_still_purged():
     story = make_story("robots")
     tag = make_tag("ai", en="AI")
@@ -122,3 +141,66 @@ def test_a_key_bumped_again_after_a_rolled_back_savepoint_is_still_purged():
         Story.objects.get(pk=story.pk).save()
     (row,) = new_rows(before)
     assert {f"tag:{tag.pk}", "tags", f"story:{story.pk}", "stories"} <= set(row.dependencies)
+
+
+def test_counting_a_view_does_not_invalidate_story_content(client, story):
+    get(client, PAGE, {"slug": "s"})
+    post(client, 'mutation { recordView(slug: "s") { viewCount } }')
+    with CaptureQueriesContext(connection) as queries:
+        get(client, PAGE, {"slug": "s"})
+    assert len(queries) == 0
+
+
+def test_editing_a_story_invalidates_its_page_and_lists_but_not_other_pages(client, story):
+    make_story("other", title_en="Other title")
+    get(client, PAGE, {"slug": "s"})
+    get(client, PAGE, {"slug": "other"})
+    get(client, LIST)
+    story.set_current_language("en")
+    story.title = "New title"
+    story.save()
+    assert get(client, PAGE, {"slug": "s"}).json()["data"]["story"]["title"] == "New title"
+    titles = [e["node"]["title"] for e in get(client, LIST).json()["data"]["stories"]["edges"]]
+    assert "New title" in titles
+    with CaptureQueriesContext(connection) as queries:
+        get(client, PAGE, {"slug": "other"})
+    assert len(queries) == 0
+
+
+def test_renaming_a_tag_or_source_updates_cached_pages(client, story):
+    get(client, PAGE, {"slug": "s"})
+    tag = story.tags.get()
+    tag.set_current_language("en")
+    tag.name = "Cybersecurity"
+    tag.save()
+    source = story.source
+    source.set_current_language("en")
+    source.name = "Semafor News"
+    source.save()
+    data = get(client, PAGE, {"slug": "s"}).json()["data"]["story"]
+    assert data["tags"] == [{"name": "Cybersecurity"}]
+    assert data["source"] == {"name": "Semafor News"}
+
+
+def test_unpublishing_and_deleting_take_effect_at_once(client, story):
+    make_story("kept")
+    get(client, PAGE, {"slug": "s"})
+    get(client, LIST)
+    story.status = Story.Status.DRAFT
+    story.save()
+    assert without_cost(get(client, PAGE, {"slug": "s"}).json()) == {"data": {"story": None}}
+    Story.objects.get(slug="kept").delete()
+    assert without_cost(get(client, LIST).json()) == {"data": {"stories": {"edges": []}}}
+
+
+def test_retagging_a_story_updates_lists_and_tag_counts(client, story):
+    query = '{ tags { slug storyCount } stories(tag: "policy") { edges { node { slug } } } }'
+    get(client, query)
+    policy = make_tag("policy", en="Policy")
+    story.tags.add(policy)
+    assert without_cost(get(client, query).json()) == {
+        "data": {
+            "tags": [{"slug": "policy", "storyCount": 1}, {"slug": "security", "storyCount": 1}],
+            "stories": {"edges": [{"node": {"slug": "s"}}]},
+        }
+    }

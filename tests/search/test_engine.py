@@ -1,4 +1,4 @@
-"""The search engine: segmentation, stemming, synonyms, relevance, snippets, estimated totals."""
+"""The search engine: what is searched, segmentation, stemming, synonyms, relevance, snippets."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -10,30 +10,9 @@ from cms.models import SearchSynonym, Story, StoryTranslation
 from cms.search import engine as search
 from cms.serving.audience import Audience
 from tests.factories import make_story
+from tests.search.documents import LIST, find, slugs
 
 pytestmark = pytest.mark.django_db
-
-LIST = """
-query($language: String, $search: String, $first: Int = 10, $after: String,
-      $orderBy: StoryOrder = PUBLISHED_DESC) {
-  stories(language: $language, search: $search, first: $first, after: $after, orderBy: $orderBy) {
-    totalCount
-    totalCountIsEstimate
-    pageInfo { hasNextPage endCursor }
-    edges { node { slug language searchSnippet } }
-  }
-}
-"""
-
-
-def find(gql, language, text, **variables):
-    result = gql(LIST, {"language": language, "search": text, **variables})
-    assert "errors" not in result, result
-    return result["data"]["stories"]
-
-
-def slugs(found):
-    return [edge["node"]["slug"] for edge in found["edges"]]
 
 
 def test_a_chinese_word_finds_the_longer_word_it_is_part_of(gql):
@@ -166,39 +145,6 @@ def test_a_long_text_is_quoted_around_its_hits():
     assert len(snippet) < 260
 
 
-def test_large_result_sets_give_an_estimate_flagged_as_such(gql, settings):
-    settings.CMS_SEARCH_EXACT_COUNT = 2
-    for number in range(4):
-        make_story(
-            f"w{number}",
-            languages=("en",),
-            hours_ago=number + 1,
-            title_en="Wombat " * (4 - number),
-            summary_en="x",
-        )
-    found = find(gql, "en", "wombat", first=2)
-    assert found["totalCountIsEstimate"] is True
-    assert found["totalCount"] >= 3
-    assert slugs(found) == ["w0", "w1"]
-    rest = find(gql, "en", "wombat", first=5, after=found["pageInfo"]["endCursor"])
-    assert slugs(rest) == ["w2", "w3"]
-    ranked = find(gql, "en", "wombat", orderBy="RELEVANCE", first=4)
-    assert slugs(ranked) == ["w0", "w1", "w2", "w3"]
-    assert find(gql, "en", "wombat w3")["totalCountIsEstimate"] is False
-    walked = find(gql, "en", "wombat", first=4)
-    settings.CMS_SEARCH_EXACT_COUNT = 1000
-    exact = find(gql, "en", "wombat", first=3)
-    assert exact["totalCount"] == 4
-    assert exact["totalCountIsEstimate"] is False
-    assert slugs(walked)[:3] == slugs(exact)
-
-
-def test_a_list_without_search_counts_exactly(gql):
-    make_story("plain", languages=("en",))
-    result = gql('{ stories(language: "en") { totalCount totalCountIsEstimate } }')
-    assert result["data"]["stories"] == {"totalCount": 1, "totalCountIsEstimate": False}
-
-
 def test_search_text_is_normalized_duplicates_dropped_and_words_bounded(gql, settings):
     query = search.SearchQuery("Quokka quokka QUOKKAS wombat", [])
     assert query.clauses == [(("quokka",),), (("wombat",),)]
@@ -297,3 +243,36 @@ def test_a_synonym_of_several_words_matches_those_words_in_order(gql):
     groups = search.synonym_groups()
     query = search.SearchQuery("new large language model", groups)
     assert query.clauses == [(("new",),), (("llm",), ("larg", "languag", "model"))]
+
+
+def test_search_matches_title_summary_and_analysis(gql):
+    make_story("t", languages=("en",), title_en="Quokka title", summary_en="x", analysis_en="y")
+    make_story("s", languages=("en",), title_en="x", summary_en="Quokka summary", analysis_en="y")
+    make_story("a", languages=("en",), title_en="x", summary_en="y", analysis_en="**Quokka** text")
+    make_story(
+        "n", languages=("en",), title_en="x", summary_en="y", analysis_en="z", tldr_en=["Quokka"]
+    )
+    result = gql('{ stories(language: "en", search: "quokka") { edges { node { slug } } } }')
+    assert [e["node"]["slug"] for e in result["data"]["stories"]["edges"]] == ["a", "s", "t"]
+
+
+def test_a_story_served_in_the_fallback_is_searched_in_its_served_text(gql):
+    make_story("english-only", languages=("en",), title_en="Wombat budget cuts")
+    make_story("both", title_en="Wombat in English", title_zh_hans="袋熊")
+    result = gql(
+        '{ stories(language: "zh-hans", search: "wombat") '
+        "{ totalCount edges { node { slug language } } } }"
+    )
+    assert result["data"]["stories"] == {
+        "totalCount": 1,
+        "edges": [{"node": {"slug": "english-only", "language": "en"}}],
+    }
+
+
+def test_search_text_with_like_wildcards_is_taken_literally(gql):
+    make_story("pct", languages=("en",), title_en="Growth of 50% in a year")
+    make_story("other", languages=("en",), title_en="Growth of 500 units")
+    result = gql('{ stories(language: "en", search: "50%") { edges { node { slug } } } }')
+    assert [e["node"]["slug"] for e in result["data"]["stories"]["edges"]] == ["pct"]
+    result = gql('{ stories(language: "en", search: "_") { edges { node { slug } } } }')
+    assert result["data"]["stories"]["edges"] == []

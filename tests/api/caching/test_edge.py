@@ -1,4 +1,6 @@
-"""Edge purges: recorded with the change, sent by the worker in batches, retried, and shown."""
+"""The edge: what edge caches are told (surrogate keys, edge lifetimes, and never for private
+answers), and purges (recorded with the change, sent by the worker in batches, retried, and
+shown). A purge test commits, so it is marked to run in a transaction of its own."""
 
 import json
 import re
@@ -10,15 +12,18 @@ import pytest
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
+
+# The worker closes its database connection after tasks: these tests commit for real.
+from django.test import override_settings
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
-from api.caching import purge, purge_backends
+from api.caching import edge, purge, purge_backends
 from cms.models import ApiKey, EdgePurge, Partner, Source, Story
+from cms.stories import preview
 from tests.factories import make_story, make_tag
 
-# The worker closes its database connection after tasks: these tests commit for real.
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 class Recorder:
@@ -78,6 +83,7 @@ def purged_keys(requests):
     return {key for _m, _p, headers, _b in requests for key in headers["xkey-purge"].split()}
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_change_records_its_purge_in_its_own_transaction(varnish):
     with transaction.atomic():
         story = make_story("s")
@@ -90,6 +96,7 @@ def test_a_change_records_its_purge_in_its_own_transaction(varnish):
     assert not EdgePurge.objects.filter(sent_at__isnull=True).exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_purges_nothing(varnish):
     with pytest.raises(RuntimeError), transaction.atomic():
         make_story("s")
@@ -100,6 +107,7 @@ def test_a_rolled_back_change_purges_nothing(varnish):
     assert varnish.requests == []
 
 
+@pytest.mark.django_db(transaction=True)
 def test_nothing_is_recorded_without_an_edge_or_replicas(settings):
     settings.CMS_EDGE_PURGE_BACKEND = "none"
     make_story("s")
@@ -108,6 +116,7 @@ def test_nothing_is_recorded_without_an_edge_or_replicas(settings):
     assert not DBTaskResult.objects.filter(task_path__startswith="api.caching.purge").exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_many_changes_are_sent_in_one_batch(varnish):
     tag = make_tag("robots", en="Robots")
     stories = [make_story(f"s{n}", tags=[tag]) for n in range(5)]
@@ -121,6 +130,7 @@ def test_many_changes_are_sent_in_one_batch(varnish):
     assert {"stories", "tags", f"tag:{tag.pk}", "source:all"} <= keys
 
 
+@pytest.mark.django_db(transaction=True)
 def test_varnish_gets_every_key_in_headers_it_accepts(varnish):
     keys = [f"story:{n}" for n in range(3000)]
     purge_backends.varnish(keys)
@@ -128,6 +138,7 @@ def test_varnish_gets_every_key_in_headers_it_accepts(varnish):
     assert purged_keys(varnish.requests) == set(keys)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_fastly_is_asked_with_its_batch_purge_request(recorder, settings):
     settings.CMS_EDGE_PURGE_BACKEND = "fastly"
     settings.CMS_EDGE_FASTLY_API_URL = recorder.url
@@ -144,6 +155,7 @@ def test_fastly_is_asked_with_its_batch_purge_request(recorder, settings):
     assert second["surrogate-key"].split(" ") == keys[256:]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_cloudflare_is_asked_to_purge_by_cache_tag(recorder, settings):
     settings.CMS_EDGE_PURGE_BACKEND = "cloudflare"
     settings.CMS_EDGE_CLOUDFLARE_API_URL = recorder.url
@@ -161,6 +173,7 @@ def test_cloudflare_is_asked_to_purge_by_cache_tag(recorder, settings):
     assert bodies == [{"tags": keys[:30]}, {"tags": keys[30:]}]
 
 
+@pytest.mark.django_db(transaction=True)
 def test_cloudflare_refusing_in_its_answer_is_a_failure(recorder, settings):
     settings.CMS_EDGE_PURGE_BACKEND = "cloudflare"
     settings.CMS_EDGE_CLOUDFLARE_API_URL = recorder.url
@@ -169,6 +182,7 @@ def test_cloudflare_refusing_in_its_answer_is_a_failure(recorder, settings):
         purge_backends.purge(["stories"])
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_failed_purge_is_retried_with_backoff(varnish):
     varnish.status = 503
     story = make_story("s")
@@ -191,6 +205,7 @@ def test_a_failed_purge_is_retried_with_backoff(varnish):
     assert f"story:{story.pk}" in purged_keys(varnish.requests[failed_requests:])
 
 
+@pytest.mark.django_db(transaction=True)
 def test_a_scheduled_story_is_purged_again_at_its_publish_time(varnish):
     publish_at = timezone.now() + timedelta(hours=2)
     story = make_story("later", hours_ago=-2)
@@ -207,6 +222,7 @@ def test_a_scheduled_story_is_purged_again_at_its_publish_time(varnish):
     assert "stories" in purged_keys(varnish.requests[sent_before:])
 
 
+@pytest.mark.django_db(transaction=True)
 def test_purges_wait_until_the_replicas_replayed_the_change(varnish, monkeypatch):
     monkeypatch.setattr(purge, "REPLICA_WAIT", 0)
     monkeypatch.setattr(purge, "replica_aliases", lambda: ["replica_0"])
@@ -233,12 +249,14 @@ def test_purges_wait_until_the_replicas_replayed_the_change(varnish, monkeypatch
     assert cache.get(f"v:story:{story.pk}") != 1
 
 
+@pytest.mark.django_db(transaction=True)
 def test_wal_positions_compare_as_numbers():
     assert purge._lsn("0/FFFFFFFF") < purge._lsn("1/0")
     assert purge._lsn("0/16B3748") < purge._lsn("0/16B3750")
     assert purge._lsn("A/0") == 10 << 32
 
 
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
 def test_the_admin_shows_the_queue_depth_and_the_last_failure(varnish, admin_client, language):
     varnish.status = 500
@@ -258,7 +276,184 @@ def test_the_admin_shows_the_queue_depth_and_the_last_failure(varnish, admin_cli
     assert Story.objects.filter(slug="later").exists()
 
 
+@pytest.mark.django_db(transaction=True)
 def test_changes_to_a_partner_key_owe_the_edge_nothing(varnish):
     partner = Partner.objects.create(name="Daily")
     ApiKey.issue(partner=partner, name="site", scopes=["read"])
     assert EdgePurge.objects.count() == 0
+
+
+STORY = "query($slug: String!) { story(slug: $slug) { title tags { name } } }"
+
+
+LIST = "{ stories(first: 5) { edges { node { slug } } } }"
+
+
+EDGE_HEADERS = ("Surrogate-Key", "Cache-Tag", "Surrogate-Control", "CDN-Cache-Control")
+
+
+def get(client, query, variables=None, **headers):
+    params = {"query": query}
+    if variables:
+        params["variables"] = json.dumps(variables)
+    return client.get("/graphql", params, headers={"accept": "application/json", **headers})
+
+
+def control(value):
+    return dict((part.split("=")[0].strip(), int(part.split("=")[1])) for part in value.split(","))
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_public_get_names_its_dependencies_as_surrogate_keys_and_cache_tags(client, language):
+    tag = make_tag("robots", en="Robots")
+    story = make_story("s", tags=[tag])
+    response = get(client, STORY, {"slug": "s"}, accept_language=language)
+    assert response.status_code == 200
+    keys = response["Surrogate-Key"].split(" ")
+    assert f"story:{story.pk}" in keys
+    assert response["Cache-Tag"].split(",") == keys
+    assert all(re.fullmatch(r"[A-Za-z0-9:._-]+", key) for key in keys)
+    # The same answer again, now from the response cache, says the same.
+    again = get(client, STORY, {"slug": "s"}, accept_language=language)
+    assert again["Surrogate-Key"] == response["Surrogate-Key"]
+
+
+@override_settings(
+    CMS_EDGE_PURGE_BACKEND="varnish",
+    CMS_EDGE_MAX_AGE=3600,
+    CMS_EDGE_STALE_WHILE_REVALIDATE=20,
+    CMS_EDGE_STALE_IF_ERROR=600,
+)
+def test_with_a_purge_backend_edges_keep_answers_longer_than_browsers(client):
+    make_story("s")
+    response = get(client, LIST)
+    assert "max-age=30" in response["Cache-Control"]
+    assert response["CDN-Cache-Control"] == response["Surrogate-Control"]
+    assert control(response["Surrogate-Control"]) == {
+        "max-age": 3600,
+        "stale-while-revalidate": 20,
+        "stale-if-error": 600,
+    }
+    # Served again from the response cache, the answer says the same.
+    assert get(client, LIST)["Surrogate-Control"] == response["Surrogate-Control"]
+
+
+def test_without_a_purge_backend_edges_keep_answers_as_long_as_shared_caches(client):
+    make_story("s")
+    response = get(client, LIST)
+    assert "s-maxage=60" in response["Cache-Control"]
+    assert control(response["Surrogate-Control"])["max-age"] == 60
+
+
+@pytest.mark.parametrize("backend", ["none", "varnish"])
+def test_answers_with_counters_stay_at_the_edge_no_longer_than_their_counts(
+    client, settings, backend
+):
+    settings.CMS_EDGE_PURGE_BACKEND = backend
+    make_story("s")
+    response = get(client, '{ story(slug: "s") { viewCount } }')
+    assert control(response["Surrogate-Control"])["max-age"] <= 10
+
+
+@pytest.mark.parametrize("backend", ["none", "varnish"])
+def test_the_edge_lifetime_ends_when_a_scheduled_story_goes_live(client, settings, backend):
+    settings.CMS_EDGE_PURGE_BACKEND = backend
+    settings.CMS_HTTP_SHARED_MAX_AGE = 600
+    make_story("now")
+    make_story("later", hours_ago=-90 / 3600)
+    response = get(client, LIST)
+    assert control(response["Surrogate-Control"])["max-age"] <= 90
+
+
+def test_keyed_answers_carry_no_edge_caching(client):
+    make_story("s")
+    partner = Partner.objects.create(name="Daily")
+    _key, secret = ApiKey.issue(partner=partner, name="site", scopes=["read"])
+    response = get(client, LIST, authorization=f"Bearer {secret}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
+    assert not any(name in response for name in EDGE_HEADERS)
+
+
+def test_previews_carry_no_edge_caching(client, admin_user):
+    draft = make_story("draft", status=Story.Status.DRAFT, hours_ago=None)
+    token = preview.issue(draft, admin_user)
+    response = get(client, STORY, {"slug": "draft"}, preview_token=token)
+    assert response.status_code == 200
+    assert response.json()["data"]["story"] is not None
+    assert not any(name in response for name in EDGE_HEADERS)
+
+
+def test_errors_and_posts_carry_no_edge_caching(client):
+    make_story("s")
+    for response in (
+        get(client, "{ story(slug: 5) { title } }"),
+        get(client, "{ nope }"),
+        get(client, "{"),
+        client.post(
+            "/graphql", {"query": LIST}, content_type="application/json", accept="application/json"
+        ),
+    ):
+        assert not any(name in response for name in EDGE_HEADERS), response.content
+
+
+@override_settings(CMS_EDGE_MAX_KEYS=5)
+def test_an_answer_with_more_keys_than_providers_take_falls_back_to_broad_keys():
+    dependencies = {f"story:{n}": 1 for n in range(40)} | {"tag:1": 1, "tag:2": 1, "source:3": 1}
+    keys = edge.answer_keys(dependencies)
+    assert len(keys) <= 5
+    assert "stories" in keys
+    assert not any(key.startswith("story:") for key in keys)
+    assert {"tag:1", "tag:2", "source:3"} <= set(keys)
+
+
+@override_settings(CMS_EDGE_MAX_HEADER_BYTES=200)
+def test_keys_stay_within_the_header_size_providers_accept():
+    dependencies = {f"story:{n}": 1 for n in range(100)} | {f"tag:{n}": 1 for n in range(3)}
+    keys = edge.answer_keys(dependencies)
+    assert len(" ".join(keys)) <= 200
+    assert len(",".join(keys)) <= 200
+    assert {"stories", "tag:0", "tag:1", "tag:2"} <= set(keys)
+
+
+def test_an_akamai_sized_answer_keeps_every_key():
+    dependencies = {f"story:{n}": 1 for n in range(120)}
+    assert len(edge.answer_keys(dependencies)) == 120
+
+
+def test_long_or_odd_dependencies_become_short_hashed_tokens():
+    odd = "search:robots fold laundry, quickly"
+    long = "x" * 200
+    assert edge.token("story:12") == "story:12"
+    for dependency in (odd, long):
+        token = edge.token(dependency)
+        assert re.fullmatch(r"h-[0-9a-f]{16}", token)
+        assert token == edge.token(dependency)
+    assert edge.token(odd) != edge.token(long)
+
+
+def test_a_purge_of_one_member_also_purges_the_broad_key_standing_for_it():
+    assert edge.purge_keys(["story:3", "stories"]) == ["stories", "story:3"]
+    assert edge.purge_keys(["tag:2"]) == ["tag:2", "tags"]
+    assert edge.purge_keys(["source:4"]) == ["source:4", "source:all"]
+    # Every broad key an answer falls back to is among them.
+    many = {f"source:{n}": 1 for n in range(200)}
+    assert "source:all" in edge.answer_keys(many)
+
+
+@pytest.mark.parametrize("path", ["/feeds/en/rss.xml", "/feeds/zh-hans/feed.json"])
+def test_public_feeds_carry_list_keys_and_keyed_feeds_are_never_shared(client, path):
+    make_story("s")
+    response = client.get(path)
+    assert response.status_code == 200
+    assert set(response["Surrogate-Key"].split()) == {"stories", "tags", "source:all"}
+    assert "max-age=" in response["Surrogate-Control"]
+    partner = Partner.objects.create(name="Reader")
+    key, secret = ApiKey.issue(partner=partner, name="feed", scopes=["read"])
+    for keyed in (
+        client.get(path, {"token": key.issue_feed_token()}),
+        client.get(path, headers={"authorization": f"Bearer {secret}"}),
+    ):
+        assert keyed.status_code == 200
+        assert keyed["Cache-Control"] == "private, no-store"
+        assert not any(name in keyed for name in EDGE_HEADERS)
