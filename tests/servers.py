@@ -39,6 +39,9 @@ def servers(count, log=None, database_url=None, **environment):
         "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_CONN_MAX_AGE": "0",
+        # As in-process tests (tests/conftest.py): every request counts, so a test's repeated
+        # views from one address are each seen; pass CMS_COUNT_WINDOW to test the window.
+        "CMS_COUNT_WINDOW": "0",
         **environment,
     }
     env.pop("DJANGO_DEBUG", None)
