@@ -70,6 +70,16 @@ def empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A request answered in Chinese leaves Chinese active in this thread (Django's locale
+    middleware activates, nothing deactivates): the next test starts in the default."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def counters_in_cache(request, settings):
     """Views and shares are counted in the shared cache and flushed in batches, as with
     Redis in production (one test process shares its local cache with itself); tests
