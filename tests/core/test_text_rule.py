@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -166,6 +167,15 @@ def test_a_title_holding_a_script_end_tag_cannot_end_the_json_ld_script(client):
     assert json.loads(script)[0]["headline"] == "</script><script>alert(1)</script>"
 
 
+def storable(value):
+    """What the database can hold at all: PostgreSQL text cannot carry NUL (SQLite can, and
+    keeps it, so there the outputs must cope with it too) and no database holds a lone
+    surrogate."""
+    if connection.vendor == "postgresql":
+        value = value.replace("\x00", "")
+    return "".join(c for c in value if not 0xD800 <= ord(c) <= 0xDFFF)
+
+
 # Any text at all, stored around the rule: every output still parses.
 any_text = st.text(
     st.characters(blacklist_categories=["Cs"]) | st.sampled_from(UNFIT[:2] + UNFIT[3:] + ["<"]),
@@ -184,10 +194,11 @@ any_text = st.text(
 @given(title=any_text, summary=st.text(max_size=40).filter(lambda t: "\x00" not in t) | any_text,
        tag_name=any_text)  # fmt: skip
 def test_any_stored_unicode_leaves_every_output_well_formed(title, summary, tag_name):
-    summary = "".join(c for c in summary if not 0xD800 <= ord(c) <= 0xDFFF)
     from cms.models import Story
 
     Story.objects.all().delete()
     Tag.objects.all().delete()
-    story, tag = stored_around_the_rule("fuzzed", title.replace("\x00", ""), summary, tag_name)
+    story, tag = stored_around_the_rule(
+        "fuzzed", storable(title.replace("\x00", "")), storable(summary), storable(tag_name)
+    )
     every_output_parses(Client(), story, tag)
