@@ -236,6 +236,19 @@ CMS_AIGC_PRODUCER_CODE = os.environ.get("CMS_AIGC_PRODUCER_CODE", "")
 CMS_AIGC_PROPAGATOR_NAME = os.environ.get("CMS_AIGC_PROPAGATOR_NAME", CMS_AIGC_PRODUCER_NAME)
 CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_PRODUCER_CODE)
 CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+# Machine translation (cms/translation/machine.py): off unless a DeepL key is set. A drafted
+# translation is a proposal graded machine-translated, never published by itself.
+CMS_DEEPL_AUTH_KEY = os.environ.get("CMS_DEEPL_AUTH_KEY", "")
+# Free keys end in ":fx" and have their own host.
+CMS_DEEPL_URL = os.environ.get("CMS_DEEPL_URL") or (
+    "https://api-free.deepl.com" if CMS_DEEPL_AUTH_KEY.endswith(":fx") else "https://api.deepl.com"
+)
+CMS_DEEPL_TIMEOUT_SECONDS = env_number("CMS_DEEPL_TIMEOUT_SECONDS", 30, float)
+# DeepL's codes for our languages, as a source and as a target.
+CMS_DEEPL_LANGUAGES = {
+    "en": {"source": "EN", "target": os.environ.get("CMS_DEEPL_ENGLISH", "EN-US")},
+    "zh-hans": {"source": "ZH", "target": "ZH-HANS"},
+}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 # The XML namespace of the `aigc:` elements in RSS and Atom (and the JSON Feed extension's
 # `about`): an address on the publication's own site, stable across releases (docs/disclosure.md,

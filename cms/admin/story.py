@@ -150,7 +150,7 @@ class StoryAdmin(
     TranslatableAdmin,
 ):
     form = StoryForm
-    actions = (*WorkflowMixin.actions, export_selected, "export_xliff")
+    actions = (*WorkflowMixin.actions, export_selected, "export_xliff", "machine_translate")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",

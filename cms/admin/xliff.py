@@ -1,5 +1,6 @@
 """Translation agencies' round trip in the admin: the story list exports the selected stories
-as XLIFF 2.0 for a language pair, and a page takes a translated file back.
+as XLIFF 2.0 for a language pair, and a page takes a translated file back; where a
+machine-translation service is set up, the list also drafts machine translations.
 
 A refused import shows each problem by story and unit and imports nothing; an accepted one
 makes translators' proposals, listed with the other pending translations for an editor.
@@ -19,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cms.core import languages
 from cms.stories import approvals, workflow
-from cms.translation import roundtrip, xliff
+from cms.translation import machine, roundtrip, xliff
 
 
 def language_pairs():
@@ -86,15 +87,78 @@ class XliffMixin:
             name = f"stories-{source}-{target}-{timezone.now():%Y%m%d-%H%M%S}.xlf"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
+        return self.choose_languages(
+            request,
+            queryset,
+            "export_xliff",
+            gettext("Export for translation"),
+            gettext(
+                "These stories go into one XLIFF 2.0 file, which translation agencies and CAT "
+                "tools (Trados, memoQ, Phrase, Crowdin) open. Each field and each row of a list "
+                "is a unit, with notes on its limits and on how much AI wrote the original."
+            ),
+            gettext("Download the XLIFF file"),
+        )
+
+    @admin.action(description=_("Draft a machine translation…"), permissions=["view"])
+    def machine_translate(self, request, queryset):
+        chosen = request.POST.get("pair")
+        if chosen in dict(language_pairs()):
+            source, target = chosen.split(":")
+            made = 0
+            for story in queryset.order_by("pk"):
+                try:
+                    proposal = machine.draft(story, source, target, request.user)
+                except machine.MachineTranslationError as error:
+                    self.message_user(request, f"{story}: {error}", messages.ERROR)
+                    if not error.per_story:
+                        break
+                    continue
+                made += proposal is not None
+            if made:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d machine translation drafted; it waits for review.",
+                        "%(count)d machine translations drafted; they wait for review.",
+                        made,
+                    )
+                    % {"count": made},
+                    messages.SUCCESS,
+                )
+            return None
+        return self.choose_languages(
+            request,
+            queryset,
+            "machine_translate",
+            gettext("Draft a machine translation"),
+            gettext(
+                "The selected stories are sent to the machine-translation service. Each "
+                "translation becomes a proposal graded machine-translated, which an editor "
+                "reviews and approves like any other; nothing is published by this step."
+            ),
+            gettext("Draft the translations"),
+        )
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not machine.configured():
+            actions.pop("machine_translate", None)
+        return actions
+
+    def choose_languages(self, request, queryset, action, title, introduction, button):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": gettext("Export for translation"),
+            "title": title,
+            "introduction": introduction,
+            "button": button,
+            "action": action,
             "stories": queryset.order_by("pk"),
-            "pairs": pairs,
+            "pairs": language_pairs(),
             "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
         }
-        return TemplateResponse(request, "admin/cms/story/export_xliff.html", context)
+        return TemplateResponse(request, "admin/cms/story/choose_languages.html", context)
 
     def get_urls(self):
         return [

@@ -53,7 +53,7 @@ def _field_label(name):
     return str(StoryTranslation._meta.get_field(name).verbose_name)
 
 
-def _cells(name, value):
+def cells(name, value):
     """(unit id, text, where) for every non-empty piece of one field's value."""
     cells = LISTS.get(name, ...)
     if cells is ...:
@@ -133,7 +133,7 @@ def story_file(story, source, target):
     translated = _translation(story, target)
     units = []
     for name in FIELDS:
-        for unit_id, text, where in _cells(name, getattr(original, name)):
+        for unit_id, text, where in cells(name, getattr(original, name)):
             units.append(
                 xliff.Unit(
                     unit_id,
@@ -234,7 +234,7 @@ def _stories(document, problems):
     return {file_id: found[pk] for file_id, pk in wanted.items() if pk in found}
 
 
-def _rebuild(name, current, targets):
+def rebuild(name, current, targets):
     """The field's new value: the current one, with the file's targets put in their places."""
     if name in TEXTS:
         return targets.get(name, current)
@@ -271,7 +271,7 @@ def _check_story(story_file, story, source, target, user, problems):
     expected = {
         unit_id: text
         for name in FIELDS
-        for unit_id, text, _w in _cells(name, getattr(original, name))
+        for unit_id, text, _w in cells(name, getattr(original, name))
     }
     targets = {}
     for unit in story_file.units:
@@ -299,7 +299,7 @@ def _check_story(story_file, story, source, target, user, problems):
             if current is not None
             else StoryTranslation._meta.get_field(name).get_default()
         )
-        value = _rebuild(name, now, targets.get(name, {}))
+        value = rebuild(name, now, targets.get(name, {}))
         try:
             StoryTranslation._meta.get_field(name).clean(value, None)
         except ValidationError as error:

@@ -9,9 +9,14 @@ from translate.storage.xliff2 import Xliff2File
 from cms.models import PendingTranslation, Story
 from tests.admin.test_browser import PASSWORD, Editor, browser, chromium  # noqa: F401  (fixtures)
 from tests.factories import make_story, make_user
+from tests.translation.deepl_server import KEY, deepl_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TITLES = {"en": "Import translations (XLIFF)", "zh-hans": "导入译文（XLIFF）"}
+DRAFTED = {
+    "en": "1 machine translation drafted; it waits for review.",
+    "zh-hans": "已起草 1 份机器翻译，等待审核。",
+}
 
 
 def translator(ui, driver, live_server):
@@ -34,7 +39,7 @@ def export_through_the_page(person, story):
     assert person.find("#xliff-pair option[value='en:zh-hans']")
     return person.driver.execute_async_script(
         """const done = arguments[arguments.length - 1];
-        const form = document.querySelector('#xliff-export');
+        const form = document.querySelector('#choose-languages');
         fetch(location.href, {method: 'POST', body: new FormData(form)})
           .then((answer) => answer.text()).then(done);"""
     )
@@ -77,3 +82,28 @@ def test_a_translator_exports_gets_a_refusal_per_unit_then_imports_a_proposal(
     proposal = PendingTranslation.objects.get()
     assert proposal.title == "译：agency en title"
     assert proposal.summary == "译：agency en summary"
+
+
+@pytest.mark.parametrize("ui", ["en", "zh-hans"])
+def test_a_translator_drafts_a_machine_translation_that_waits_for_review(
+    browser,  # noqa: F811  (the browser test's fixture, imported above)
+    live_server,
+    settings,
+    ui,
+):
+    story = make_story("machine", languages=("en",))
+    person = translator(ui, browser, live_server)
+    with deepl_server() as server:
+        settings.CMS_DEEPL_AUTH_KEY, settings.CMS_DEEPL_URL = KEY, server.url
+        person.open("/admin/cms/story/")
+        person.find(f'input[name="_selected_action"][value="{story.pk}"]').click()
+        person.find('select[name="action"] option[value="machine_translate"]').click()
+        person.follow(person.find('button[name="index"]'))
+        person.find("#xliff-pair option[value='en:zh-hans']").click()
+        person.follow(person.find('#choose-languages [type="submit"]'))
+    assert DRAFTED[ui] in person.find(".messagelist").text
+    proposal = PendingTranslation.objects.get()
+    assert (proposal.title, proposal.ai_involvement) == (
+        "[ZH-HANS] machine en title",
+        "machine_from_ai",
+    )

@@ -52,3 +52,23 @@ def test_the_export_action_asks_for_the_language_pair_then_downloads_the_file(cl
     assert download["Content-Type"] == "application/xliff+xml; charset=utf-8"
     assert b'srcLang="zh-Hans" trgLang="en"' in download.content
     assert 'filename="stories-zh-hans-en-' in download["Content-Disposition"]
+
+
+def test_the_machine_translation_action_is_offered_only_when_a_service_is_set_up(client, settings):
+    from tests.translation.deepl_server import KEY, deepl_server
+
+    story = make_story("mt-admin")
+    client.force_login(make_user("tr", "Translator", languages=["zh-hans"]))
+    settings.CMS_DEEPL_AUTH_KEY = ""
+    assert 'value="machine_translate"' not in client.get("/admin/cms/story/").content.decode()
+    with deepl_server() as server:
+        settings.CMS_DEEPL_AUTH_KEY, settings.CMS_DEEPL_URL = KEY, server.url
+        assert 'value="machine_translate"' in client.get("/admin/cms/story/").content.decode()
+        selected = {"action": "machine_translate", "_selected_action": [story.pk]}
+        assert 'value="en:zh-hans"' in client.post("/admin/cms/story/", selected).content.decode()
+        answer = client.post("/admin/cms/story/", {**selected, "pair": "en:zh-hans"}, follow=True)
+        assert "1 machine translation drafted; it waits for review." in answer.content.decode()
+        server.queued.append((456, {}, {}))
+        answer = client.post("/admin/cms/story/", {**selected, "pair": "en:zh-hans"}, follow=True)
+        assert "quota for this period is used up" in answer.content.decode()
+    assert PendingTranslation.objects.get().ai_involvement == "machine_from_ai"

@@ -21,7 +21,8 @@ def export(*args):
 
 
 def test_a_file_exported_translated_and_imported_becomes_proposals(tmp_path):
-    first, second = make_story("first"), make_story("second", status=Story.Status.DRAFT)
+    make_story("first")
+    make_story("second", status=Story.Status.DRAFT)
     path = tmp_path / "out.xlf"
     export("first", "second", "--target", "zh-hans", "-o", str(path))
     store = Xliff2File.parsestring(path.read_bytes())
@@ -94,3 +95,30 @@ def test_bad_import_files_and_users_are_named(tmp_path, content, user, message):
         path.write_bytes(content)
     with pytest.raises(CommandError, match=message):
         call_command("import_xliff", str(path), "--user", user)
+
+
+def test_machine_translate_drafts_proposals_and_names_a_used_up_quota(settings):
+    from tests.translation.deepl_server import KEY, deepl_server
+
+    make_story("mt-one")
+    make_user("tr", "Translator", languages=["zh-hans"])
+    with deepl_server() as server:
+        settings.CMS_DEEPL_AUTH_KEY, settings.CMS_DEEPL_URL = KEY, server.url
+        out = io.StringIO()
+        args = ("mt-one", "--source", "en", "--target", "zh-hans", "--user", "tr")
+        call_command("machine_translate", *args, stdout=out)
+        assert out.getvalue() == "mt-one: proposed (zh-hans).\n"
+        assert PendingTranslation.objects.get().ai_involvement == "machine_from_ai"
+        server.queued.append((456, {"message": "Quota exceeded"}, {}))
+        with pytest.raises(CommandError, match="quota for this period is used up"):
+            call_command("machine_translate", *args, stdout=io.StringIO())
+
+
+def test_machine_translate_without_a_key_says_it_is_not_set_up(settings):
+    settings.CMS_DEEPL_AUTH_KEY = ""
+    make_story("mt-off")
+    make_user("tr", "Translator", languages=["zh-hans"])
+    with pytest.raises(CommandError, match="Machine translation is not set up"):
+        call_command(
+            "machine_translate", "mt-off", "--source", "en", "--target", "zh-hans", "--user", "tr"
+        )
