@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from api.devsecret import development_secret_key
+from api.languages import fallbacks_from, languages_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
@@ -201,12 +202,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Languages: adding one here (and its catalog in locale/) is all it takes.
-LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("zh-hans", _("Simplified Chinese")),
-]
+# Languages: CMS_LANGUAGES lists the codes the site publishes in, the first being the
+# default; adding one there (and, for the admin, its catalog in locale/) is all it takes.
+# A language's name is Django's own (translated by Django's catalogs), or ours below.
+LANGUAGE_NAMES = {"en": _("English"), "zh-hans": _("Simplified Chinese")}
+LANGUAGES = languages_from(env_list("CMS_LANGUAGES", "en,zh-hans"), LANGUAGE_NAMES)
+LANGUAGE_CODE = LANGUAGES[0][0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -214,9 +215,18 @@ USE_TZ = True
 
 # A story missing the requested language is served in this one.
 CMS_FALLBACK_LANGUAGE = os.environ.get("CMS_FALLBACK_LANGUAGE", LANGUAGE_CODE)
+# Each language's fallback chain, `zh-hant:zh-hans,en;ja:en` (CMS_LANGUAGE_FALLBACKS): a story
+# missing a language is served in the first of its chain it has. Unnamed languages fall back
+# to CMS_FALLBACK_LANGUAGE.
+CMS_LANGUAGE_FALLBACKS = fallbacks_from(
+    os.environ.get("CMS_LANGUAGE_FALLBACKS", ""), [code for code, _name in LANGUAGES]
+)
 PARLER_DEFAULT_LANGUAGE_CODE = LANGUAGE_CODE
 PARLER_LANGUAGES = {
-    None: tuple({"code": code} for code, _name in LANGUAGES),
+    None: tuple(
+        {"code": code, "fallbacks": CMS_LANGUAGE_FALLBACKS.get(code, [CMS_FALLBACK_LANGUAGE])}
+        for code, _name in LANGUAGES
+    ),
     "default": {"fallbacks": [CMS_FALLBACK_LANGUAGE], "hide_untranslated": False},
 }
 # Parler's per-object translation cache is a write on every read; the API loads
