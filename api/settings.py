@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from api.devsecret import development_secret_key
+from api.languages import fallbacks_from, languages_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
@@ -201,12 +202,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Languages: adding one here (and its catalog in locale/) is all it takes.
-LANGUAGE_CODE = "en"
-LANGUAGES = [
-    ("en", _("English")),
-    ("zh-hans", _("Simplified Chinese")),
-]
+# Languages: CMS_LANGUAGES lists the codes the site publishes in, the first being the
+# default; adding one there (and, for the admin, its catalog in locale/) is all it takes.
+# A language's name is Django's own (translated by Django's catalogs), or ours below.
+LANGUAGE_NAMES = {"en": _("English"), "zh-hans": _("Simplified Chinese")}
+LANGUAGES = languages_from(env_list("CMS_LANGUAGES", "en,zh-hans"), LANGUAGE_NAMES)
+LANGUAGE_CODE = LANGUAGES[0][0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -214,9 +215,18 @@ USE_TZ = True
 
 # A story missing the requested language is served in this one.
 CMS_FALLBACK_LANGUAGE = os.environ.get("CMS_FALLBACK_LANGUAGE", LANGUAGE_CODE)
+# Each language's fallback chain, `zh-hant:zh-hans,en;ja:en` (CMS_LANGUAGE_FALLBACKS): a story
+# missing a language is served in the first of its chain it has. Unnamed languages fall back
+# to CMS_FALLBACK_LANGUAGE.
+CMS_LANGUAGE_FALLBACKS = fallbacks_from(
+    os.environ.get("CMS_LANGUAGE_FALLBACKS", ""), [code for code, _name in LANGUAGES]
+)
 PARLER_DEFAULT_LANGUAGE_CODE = LANGUAGE_CODE
 PARLER_LANGUAGES = {
-    None: tuple({"code": code} for code, _name in LANGUAGES),
+    None: tuple(
+        {"code": code, "fallbacks": CMS_LANGUAGE_FALLBACKS.get(code, [CMS_FALLBACK_LANGUAGE])}
+        for code, _name in LANGUAGES
+    ),
     "default": {"fallbacks": [CMS_FALLBACK_LANGUAGE], "hide_untranslated": False},
 }
 # Parler's per-object translation cache is a write on every read; the API loads
@@ -236,6 +246,19 @@ CMS_AIGC_PRODUCER_CODE = os.environ.get("CMS_AIGC_PRODUCER_CODE", "")
 CMS_AIGC_PROPAGATOR_NAME = os.environ.get("CMS_AIGC_PROPAGATOR_NAME", CMS_AIGC_PRODUCER_NAME)
 CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_PRODUCER_CODE)
 CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+# Machine translation (cms/translation/machine.py): off unless a DeepL key is set. A drafted
+# translation is a proposal graded machine-translated, never published by itself.
+CMS_DEEPL_AUTH_KEY = os.environ.get("CMS_DEEPL_AUTH_KEY", "")
+# Free keys end in ":fx" and have their own host.
+CMS_DEEPL_URL = os.environ.get("CMS_DEEPL_URL") or (
+    "https://api-free.deepl.com" if CMS_DEEPL_AUTH_KEY.endswith(":fx") else "https://api.deepl.com"
+)
+CMS_DEEPL_TIMEOUT_SECONDS = env_number("CMS_DEEPL_TIMEOUT_SECONDS", 30, float)
+# DeepL's codes for our languages, as a source and as a target.
+CMS_DEEPL_LANGUAGES = {
+    "en": {"source": "EN", "target": os.environ.get("CMS_DEEPL_ENGLISH", "EN-US")},
+    "zh-hans": {"source": "ZH", "target": "ZH-HANS"},
+}
 CMS_SITE_URL = os.environ.get("CMS_SITE_URL", "https://news.example.com/{language}/")
 # The XML namespace of the `aigc:` elements in RSS and Atom (and the JSON Feed extension's
 # `about`): an address on the publication's own site, stable across releases (docs/disclosure.md,

@@ -41,6 +41,7 @@ from .readable import ReadableValuesMixin
 from .revisions import RevisionMixin
 from .translating import SourceBesideMixin
 from .workflow import WorkflowMixin
+from .xliff import XliffMixin
 
 # Saving these does not tell readers the story was updated.
 NOT_MATERIAL = {"minor_edit", "correction_note", "status", "published_at", "expires_at"}
@@ -135,6 +136,7 @@ class StoryTagInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    XliffMixin,
     AutosaveMixin,
     PresenceMixin,
     TranslationApprovalMixin,
@@ -148,7 +150,7 @@ class StoryAdmin(
     TranslatableAdmin,
 ):
     form = StoryForm
-    actions = (*WorkflowMixin.actions, export_selected)
+    actions = (*WorkflowMixin.actions, export_selected, "export_xliff", "machine_translate")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = (
         "title_column",
