@@ -88,15 +88,10 @@ def entry_headers(request, entry, private=False, stored=None):
     if private:
         headers.append(("Cache-Control", "private, no-store"))
         return status, headers
-    max_age = min(entry.max_age, remaining)
-    shared = min(entry.shared_max_age, remaining)
-    headers.append(
-        (
-            "Cache-Control",
-            f"public, max-age={max_age}, s-maxage={shared}, "
-            f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}",
-        )
+    control = edge.public_control(
+        min(entry.max_age, remaining), min(entry.shared_max_age, remaining)
     )
+    headers.append(("Cache-Control", control))
     headers += edge.headers(request, entry, remaining)
     return status, headers
 
