@@ -8,8 +8,10 @@ HTTPS redirects, a host not allowed) falls through to Django unchanged.
 import logging
 import uuid
 
+from corsheaders.middleware import CorsMiddleware
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 
 from api.caching import responses as cache
@@ -36,11 +38,34 @@ class _Headers:
 
 
 class _Request:
-    """What `responses.entry_headers` reads of a request: its method and headers."""
+    """What `responses.entry_headers` and django-cors-headers read of a request: its
+    method, headers and path."""
+
+    path_info = "/graphql"
 
     def __init__(self, method, headers):
         self.method = method
         self.headers = headers
+
+
+# django-cors-headers' own decision, so that a hit carries the CORS headers Django's
+# middleware would add (only its header logic is used: it wraps no application).
+_cors = CorsMiddleware(lambda request: None)
+
+
+def cors_headers(request):
+    """The `Access-Control-*` headers of an answer to `request` (none without an Origin,
+    or for an origin not allowed). Computed per request, never stored with the entry:
+    a hit for one origin never carries another's. `Vary` already names Origin."""
+    if request.headers.get("Origin") is None:
+        return []
+    response = HttpResponse()
+    _cors.add_response_headers(request, response)
+    return [
+        (name, value)
+        for name, value in response.items()
+        if name.lower().startswith("access-control-")
+    ]
 
 
 # The reading of each query string recently asked for, with the headers it depends on:
@@ -147,6 +172,7 @@ class FastPath:
         status, headers = entry_headers(request, entry)
         metrics.fast_path_hit(environ, status)
         headers += security_headers(environ)
+        headers += cors_headers(request)
         if not entry.content_language:
             # An entry stored before entries recorded their languages: as LocaleMiddleware
             # would say for the language the headers asked for.

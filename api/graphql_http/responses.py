@@ -12,8 +12,9 @@ from api.caching import edge
 
 # The response cache's name in `Cache-Status` headers.
 CACHE_NAME = "ainews-origin"
-# Preview-Token too: a shared cache must not answer a preview with the public answer.
-VARY = ("Accept", "Accept-Language", "Authorization", "Preview-Token")
+# Preview-Token too: a shared cache must not answer a preview with the public answer;
+# Origin, since CORS headers name the origin allowed (django-cors-headers adds it too).
+VARY = ("Accept", "Accept-Language", "Authorization", "Origin", "Preview-Token")
 
 
 def respond(status, encoded, media_type, headers=None):
