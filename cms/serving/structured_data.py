@@ -48,7 +48,9 @@ def json_ld(served):
     if shown:
         article["image"] = [entry for entry in shown if entry]
     if served.editor is not None:
-        article["editor"] = person(served.editor)
+        # schema.org's `editor` is a Person; an editing desk is named as a contributor.
+        role = "editor" if served.editor.schema_type == "Person" else "contributor"
+        article[role] = person(served.editor)
     if served.original_url:
         article["translationOfWork"] = {"@type": "NewsArticle", "@id": served.original_url}
     if served.corrections:
@@ -140,12 +142,18 @@ def placed(image):
     return image_object(image, rendition) if rendition is not None else None
 
 
+def pixels(count):
+    """A length in pixels, as schema.org's `width` and `height` take it: a QuantitativeValue
+    with UN/CEFACT's unit code for pixels (a bare number is neither a Distance nor one)."""
+    return {"@type": "QuantitativeValue", "value": count, "unitCode": "E37"}
+
+
 def image_object(image, rendition):
     return {
         "@type": "ImageObject",
         "url": rendition.url,
-        "width": rendition.width,
-        "height": rendition.height,
+        "width": pixels(rendition.width),
+        "height": pixels(rendition.height),
         **({"caption": image.caption} if image.caption else {}),
         **({"creditText": image.credit} if image.credit else {}),
         **({"copyrightNotice": image.rights} if image.rights else {}),
