@@ -153,3 +153,22 @@ def test_an_allowed_origin_that_is_not_an_origin_is_refused_clearly(origin):
     refused = settings_with(CMS_CORS_ALLOWED_ORIGINS=origin)
     assert refused.returncode != 0
     assert "CMS_CORS_ALLOWED_ORIGINS" in refused.stderr and "scheme://host[:port]" in refused.stderr
+
+
+def test_a_hit_asks_a_connected_check_request_enabled_receiver_every_time(client):
+    from corsheaders.signals import check_request_enabled
+
+    make_story("s")
+    client.get("/graphql", QUERY)
+
+    def allow_the_stranger(sender, request, **kwargs):
+        return request.headers.get("Origin") == STRANGER
+
+    check_request_enabled.connect(allow_the_stranger)
+    try:
+        _status, allowed, _body, _queries = via_fast_path({"origin": STRANGER})
+    finally:
+        check_request_enabled.disconnect(allow_the_stranger)
+    _status, refused, _body, _queries = via_fast_path({"origin": STRANGER})
+    assert allowed["access-control-allow-origin"] == STRANGER
+    assert "access-control-allow-origin" not in refused
