@@ -40,4 +40,8 @@ def json_extension(item):
     found = item.get("disclosure")
     if found is None:
         return None
-    return {"about": disclosure.namespace(), **disclosure.as_json(found)}
+    extension = {"about": disclosure.namespace(), **disclosure.as_json(found)}
+    if found.review is not None:
+        # Every time in a feed is in whole seconds.
+        extension["reviewed"]["at"] = found.review.at.replace(microsecond=0).isoformat()
+    return extension

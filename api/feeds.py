@@ -3,7 +3,9 @@ syndication framework. Anonymous readers get summaries; keys with `full_text` ge
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
+from urllib.parse import quote, urlencode
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse
@@ -32,16 +34,28 @@ def entry_language(item):
     return {"xml:lang": language} if language and language != item.get("feed_language") else {}
 
 
+def whole_seconds(value):
+    """A time without its fraction of a second: RFC 3339 and W3C datetimes allow one, but
+    feed and sitemap readers (the npm `sitemap` parser, some Atom readers) refuse it."""
+    return value.replace(microsecond=0) if isinstance(value, datetime) else value
+
+
 class FitText:
     """Every text a feed is given passes through the one text rule's normaliser
     (`cms.core.text.fit`): a row stored before the rule, or written around it, may hold a
-    character XML cannot carry, and one story must never make every feed answer 500."""
+    character XML cannot carry, and one story must never make every feed answer 500.
+    Every time is written in whole seconds."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*fit_value(list(args)), **fit_value(kwargs))
 
     def add_item(self, *args, **kwargs):
+        kwargs = {name: whole_seconds(value) for name, value in kwargs.items()}
         super().add_item(*fit_value(list(args)), **fit_value(kwargs))
+
+    def latest_post_date(self):
+        # Without items, Django's answer is the current time, fraction included.
+        return whole_seconds(super().latest_post_date())
 
 
 class RssWithAlternates(FitText, Rss201rev2Feed):
@@ -83,11 +97,13 @@ class AtomWithAlternates(FitText, Atom1Feed):
         return {**super().item_attributes(item), **entry_language(item)}
 
     def add_item_elements(self, handler, item):
-        # Other languages before the entry's own link: feedparser (and other readers) take
-        # the last rel=alternate link as the entry's link.
+        # The entry's own link (Django writes it first) before its other languages: readers
+        # that take the first rel=alternate link (rss-parser, @rowanmanning/feed-parser,
+        # most others) open the page in the feed's language. feedparser takes the last one
+        # as `entry.link`; its `entry.links` lists them all, the own one without hreflang.
+        super().add_item_elements(handler, item)
         for code, url in item.get("alternates", {}).items():
             handler.addQuickElement("link", "", {"rel": "alternate", "hreflang": code, "href": url})
-        super().add_item_elements(handler, item)
         feed_media.atom_elements(handler, item)
         feed_disclosure.write(handler, item)
 
@@ -137,6 +153,13 @@ class Selection:
     feed_url: str
     tag_name: str | None = None
 
+    @property
+    def guid(self):
+        """The feed's Atom `<id>`: its language and tag, so that a tag's feed is never taken
+        for the whole feed (nor one language's for another's), on any host."""
+        guid = f"urn:ainews:feed:{self.audience.language}"
+        return f"{guid}:tag:{quote(self.tag, safe='')}" if self.tag else guid
+
 
 class StoryFeed(Feed):
     """The newest published stories in one language (and tag)."""
@@ -148,7 +171,10 @@ class StoryFeed(Feed):
         try:
             with translation.override(translation.get_language()):
                 response = super().__call__(request, *args, **kwargs)
-                return feed_tags.cache_headers(request, edge.apply_to_feed(request, response))
+            # The feed's language, whatever the caller's Accept-Language asked for (which
+            # LocaleMiddleware would otherwise name).
+            response["Content-Language"] = request.feed_language
+            return feed_tags.cache_headers(request, edge.apply_to_feed(request, response))
         except RequestError as error:
             response = HttpResponse(error.message, status=error.status, content_type="text/plain")
             for name, value in error.headers.items():
@@ -172,7 +198,10 @@ class StoryFeed(Feed):
         tag = request.GET.get("tag") or None
         tag_name = feed_tags.served_name(tag, audience) if tag else None
         translation.activate(code)
-        return Selection(audience, tag, request.build_absolute_uri(request.path), tag_name)
+        request.feed_language = code
+        # The feed's own address names its tag (and nothing else: never a feed token).
+        own = request.path + (f"?{urlencode({'tag': tag})}" if tag else "")
+        return Selection(audience, tag, request.build_absolute_uri(own), tag_name)
 
     def title(self, obj):
         if obj.tag:
@@ -187,6 +216,9 @@ class StoryFeed(Feed):
 
     def feed_url(self, obj):
         return obj.feed_url
+
+    def feed_guid(self, obj):
+        return obj.guid
 
     def items(self, obj):
         stories = Story.objects.readable(obj.audience)

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "parler",
     "reversion",
+    "corsheaders",
     "django_tasks",
     "cms.core.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
@@ -97,6 +98,8 @@ CMS_TASK_RETRY_SECONDS = env_number("CMS_TASK_RETRY_SECONDS", 2, float)
 MIDDLEWARE = [
     # First: answers the health probes, and measures everything below it (api/ops/).
     "api.ops.middleware.OperationsMiddleware",
+    # Before anything that may answer: preflights, and CORS headers on every answer.
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -298,6 +301,54 @@ CMS_HOT_WINDOW_DAYS = env_number("CMS_HOT_WINDOW_DAYS", 7)
 # Engagement (views + shares × CMS_HOT_SHARE_WEIGHT) after a story's estimate at which the
 # estimate and the readers' score weigh the same (cms/counting/ranking.py); 0 ignores estimates.
 CMS_HOT_PRIOR_WEIGHT = env_number("CMS_HOT_PRIOR_WEIGHT", 200, float)
+# CORS (django-cors-headers; docs/graphql.md "Browsers on other origins"): which origins
+# pages may read the public API (GraphQL, feeds, sitemaps, media) from a browser. Exact
+# origins, comma-separated (`*`: any origin); in development (DJANGO_DEBUG) any localhost
+# port too, for Vite and Next dev servers. Nothing else: the admin is never cross-origin.
+CMS_CORS_ALLOWED_ORIGINS = env_list("CMS_CORS_ALLOWED_ORIGINS")
+for _origin in CMS_CORS_ALLOWED_ORIGINS:
+    _parts = urlsplit(_origin)
+    if _origin != "*" and (
+        _parts.scheme not in ("http", "https")
+        or not _parts.netloc
+        or _origin != f"{_parts.scheme}://{_parts.netloc}"
+    ):
+        raise ImproperlyConfigured(
+            f"CMS_CORS_ALLOWED_ORIGINS: {_origin!r} is not an origin; write each as "
+            "scheme://host[:port], with no path or trailing slash (or * for any origin)."
+        )
+CORS_ALLOW_ALL_ORIGINS = "*" in CMS_CORS_ALLOWED_ORIGINS
+CORS_ALLOWED_ORIGINS = [origin for origin in CMS_CORS_ALLOWED_ORIGINS if origin != "*"]
+CORS_ALLOWED_ORIGIN_REGEXES = (
+    [r"^https?://(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?$"] if DEBUG else []
+)
+CORS_URLS_REGEX = r"^/(graphql$|feeds/|sitemap\.xml$|sitemaps/|media/)"
+# No cookies cross origins: the API reads no session, and a key travels in Authorization.
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "POST", "OPTIONS")
+CORS_ALLOW_HEADERS = (
+    "accept",
+    "accept-language",
+    "authorization",
+    "cache-control",
+    "content-type",
+    "if-none-match",
+    "preview-token",
+)
+# What a page's script may read of an answer besides the CORS-safelisted headers.
+CORS_EXPOSE_HEADERS = (
+    "ETag",
+    "Content-Language",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "Retry-After",
+    "X-Request-ID",
+    "Cache-Status",
+)
+# How long a browser may reuse a preflight's answer (Chromium keeps one 2 hours at most).
+CORS_PREFLIGHT_MAX_AGE = env_number("CMS_CORS_PREFLIGHT_MAX_AGE", 7200)
+
 # Persisted queries: folders of registered .graphql documents, and allow-list mode.
 GRAPHQL_DOCUMENT_DIRS = env_list("GRAPHQL_DOCUMENT_DIRS")
 GRAPHQL_PERSISTED_ONLY = env_bool("GRAPHQL_PERSISTED_ONLY")

@@ -50,6 +50,21 @@ NEWS_SIZE = 1000
 NEWS_LANGUAGES = {"zh-hans": "zh-cn", "zh-hant": "zh-tw"}
 
 
+def whole_seconds(value):
+    """A time without its fraction of a second: the W3C datetimes of `lastmod` and
+    `news:publication_date` may carry one, but sitemap readers (the npm `sitemap` parser)
+    refuse it and drop the entry."""
+    return value.replace(microsecond=0) if value is not None else None
+
+
+def section_language(section):
+    """The language a sitemap section is written for (`en`, `news-zh-hans`); the index,
+    for every language, names them all."""
+    if section is None:
+        return ", ".join(languages.codes())
+    return section.removeprefix("news-")
+
+
 def news_language(code):
     """The `news:language` of a site language code."""
     return NEWS_LANGUAGES.get(code.lower(), code.split("-")[0].lower())
@@ -71,7 +86,7 @@ class StorySitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # Without Max over the whole list, which the framework would compute per item.
-        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+        return whole_seconds(self.items().aggregate(latest=Max("updated_at"))["latest"])
 
     def get_urls(self, page=1, site=None, protocol=None):
         """The page's URLs at their canonical addresses (absolute already, on the reader
@@ -97,7 +112,7 @@ class StorySitemap(Sitemap):
         return {
             "item": served,
             "location": served.url,
-            "lastmod": served.updated_at,
+            "lastmod": whole_seconds(served.updated_at),
             "changefreq": None,
             "priority": "",
             "alternates": alternates,
@@ -114,16 +129,18 @@ class NewsSitemap(StorySitemap):
         return super().items().filter(published_at__gte=since)[:NEWS_SIZE]
 
     def get_latest_lastmod(self):
-        return Story.objects.filter(
-            pk__in=list(self.items().values_list("pk", flat=True))
-        ).aggregate(latest=Max("updated_at"))["latest"]
+        return whole_seconds(
+            Story.objects.filter(pk__in=list(self.items().values_list("pk", flat=True))).aggregate(
+                latest=Max("updated_at")
+            )["latest"]
+        )
 
     def url_info(self, served):
         info = super().url_info(served)
         info["news"] = {
             "name": settings.CMS_PUBLISHER_NAME,
             "language": news_language(self.language),
-            "publication_date": served.published_at,
+            "publication_date": whole_seconds(served.published_at),
             # A stored row written around the text rule still makes well-formed XML.
             "title": fit(served.translation.title),
         }
@@ -179,7 +196,13 @@ def cached(view):
             response.render()
             if response.status_code != 200:
                 return response
-            entry = responses.make_entry(response.content, 200, response["Content-Type"])
+            # The document's language, not the caller's Accept-Language.
+            entry = responses.make_entry(
+                response.content,
+                200,
+                response["Content-Type"],
+                content_language=section_language(kwargs.get("section")),
+            )
             responses.store(key, entry, [keys.STORIES], started)
             stored = "miss"
         response = from_entry(request, entry, stored=stored)

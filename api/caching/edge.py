@@ -120,6 +120,15 @@ def edge_control(max_age):
     )
 
 
+def public_control(max_age, shared_max_age):
+    """The `Cache-Control` of a public answer: browsers keep it `max_age` seconds, shared
+    caches without a purge `shared_max_age` (edges read `Surrogate-Control` instead)."""
+    return (
+        f"public, max-age={max(0, max_age)}, s-maxage={max(0, shared_max_age)}, "
+        f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}"
+    )
+
+
 def headers(request, entry, remaining):
     """The surrogate keys and edge lifetimes of a cached public answer's response, which
     the response cache keeps `remaining` more seconds.
@@ -161,7 +170,9 @@ FEED_DEPENDENCIES = ("stories", "tags", "source:all")
 
 
 def apply_to_feed(request, response):
-    """Edge headers for a feed: public ones keyed like lists; keyed feeds never shared."""
+    """Caching headers for a feed: public ones keyed like lists, told the same lifetimes as
+    a GraphQL answer (`Cache-Control` for browsers and shared caches, `Surrogate-Control`
+    for edges), none past the next scheduled publication; keyed feeds never shared."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     # A keyed feed: a header, or a feed token (`?token=`, see
@@ -173,6 +184,9 @@ def apply_to_feed(request, response):
     next_publication = next_publication_at()
     if next_publication is not None:
         remaining = min(remaining, max(1, math.ceil(next_publication - time.time())))
+    response["Cache-Control"] = public_control(
+        min(settings.CMS_HTTP_MAX_AGE, remaining), min(settings.CMS_HTTP_SHARED_MAX_AGE, remaining)
+    )
     keys = answer_keys(FEED_DEPENDENCIES)
     response["Surrogate-Key"] = " ".join(keys)
     response["Cache-Tag"] = ",".join(keys)

@@ -8,8 +8,11 @@ HTTPS redirects, a host not allowed) falls through to Django unchanged.
 import logging
 import uuid
 
+from corsheaders.middleware import CorsMiddleware
+from corsheaders.signals import check_request_enabled
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
 
 from api.caching import responses as cache
@@ -36,11 +39,51 @@ class _Headers:
 
 
 class _Request:
-    """What `responses.entry_headers` reads of a request: its method and headers."""
+    """What `responses.entry_headers` and django-cors-headers read of a request: its
+    method, headers and path."""
+
+    path_info = "/graphql"
 
     def __init__(self, method, headers):
         self.method = method
         self.headers = headers
+
+
+# django-cors-headers' own decision, so that a hit carries the CORS headers Django's
+# middleware would add (only its header logic is used: it wraps no application).
+_cors = CorsMiddleware(lambda request: None)
+
+
+# The CORS headers of each recent (origin, method): django-cors-headers' answer depends on
+# nothing else while no `check_request_enabled` receiver is connected (none is here), and
+# asking it costs more than the rest of a hit. Forgotten when full and when a setting changes.
+_cors_answers = {}
+_CORS_ANSWERS_MAX = 1000
+
+
+def cors_headers(request):
+    """The `Access-Control-*` headers of an answer to `request` (none without an Origin,
+    or for an origin not allowed). Decided per request, never stored with the entry:
+    a hit for one origin never carries another's. `Vary` already names Origin."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return []
+    remembered = (origin, request.method)
+    found = _cors_answers.get(remembered)
+    if found is None:
+        response = HttpResponse()
+        _cors.add_response_headers(request, response)
+        found = [
+            (name, value)
+            for name, value in response.items()
+            if name.lower().startswith("access-control-")
+        ]
+        if check_request_enabled.has_listeners():
+            return found
+        if len(_cors_answers) >= _CORS_ANSWERS_MAX:
+            _cors_answers.clear()
+        _cors_answers[remembered] = found
+    return found
 
 
 # The reading of each query string recently asked for, with the headers it depends on:
@@ -67,6 +110,7 @@ def _read(method, query_string, headers):
 
 def _forget_readings(**kwargs):
     _readings.clear()
+    _cors_answers.clear()
 
 
 def connect():
@@ -147,6 +191,7 @@ class FastPath:
         status, headers = entry_headers(request, entry)
         metrics.fast_path_hit(environ, status)
         headers += security_headers(environ)
+        headers += cors_headers(request)
         if not entry.content_language:
             # An entry stored before entries recorded their languages: as LocaleMiddleware
             # would say for the language the headers asked for.

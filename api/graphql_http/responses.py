@@ -12,8 +12,9 @@ from api.caching import edge
 
 # The response cache's name in `Cache-Status` headers.
 CACHE_NAME = "ainews-origin"
-# Preview-Token too: a shared cache must not answer a preview with the public answer.
-VARY = ("Accept", "Accept-Language", "Authorization", "Preview-Token")
+# Preview-Token too: a shared cache must not answer a preview with the public answer;
+# Origin, since CORS headers name the origin allowed (django-cors-headers adds it too).
+VARY = ("Accept", "Accept-Language", "Authorization", "Origin", "Preview-Token")
 
 
 def respond(status, encoded, media_type, headers=None):
@@ -88,15 +89,10 @@ def entry_headers(request, entry, private=False, stored=None):
     if private:
         headers.append(("Cache-Control", "private, no-store"))
         return status, headers
-    max_age = min(entry.max_age, remaining)
-    shared = min(entry.shared_max_age, remaining)
-    headers.append(
-        (
-            "Cache-Control",
-            f"public, max-age={max_age}, s-maxage={shared}, "
-            f"stale-while-revalidate={settings.CMS_HTTP_STALE_WHILE_REVALIDATE}",
-        )
+    control = edge.public_control(
+        min(entry.max_age, remaining), min(entry.shared_max_age, remaining)
     )
+    headers.append(("Cache-Control", control))
     headers += edge.headers(request, entry, remaining)
     return status, headers
 

@@ -39,7 +39,8 @@ ANY_OPERATION = frozenset({OperationType.QUERY, OperationType.MUTATION})
 class GraphQLView(View):
     """Answers GraphQL over HTTP; public reads are cached and carry HTTP caching headers."""
 
-    http_method_names = ["get", "post", "head"]
+    # OPTIONS: its Allow header (a CORS preflight is answered by django-cors-headers first).
+    http_method_names = ["get", "post", "head", "options"]
 
     def dispatch(self, request, *args, **kwargs):
         request.request_id = uuid.uuid4().hex
@@ -90,7 +91,7 @@ class GraphQLView(View):
         return self.answer(request)
 
     def http_method_not_allowed(self, request, *args, **kwargs):
-        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST", "OPTIONS"])
 
     def answer(self, request):
         # What the WSGI fast path read and looked up, when it did not answer.

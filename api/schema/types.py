@@ -286,8 +286,11 @@ class Story(relay.Node):
         ]
 
     @strawberry.field(
-        description="schema.org JSON-LD for the page: a NewsArticle, and a FAQPage when the "
-        "story has an FAQ. Render each object in a script of type application/ld+json."
+        description="JSON-LD for the page: a schema.org NewsArticle, a FAQPage when the "
+        "story has an FAQ, and for AI-written text the GB 45438-2025 implicit label: an "
+        "object with the NewsArticle's `@id`, its own `@context` (the `aigc:` prefix of this "
+        "publication's namespace) and `aigc:AIGC`. The NewsArticle and FAQPage hold only "
+        "schema.org terms. Render each object in a script of type application/ld+json."
     )
     def structured_data(self) -> list[JSON]:
         return structured_data.json_ld(self._served)

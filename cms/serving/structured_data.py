@@ -6,6 +6,8 @@ import json
 
 from django.conf import settings
 
+from cms.disclosure import rules as disclosure
+
 
 def og_locale(code):
     """Open Graph's locale for a language code (`zh-hans` is `zh_CN`)."""
@@ -46,7 +48,9 @@ def json_ld(served):
     if shown:
         article["image"] = [entry for entry in shown if entry]
     if served.editor is not None:
-        article["editor"] = person(served.editor)
+        # schema.org's `editor` is a Person; an editing desk is named as a contributor.
+        role = "editor" if served.editor.schema_type == "Person" else "contributor"
+        article[role] = person(served.editor)
     if served.original_url:
         article["translationOfWork"] = {"@type": "NewsArticle", "@id": served.original_url}
     if served.corrections:
@@ -64,8 +68,6 @@ def json_ld(served):
             "url": story.cited_url,
             "publisher": {"@type": "Organization", "name": served.source_name},
         }
-    if served.disclosure.aigc is not None:
-        article["AIGC"] = served.disclosure.aigc
     graph = [article]
     if translation.faq:
         graph.append(
@@ -83,7 +85,30 @@ def json_ld(served):
                 ],
             }
         )
+    if served.disclosure.aigc is not None:
+        graph.append(aigc_label(url, served.disclosure.aigc))
     return graph
+
+
+# The JSON-LD prefix of this publication's AI disclosure vocabulary, as in the feeds' XML.
+AIGC_PREFIX = "aigc"
+
+
+def aigc_label(url, fields):
+    """GB 45438-2025's implicit label of the article at `url`, as a node of its own.
+
+    Its terms are this publication's (`CMS_AIGC_NAMESPACE`, prefix `aigc:`), declared by
+    the node's own `@context`; the shared `@id` makes JSON-LD processors merge it into the
+    NewsArticle. The NewsArticle keeps the plain schema.org context and only schema.org
+    properties, so schema.org validators find nothing unknown in it and sites typing it
+    with schema-dts (`WithContext<NewsArticle>`) need no cast.
+    """
+    term = f"{AIGC_PREFIX}:"
+    return {
+        "@context": {AIGC_PREFIX: f"{disclosure.namespace()}#"},
+        "@id": url,
+        f"{term}AIGC": {f"{term}{name}": value for name, value in fields.items()},
+    }
 
 
 def publisher():
@@ -117,12 +142,18 @@ def placed(image):
     return image_object(image, rendition) if rendition is not None else None
 
 
+def pixels(count):
+    """A length in pixels, as schema.org's `width` and `height` take it: a QuantitativeValue
+    with UN/CEFACT's unit code for pixels (a bare number is neither a Distance nor one)."""
+    return {"@type": "QuantitativeValue", "value": count, "unitCode": "E37"}
+
+
 def image_object(image, rendition):
     return {
         "@type": "ImageObject",
         "url": rendition.url,
-        "width": rendition.width,
-        "height": rendition.height,
+        "width": pixels(rendition.width),
+        "height": pixels(rendition.height),
         **({"caption": image.caption} if image.caption else {}),
         **({"creditText": image.credit} if image.credit else {}),
         **({"copyrightNotice": image.rights} if image.rights else {}),

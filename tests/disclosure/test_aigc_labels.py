@@ -129,7 +129,10 @@ def test_the_namespace_document_describes_every_element(client, language, title)
     assert title in page
     assert "https://news.example.com/ns/aigc/1.0" in page
     for name in ("digitalSourceType", "label", "AIGC", *disclosure.AIGC_FIELDS):
-        assert f"<code>aigc:{name}</code>" in page
+        # Each at the anchor its JSON-LD term names (`…/ns/aigc/1.0#Label`).
+        assert f'<dt id="{name}"><code>aigc:{name}</code>' in page
+    assert "<code>https://news.example.com/ns/aigc/1.0#AIGC</code>" in page
+    assert ("JSON-LD" if language == "en" else "前缀 <code>aigc</code> 下的术语") in page
     assert client.post("/ns/aigc/1.0").status_code == 405
 
 

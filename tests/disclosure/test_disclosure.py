@@ -133,9 +133,19 @@ def test_every_grade_is_disclosed_in_the_api_with_its_label_source_type_and_aigc
         assert found["aigc"]["ContentPropagator"] == "AI News"
         assert found["aigc"]["ProduceID"] == found["aigc"]["PropagateID"]
         assert f"-{language}-" in found["aigc"]["ProduceID"]
-    (article, *_rest) = story["structuredData"]
+    (article, *rest) = story["structuredData"]
     assert article["digitalSourceType"] == SCHEMA_ORG[grade]
-    assert article.get("AIGC") == found["aigc"]
+    # The article holds schema.org terms only; the implicit label is a node of its own
+    # for the same @id, in this publication's namespace under its own @context prefix.
+    assert "AIGC" not in article and not any(":" in name for name in article)
+    labels = [node for node in rest if "aigc:AIGC" in node]
+    if grade == "human":
+        assert labels == []
+    else:
+        (label,) = labels
+        assert label["@context"] == {"aigc": f"{NAMESPACE}#"}
+        assert label["@id"] == article["@id"]
+        assert label["aigc:AIGC"] == {f"aigc:{name}": found["aigc"][name] for name in AIGC_KEYS}
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

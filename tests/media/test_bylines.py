@@ -191,3 +191,11 @@ def test_images_bylines_and_corrections_cost_the_same_sql_for_any_page_size(gql,
         return len(queries)
 
     assert count(2) == count(12)
+
+
+def test_json_ld_names_an_editing_desk_as_a_contributor_since_an_editor_is_a_person(gql):
+    desk = make_author("desk", "The AI Desk", kind=Author.Kind.ORGANIZATION)
+    make_story("desked", editor=desk)
+    article = gql(QUERY, {"slug": "desked"})["data"]["story"]["structuredData"][0]
+    assert "editor" not in article
+    assert article["contributor"] == {"@type": "Organization", "name": "The AI Desk"}

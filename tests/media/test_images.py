@@ -173,7 +173,8 @@ def test_the_api_serves_the_image_with_its_texts_and_renditions(
     assert story["twitterCard"]["card"] == "summary_large_image"
     assert story["twitterCard"]["image"] == story["openGraph"]["image"]
     article = story["structuredData"][0]
-    ratios = [(entry["width"], entry["height"]) for entry in article["image"]]
+    assert all(entry["width"]["unitCode"] == "E37" for entry in article["image"])
+    ratios = [(entry["width"]["value"], entry["height"]["value"]) for entry in article["image"]]
     assert ratios == [(1280, 720), (960, 720), (640, 640)]
     assert all(entry["url"].startswith(MEDIA + "renditions/") for entry in article["image"])
     assert article["image"][0]["caption"] == caption

@@ -19,7 +19,7 @@ QUERY = """query($l: String) { story(slug: "china-may-have-accessed-mythos", lan
 def test_structured_data_is_a_news_article_and_an_faq_page(gql, language, locale, alternate):
     loader.load()
     story = gql(QUERY, {"l": language})["data"]["story"]
-    article, faq = story["structuredData"]
+    article, faq, *_label = story["structuredData"]
     url = f"https://news.example.com/{language}/stories/china-may-have-accessed-mythos"
     assert article["@context"] == "https://schema.org"
     assert article["@type"] == "NewsArticle"
@@ -49,6 +49,6 @@ def test_structured_data_is_a_news_article_and_an_faq_page(gql, language, locale
 def test_a_story_without_faq_has_only_the_article(gql):
     from tests.factories import make_story
 
-    make_story("plain", faq_en=[])
+    make_story("plain", faq_en=[], ai_involvement="human")
     data = gql('{ story(slug: "plain", language: "en") { structuredData } }')["data"]["story"]
     assert [item["@type"] for item in data["structuredData"]] == ["NewsArticle"]

@@ -144,10 +144,15 @@ def test_every_entrys_link_is_the_page_in_the_language_it_is_served_in(
     for entry in feed_entries:
         own = entry.get("title_detail", {}).get("language") or language
         served[own] = served.get(own, 0) + 1
-        assert entry.link.startswith(f"https://news.example.com/{own}/stories/"), entry.link
-        assert [link["href"] for link in entry.links if "hreflang" not in link] == [entry.link]
+        # The entry's own page: its one alternate link without hreflang, listed first in
+        # Atom (feedparser's `entry.link` is the last alternate; RSS's is its <link>).
+        (link,) = [link["href"] for link in entry.links if "hreflang" not in link]
+        assert link.startswith(f"https://news.example.com/{own}/stories/"), link
+        alternates = [link["href"] for link in entry.links if link.get("rel") == "alternate"]
+        assert alternates[0 if name == "atom.xml" else -1] == link
     seed = next(entry for entry in feed_entries if entry.link.endswith(f"/stories/{SEED}"))
-    assert seed.link == f"https://news.example.com/{language}/stories/{SEED}"
+    (seed_link,) = [link["href"] for link in seed.links if "hreflang" not in link]
+    assert seed_link == f"https://news.example.com/{language}/stories/{SEED}"
     # The Chinese feed holds English-only stories too, served (and linked) in English.
     assert set(served) == ({"en"} if language == "en" else {"en", "zh-hans"})
 

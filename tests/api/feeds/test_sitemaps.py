@@ -1,11 +1,13 @@
 """Sitemaps: an index, per-language sitemaps with hreflang alternates, and Google News."""
 
+import re
 import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -197,3 +199,41 @@ def test_unknown_sitemaps_and_pages_are_404(client, newsroom, path):
 def test_news_languages_follow_google_s_codes():
     assert sitemaps.news_language("zh-hans") == "zh-cn"
     assert sitemaps.news_language("en") == "en"
+
+
+W3C_WHOLE_SECONDS = re.compile(r"^\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d))?$")
+
+
+def test_every_time_in_the_sitemaps_is_a_w3c_datetime_in_whole_seconds(client, newsroom):
+    # Stored times carry microseconds; a sitemap's never do.
+    Story.objects.update(updated_at=F("updated_at") + timedelta(microseconds=123456))
+    Story.objects.update(published_at=F("published_at") + timedelta(microseconds=654321))
+    times = []
+    for path in ["/sitemap.xml", *(f"/sitemaps/{s}.xml" for s in sitemaps.sections())]:
+        _response, root = fetch(client, path)
+        times += [node.text for node in root.iter(f"{{{SITEMAP}}}lastmod")]
+        times += [node.text for node in root.iter(f"{{{NEWS}}}publication_date")]
+    assert len(times) > 10
+    assert [value for value in times if not W3C_WHOLE_SECONDS.match(value)] == []
+
+
+@pytest.mark.parametrize("asked", ["en", "zh-CN,zh;q=0.9", "fr"])
+def test_a_sitemap_s_content_language_is_its_own_whatever_the_caller_asks(client, newsroom, asked):
+    for section in sitemaps.sections():
+        response, _root = fetch(client, f"/sitemaps/{section}.xml", accept_language=asked)
+        assert response["Content-Language"] == section.removeprefix("news-")
+    index, _root = fetch(client, "/sitemap.xml", accept_language=asked)
+    assert index["Content-Language"] == "en, zh-hans"
+
+
+def test_sitemaps_tell_browsers_and_shared_caches_what_edges_are_told(client, newsroom, settings):
+    settings.CMS_EDGE_PURGE_BACKEND = "none"
+    response, _root = fetch(client, "/sitemaps/en.xml")
+    control = dict(
+        part.strip().partition("=")[::2] for part in response["Cache-Control"].split(",")
+    )
+    edge = dict(
+        part.strip().partition("=")[::2] for part in response["Surrogate-Control"].split(",")
+    )
+    assert "public" in control
+    assert int(control["s-maxage"]) == int(edge["max-age"]) > 0
