@@ -17,6 +17,7 @@ none outlives the next scheduled publication or expiry. Keyed answers are never 
 
 import hashlib
 import json
+from functools import wraps
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -72,7 +73,22 @@ def _not_found():
     return _error(404, "NOT_FOUND", _("No story with that address in that language."))
 
 
+def without_body_for_head(view):
+    """HEAD answers as GET does (validators and length included), without the body."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if request.method == "HEAD":
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+    return wrapped
+
+
 @require_safe
+@without_body_for_head
 def story(request, language, slug):
     code = languages.normalize(language)
     if code is None:

@@ -126,7 +126,8 @@ def of_served(served, version="2.2"):
             "uri": story_uri(story.pk, language),
             "type": "text",
             "representationtype": "full" if served.analysis_served else "partial",
-            "version": str(story.edit_version),
+            # The story's saves, counted from 1: every saved change is a new version.
+            "version": str(story.edit_version + 1),
             # The "Updated" time readers see; a story nobody reads yet was last saved then.
             "versioncreated": timestamp(served.updated_at or story.modified_at),
             "pubstatus": "usable" if story.is_live() else "withheld",

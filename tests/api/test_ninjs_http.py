@@ -62,6 +62,7 @@ def test_public_answers_are_cached_keyed_for_the_edge_and_change_with_the_story(
     story.save()
     changed = read(client.get("/ninjs/en/s.json"))
     assert changed["headlines"][0]["value"] == "A new title"
+    assert int(changed["version"]) > int(json.loads(first.content)["version"])
 
 
 @pytest.mark.parametrize(
