@@ -19,6 +19,7 @@ import hashlib
 import json
 from functools import wraps
 
+from django.core.validators import slug_re
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
@@ -34,6 +35,8 @@ from cms.serving import stories as serving
 from cms.serving.audience import Audience
 
 MEDIA_TYPE = "application/json"
+# `Story.slug`'s length.
+MAX_SLUG = 200
 
 
 def _error(status, code, message, headers=None):
@@ -91,7 +94,8 @@ def without_body_for_head(view):
 @without_body_for_head
 def story(request, language, slug):
     code = languages.normalize(language)
-    if code is None:
+    # No story has another slug (a NUL byte would not even reach PostgreSQL).
+    if code is None or len(slug) > MAX_SLUG or not slug_re.fullmatch(slug):
         return _not_found()
     try:
         version = _version(request)

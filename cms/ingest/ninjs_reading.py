@@ -7,6 +7,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from cms.core import languages, richtext
+from cms.core import text as text_rule
 from cms.ingest import pipeline
 from cms.serving import ninjs as ninjs_out
 
@@ -85,6 +86,13 @@ def check_shape(document):
                     )
                 ]
             )  # fmt: skip
+    # The one rule for stored text (cms.core.text), before any value is looked up: a NUL
+    # byte would not even reach PostgreSQL.
+    found = text_rule.first_unfit(document)
+    if found is not None:
+        character, position, path = found
+        message = text_rule.unfit_error(character, position).messages[0]
+        raise pipeline.IngestError([(path.split(".")[0], message)])
 
 
 def language_code(tag):

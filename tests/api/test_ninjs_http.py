@@ -120,6 +120,8 @@ def test_keys_read_within_their_rights_and_are_never_shared(client, story):
         ({"version": "9"}, {}, 400),
         ({"version": "x" * 5000}, {}, 400),
         ({"token": "ankf_nope_nope"}, {}, 401),
+        ({"token": "ankf_\x00_nope"}, {}, 401),
+        ({"version": "2.2\x00"}, {}, 400),
         ({"key": "ank_x"}, {}, 401),
         ({}, {"authorization": "Bearer ank_nope_nope"}, 401),
     ],

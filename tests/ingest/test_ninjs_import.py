@@ -250,6 +250,16 @@ HOSTILE = [
     ({"uri": "u" * 300, "language": "en", "headlines": [{"value": "T"}]}, {"uri"}),
     ({"uri": "u", "language": "en", "headlines": [{"value": "T\x00"}]}, {"headlines"}),
     ({"uri": "u", "language": "en", "headlines": [{"value": "T"}], "by": "x" * 300}, {"by"}),
+    ({"uri": "u\x00", "language": "en", "headlines": [{"value": "T"}]}, {"uri"}),
+    (
+        {
+            "uri": "u",
+            "language": "en",
+            "headlines": [{"value": "T"}],
+            "subjects": [{"literal": "\x00"}],
+        },
+        {"subjects"},
+    ),
     ({"uri": "u", "language": "en", "headlines": [{"value": "T"}], "extra": DEEP}, {""}),
     (
         {
