@@ -105,11 +105,12 @@ def timestamp(moment):
 
 
 def document(story, language, version="2.2"):
-    """The ninjs news item of `story`'s version in `language` (or its fallback), as the
-    public reads it (full text). The caller decides whether it may see the story: this
+    """The ninjs news item of `story`'s version in `language` (None when it has none), as
+    the public reads it (full text). The caller decides whether it may see the story: this
     says `withheld` for a story readers cannot see, and never looks it up itself."""
     served = serving.serve([story], audiences.Audience.of(language))[0]
-    if served.translation is None:
+    # One language's item: a story without a version in `language` has none (no fallback).
+    if served.translation is None or served.language != language:
         return None
     return of_served(served, version)
 

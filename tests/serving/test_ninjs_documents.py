@@ -158,6 +158,12 @@ def test_images_are_pictures_with_their_renditions():
         assert ninjs_validation.problems(ninjs.document(story, "en", version), version) == []
 
 
+def test_a_story_without_a_version_in_the_language_has_no_item_in_it():
+    story = make_story("zh-only", languages=("zh-hans",))
+    assert ninjs.document(story, "en") is None
+    assert ninjs.document(story, "zh-hans")["language"] == "zh-Hans"
+
+
 def test_an_unknown_version_is_refused():
     with pytest.raises(ninjs.UnknownVersion):
         ninjs.document(make_story("v"), "en", "9.9")
