@@ -6,7 +6,8 @@ schema.
   as `cms.serving.ninjs` writes it. Only what the caller may read: the public, or a key
   (`Authorization: Bearer`, or its feed token as `?token=`) within its languages and tags,
   in full text or not as the key allows. A draft, scheduled or expired story is a 404,
-  the same as a story that never existed.
+  the same as a story that never existed; a slug the story had before is a 301 to its
+  current address.
 - `/ninjs/schema/<version>.json`: the JSON Schema the documents name in `standard.schema`.
 
 Public answers are cached like sitemaps: in the response cache under the story, its tags
@@ -18,9 +19,11 @@ none outlives the next scheduled publication or expiry. Keyed answers are never 
 import hashlib
 import json
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.core.validators import slug_re
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -29,7 +32,7 @@ from api.graphql_http import auth, ratelimit
 from api.graphql_http.refusals import RequestError
 from api.graphql_http.responses import from_entry
 from cms.core import languages
-from cms.models import Story
+from cms.models import Story, StorySlug
 from cms.serving import ninjs
 from cms.serving import stories as serving
 from cms.serving.audience import Audience
@@ -72,6 +75,24 @@ def _document(audience, slug, version, observer=None):
     return _encode(ninjs.of_served(found[0], version))
 
 
+def _moved(request, audience, slug):
+    """A permanent redirect to the story's current address when `slug` is one it had and
+    the audience may read it in its language now; else None (a draft's old slugs stay
+    unknown)."""
+    moved = StorySlug.objects.filter(slug=slug).values_list("story_id", flat=True).first()
+    if moved is None:
+        return None
+    readable = Story.objects.readable(audience).in_chain((audience.language,))
+    current = readable.filter(pk=moved).values_list("slug", flat=True).first()
+    if current is None:
+        return None
+    path = reverse("ninjs-story", kwargs={"language": audience.language, "slug": current})
+    query = {name: request.GET[name] for name in ("version", "token") if name in request.GET}
+    response = HttpResponsePermanentRedirect(f"{path}?{urlencode(query)}" if query else path)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def _not_found():
     return _error(404, "NOT_FOUND", _("No story with that address in that language."))
 
@@ -102,9 +123,10 @@ def story(request, language, slug):
         key = auth.authenticate_feed(request)
         if key is not None:
             auth.take_quota(key)
-            body = _document(Audience.of(code, key), slug, version)
+            audience = Audience.of(code, key)
+            body = _document(audience, slug, version)
             if body is None:
-                return _not_found()
+                return _moved(request, audience, slug) or _not_found()
             # For this key alone: never stored here, by browsers or by edges.
             entry = responses.make_entry(body, 200, MEDIA_TYPE, content_language=code)
             response = from_entry(request, entry, private=True)
@@ -129,9 +151,10 @@ def _public(request, code, slug, version):
         def observe(kind, ids):
             shown.update(keys.observed(kind, ids))
 
-        body = _document(Audience.of(code), slug, version, observe)
+        audience = Audience.of(code)
+        body = _document(audience, slug, version, observe)
         if body is None:
-            return _not_found()
+            return _moved(request, audience, slug) or _not_found()
         entry = responses.make_entry(body, 200, MEDIA_TYPE, content_language=code)
         responses.store(cache_key, entry, sorted(shown), started)
         stored = "miss"

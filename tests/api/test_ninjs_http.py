@@ -152,3 +152,16 @@ def test_the_extension_schema_is_served_and_validates_what_is_served(client, sto
     standard = document["standard"]
     assert (standard["version"], standard["schema"]) == (version, schema["$id"])
     assert client.get("/ninjs/schema/1.0.json").status_code == 404
+
+
+def test_an_old_slug_leads_to_the_current_address_and_a_draft_s_stays_unknown(client, story):
+    story.slug = "renamed"
+    story.save()
+    moved = client.get("/ninjs/en/s.json", {"version": "3.1"})
+    assert moved.status_code == 301
+    assert moved["Location"] == "/ninjs/en/renamed.json?version=3.1"
+    assert read(client.get(moved["Location"]))["uri"] == ninjs.story_uri(story.pk, "en")
+    draft = make_story("draft-new", status=Story.Status.DRAFT, hours_ago=None)
+    draft.slug = "draft-newer"
+    draft.save()
+    assert client.get("/ninjs/en/draft-new.json").status_code == 404
