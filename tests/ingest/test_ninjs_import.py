@@ -9,6 +9,8 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cms.ingest import ninjs as ninjs_in
 from cms.ingest.pipeline import IngestError
@@ -342,3 +344,31 @@ def test_the_command_imports_a_pretty_printed_item_and_reports_a_refused_one(tmp
     with pytest.raises(CommandError):
         call_command("import_stories", str(bad), "--ninjs", stdout=io.StringIO(), stderr=err)
     assert "line 1: language:" in err.getvalue() and "line 2: type:" in err.getvalue()
+
+
+WORD = st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=12)
+LINE = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    title=LINE,
+    summary=LINE,
+    tldr=st.lists(LINE, max_size=3),
+    version=st.sampled_from(ninjs_out.VERSIONS),
+    language=st.sampled_from(["en", "zh-hans"]),
+)
+def test_any_item_we_write_imports_as_the_same_text(title, summary, tldr, version, language):
+    suffix = language.replace("-", "_")
+    story = make_story(
+        None,
+        languages=(language,),
+        ai_involvement="human",
+        **{f"title_{suffix}": title, f"summary_{suffix}": summary, f"tldr_{suffix}": tldr},
+    )
+    document = ninjs_out.document(story, language, version)
+    document["uri"] = f"urn:mirror:{story.pk}"
+    copy, created = ninjs_in.upsert(document)
+    row = copy.translations.get(language_code=language)
+    assert created and (row.title, row.summary, row.tldr) == (title, summary, tldr)
+    assert row.ai_involvement == "human"
