@@ -308,15 +308,17 @@ class Story(relay.Node):
         "and FAQ (when the caller reads full text), tags as subjects, the byline, the "
         "images' renditions, the source, and the AI disclosure (`digitalsourcetype` and the "
         "`aigc:` extension properties). `pubstatus` is `usable` for a story readers see; a "
-        "previewed story is `withheld`."
+        "previewed story is `withheld`, and its image addresses carry the preview token."
     )
     def ninjs(
         self,
+        info: Info,
         version: Annotated[
             NinjsVersion, strawberry.argument(description="The ninjs version to write.")
         ] = NinjsVersion.V2_2,
     ) -> JSON:
-        return ninjs.of_served(self._served, version.value)
+        document = ninjs.of_served(self._served, version.value)
+        return media.previewed_ninjs(document, self._preview_token(info))
 
     @strawberry.field(description="Open Graph properties for share cards.")
     def open_graph(self) -> seo.OpenGraph:

@@ -11,6 +11,7 @@ from cms.serving import ninjs
 from cms.stories import preview as previews
 from tests import ninjs_validation
 from tests.factories import make_source, make_story, make_tag, make_user
+from tests.media_factories import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,21 @@ def test_a_previewed_draft_is_withheld_and_a_public_caller_never_sees_it(gql):
     document = result["data"]["story"]["ninjs"]
     assert document["pubstatus"] == "withheld"
     assert ninjs_validation.problems(document, "2.2") == []
+
+
+def test_a_preview_s_image_addresses_carry_its_media_token(gql, client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    draft = make_story(
+        "s", status=Story.Status.DRAFT, hours_ago=None, image=make_image(alt_en="Lead")
+    )
+    token = previews.issue(draft, make_user("editor", superuser=True))
+    result = gql(ONE, {"slug": "s", "version": "V2_2"}, **{previews.HEADER: token})
+    renditions = result["data"]["story"]["ninjs"]["associations"][0]["renditions"]
+    site = "http://127.0.0.1:8000"
+    for rendition in renditions:
+        assert "?preview=" in rendition["href"]
+        assert client.get(rendition["href"].removeprefix(site)).status_code == 200
+        assert client.get(rendition["href"].removeprefix(site).split("?")[0]).status_code == 404
 
 
 def test_a_page_of_ninjs_costs_the_same_sql_at_any_size(gql):
