@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import aigc_namespace, feeds, home, media, sitemaps
+from api import aigc_namespace, feeds, home, media, ninjs, sitemaps
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("feeds/<str:language>/rss.xml", feeds.rss, name="feed-rss"),
     path("feeds/<str:language>/atom.xml", feeds.atom, name="feed-atom"),
     path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
+    path("ninjs/schema/<str:version>.json", ninjs.schema, name="ninjs-schema"),
+    path("ninjs/<str:language>/<str:slug>.json", ninjs.story, name="ninjs-story"),
     path("media/<path:name>", media.serve, name="media"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemaps/<str:section>.xml", sitemaps.sitemap, name="sitemap"),

@@ -62,3 +62,11 @@ class ShareLink:
 class TranslationOrigin(Enum):
     HUMAN = strawberry.enum_value("human", description="A person wrote or checked it.")
     MACHINE = strawberry.enum_value("machine", description="A machine translated it.")
+
+
+@strawberry.enum(description="A version of IPTC ninjs (News in JSON) a story can be given in.")
+class NinjsVersion(Enum):
+    V2_2 = strawberry.enum_value("2.2", description="ninjs 2.2: property names in lower case.")
+    V3_1 = strawberry.enum_value(
+        "3.1", description="ninjs 3.1: the same item, property names in camelCase."
+    )

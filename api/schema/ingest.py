@@ -5,9 +5,11 @@ from typing import Annotated
 
 import strawberry
 from django.utils.translation import gettext as _
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.schema.errors import ApiError
+from cms.ingest import ninjs as ninjs_in
 from cms.ingest import pipeline as ingest
 from cms.models import Scope
 
@@ -189,24 +191,68 @@ def _camel(name):
     return head + "".join(word.title() for word in rest)
 
 
+def _ingesting_key(info):
+    key = info.context.key
+    if key is None or not key.has_scope(Scope.INGEST):
+        raise Forbidden(_("Only API keys with the ingest scope may write stories."))
+    return key
+
+
 def upsert_story(
     info: Info,
     input: Annotated[StoryInput, strawberry.argument(description="The story.")],
 ) -> UpsertStoryPayload:
-    key = info.context.key
-    if key is None or not key.has_scope(Scope.INGEST):
-        raise Forbidden(_("Only API keys with the ingest scope may write stories."))
+    key = _ingesting_key(info)
     try:
         story, created = ingest.upsert(input.as_data(), may_publish=key.has_scope(Scope.PUBLISH))
     except ingest.IngestError as error:
-        return UpsertStoryPayload(
-            story=None,
-            created=False,
-            errors=[
-                FieldError(field=camel_path(field), message=str(message))
-                for field, message in error.errors
-            ],
+        return _refused(error, camel_path)
+    return _written(story, created)
+
+
+def import_ninjs(
+    info: Info,
+    document: Annotated[
+        JSON,
+        strawberry.argument(
+            description="An IPTC ninjs text item, 2.x or 3.x (docs/partners.md, *ninjs in*)."
+        ),
+    ],
+    language: Annotated[
+        str | None,
+        strawberry.argument(description="The item's language when it names none, e.g. `en`."),
+    ] = None,
+    publish: Annotated[
+        bool,
+        strawberry.argument(
+            description="Publish a `usable` item (needs the publish scope); else a draft."
+        ),
+    ] = False,
+) -> UpsertStoryPayload:
+    key = _ingesting_key(info)
+    try:
+        story, created = ninjs_in.upsert(
+            document,
+            may_publish=key.has_scope(Scope.PUBLISH),
+            publish=publish,
+            language=language,
         )
+    except ingest.IngestError as error:
+        return _refused(error, str)
+    return _written(story, created)
+
+
+def _refused(error, spell):
+    return UpsertStoryPayload(
+        story=None,
+        created=False,
+        errors=[
+            FieldError(field=spell(field), message=str(message)) for field, message in error.errors
+        ],
+    )
+
+
+def _written(story, created):
     return UpsertStoryPayload(
         story=IngestedStory(
             external_id=story.external_id,

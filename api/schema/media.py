@@ -29,6 +29,20 @@ def previewed_html(html, token):
     return re.sub(rf"{prefix}[^\s\"'<>,?]+", lambda m: previewed(m.group(0), token), html)
 
 
+def previewed_ninjs(document, token):
+    """A ninjs item (`cms.serving.ninjs`) whose image addresses carry a preview token: its
+    pictures' renditions and the images in its HTML body."""
+    if not token:
+        return document
+    for picture in document.get("associations", []):
+        for rendition in picture.get("renditions", []):
+            rendition["href"] = previewed(rendition["href"], token)
+    for body in document.get("bodies", []):
+        if (body.get("contenttype") or body.get("contentType")) == "text/html":
+            body["value"] = previewed_html(body["value"], token)
+    return document
+
+
 @strawberry.enum(description="An image file format renditions are made in.")
 class ImageFormat(Enum):
     JPEG = strawberry.enum_value("jpeg", description="JPEG: every client reads it.")

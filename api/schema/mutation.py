@@ -9,7 +9,7 @@ from api.schema.errors import BadUserInput, NotFound
 from cms.core import sharing
 from cms.counting import counters
 
-from .ingest import UpsertStoryPayload, upsert_story
+from .ingest import UpsertStoryPayload, import_ninjs, upsert_story
 
 
 @strawberry.type(description="The story's view count after this view.")
@@ -45,6 +45,12 @@ class Mutation:
     upsert_story: UpsertStoryPayload = strawberry.mutation(
         resolver=upsert_story,
         description="Create or update a story from the pipeline (API keys with `ingest`).",
+    )
+    import_ninjs: UpsertStoryPayload = strawberry.mutation(
+        resolver=import_ninjs,
+        description="Create or update a story from an IPTC ninjs text item (API keys with "
+        "`ingest`): the item's uri is its id, so importing it again updates the same story. "
+        "Problems come back per field, named as the item names them (`headlines`, `bodies`).",
     )
 
     @strawberry.mutation(

@@ -12,8 +12,8 @@ from strawberry.types import Info
 from api.schema import ids, media, related, seo
 from api.schema.disclosure import Disclosure
 from cms.counting import counters
+from cms.serving import ninjs, structured_data
 from cms.serving import stories as serving
-from cms.serving import structured_data
 from cms.stories import preview as previews
 from cms.stories import translation_state
 
@@ -21,6 +21,7 @@ from .content import (
     FaqEntry,
     Insight,
     KeyDataRow,
+    NinjsVersion,
     RichText,
     Scores,
     ShareLink,
@@ -303,6 +304,24 @@ class Story(relay.Node):
     )
     def structured_data_script(self) -> str:
         return structured_data.script_text(structured_data.json_ld(self._served))
+
+    @strawberry.field(
+        description="This language version as an IPTC ninjs news item (docs/partners.md, "
+        "*ninjs*): headlines, summary and TL;DR, the analysis with its Key Data, insights "
+        "and FAQ (when the caller reads full text), tags as subjects, the byline, the "
+        "images' renditions, the source, and the AI disclosure (`digitalsourcetype` and the "
+        "`aigc:` extension properties). `pubstatus` is `usable` for a story readers see; a "
+        "previewed story is `withheld`, and its image addresses carry the preview token."
+    )
+    def ninjs(
+        self,
+        info: Info,
+        version: Annotated[
+            NinjsVersion, strawberry.argument(description="The ninjs version to write.")
+        ] = NinjsVersion.V2_2,
+    ) -> JSON:
+        document = ninjs.of_served(self._served, version.value)
+        return media.previewed_ninjs(document, self._preview_token(info))
 
     @strawberry.field(description="Open Graph properties for share cards.")
     def open_graph(self) -> seo.OpenGraph:

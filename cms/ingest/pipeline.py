@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cms.core import languages
 from cms.core import text as text_rule
 from cms.disclosure import rules as disclosure
+from cms.ingest import bylines
 from cms.ingest import disclosure as ingest_disclosure
 from cms.ingest.forms import story_form, translation_form
 from cms.media import figures
@@ -95,6 +96,8 @@ def _upsert(data, may_publish):
             raise IngestError(errors)
         if "tags" in data:
             set_tags(story, tags)
+        if data.get("authors") is not None:
+            bylines.set_byline(story, data["authors"])
         change.finish()
     return story, created
 
@@ -132,6 +135,8 @@ def _check_envelope(data, may_publish):
         errors.append(("publish", _("This caller may not publish; leave `publish` false.")))
     if data.get("ai_generated") is not None and not isinstance(data["ai_generated"], bool):
         errors.append(("ai_generated", _("Give true or false.")))
+    if data.get("authors") is not None and (problem := bylines.check(data["authors"])):
+        errors.append(("authors", problem))
     image_ids = _images(data, errors)
     tags = _existing(Tag, data.get("tags") or [], "tags", errors)
     source = None

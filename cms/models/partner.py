@@ -115,7 +115,7 @@ class ApiKey(models.Model):
     def authenticate(cls, secret):
         """The usable key for a presented secret, or None (constant time in the secret)."""
         parts = secret.split("_")
-        if len(parts) < 3 or parts[0] != KEY_PREFIX:
+        if len(parts) < 3 or parts[0] != KEY_PREFIX or not parts[1].isalnum():
             return None
         prefix = f"{parts[0]}_{parts[1]}"
         key = cls.objects.usable().select_related("partner").filter(prefix=prefix).first()
@@ -140,7 +140,9 @@ class ApiKey(models.Model):
     def authenticate_feed_token(cls, token):
         """The usable key a feed token belongs to, or None (constant time in the token)."""
         parts = token.split("_")
-        if len(parts) < 3 or parts[0] != FEED_TOKEN_PREFIX:
+        # Prefixes are letters and digits: anything else (a NUL byte, which PostgreSQL
+        # cannot even compare) names no key.
+        if len(parts) < 3 or parts[0] != FEED_TOKEN_PREFIX or not parts[1].isalnum():
             return None
         prefix = f"{parts[0]}_{parts[1]}"
         key = cls.objects.usable().select_related("partner").filter(feed_token_prefix=prefix)

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from cms.ingest import exports
+from cms.ingest import exports, ninjs
 from cms.ingest import pipeline as ingest
 
 
@@ -13,13 +13,22 @@ class Command(BaseCommand):
         "Import stories from a JSON Lines file, one story per line (the shape of "
         "`upsertStory`'s input, in snake_case, with `translations` keyed by language; "
         "`export_stories` writes it). Good lines are imported; each bad line is reported "
-        "and leaves nothing behind."
+        "and leaves nothing behind. With --ninjs, the file holds IPTC ninjs text items: one "
+        "JSON document, or one per line."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to a .jsonl file.")
         parser.add_argument(
             "--publish", action="store_true", help="Allow lines that ask to be published."
+        )
+        parser.add_argument(
+            "--ninjs",
+            action="store_true",
+            help="Read IPTC ninjs items (published if usable, with --publish).",
+        )
+        parser.add_argument(
+            "--language", help="With --ninjs: the language of items that name none, e.g. en."
         )
 
     def handle(self, *args, **options):
@@ -33,6 +42,8 @@ class Command(BaseCommand):
             lines = path.read_text(encoding="utf-8").split("\n")
         except UnicodeDecodeError:
             raise CommandError(f"{path} is not UTF-8 text.") from None
+        if options["ninjs"]:
+            lines = _ninjs_lines(lines)
         created = updated = 0
         failures = []
         for number, line in enumerate(
@@ -49,9 +60,17 @@ class Command(BaseCommand):
                 failures.append((number, "not valid JSON (nested too deeply)"))
                 continue
             try:
-                _story, was_created = ingest.upsert(
-                    exports.importable(data), may_publish=options["publish"]
-                )
+                if options["ninjs"]:
+                    _story, was_created = ninjs.upsert(
+                        data,
+                        may_publish=options["publish"],
+                        publish=options["publish"],
+                        language=options["language"],
+                    )
+                else:
+                    _story, was_created = ingest.upsert(
+                        exports.importable(data), may_publish=options["publish"]
+                    )
             except ingest.IngestError as error:
                 failures.append((number, str(error)))
                 continue
@@ -62,3 +81,14 @@ class Command(BaseCommand):
         self.stdout.write(f"{created} created, {updated} updated, {len(failures)} refused.")
         if failures:
             raise CommandError(f"{len(failures)} line(s) were not imported; see above.")
+
+
+def _ninjs_lines(lines):
+    """A file of one pretty-printed ninjs document is read as that one document (on its
+    first line); JSON Lines stay as they are."""
+    text = "\n".join(lines)
+    try:
+        document = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return lines
+    return [json.dumps(document, ensure_ascii=False)]
