@@ -9,7 +9,8 @@
 # - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
 #   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
 # - Never caches a request with Authorization, Preview-Token (or `?preview=`, as images
-#   in a preview send it), a session cookie or a feed key, nor anything under /admin/.
+#   in a preview send it), a session cookie or a feed key or token, nor anything under /admin/.
+# - Keys feeds and sitemaps by the parameters the origin reads only (normalise_query).
 # Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102.
 vcl 4.1;
 
@@ -68,7 +69,7 @@ sub vcl_recv {
         return (pass);
     }
     if (req.http.Authorization || req.http.Preview-Token || req.url ~ "^/admin"
-        || req.url ~ "[?&](key|preview)=") {
+        || req.url ~ "[?&](key|preview|token)=") {
         return (pass);
     }
     if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
@@ -76,7 +77,45 @@ sub vcl_recv {
     }
     # No other cookie changes a public answer.
     unset req.http.Cookie;
+    if (req.url ~ "^/(feeds/|sitemap\.xml|sitemaps/)") {
+        call normalise_query;
+    }
     return (hash);
+}
+
+# Feeds and sitemaps are keyed by the parameters the origin reads, and the origin is sent
+# the same normalised address, so the object and the answer always agree (api/feeds.py,
+# api/sitemaps.py). Feeds read `tag`; a sitemap's page reads `p` (page 1 is the page without
+# one); the index reads nothing. Every other parameter (utm_*, cache busters, junk) is dropped
+# rather than making a new object and a new origin fetch. A kept parameter given twice is
+# refused by the origin (a 400 or 404): passed, never stored.
+sub normalise_query {
+    if (req.url !~ "\?") {
+        return;
+    }
+    set req.url = std.querysort(req.url);
+    # "&a=1&p=2&tag=x": the query with a leading separator, so each parameter starts with &.
+    set req.http.X-Edge-Query = regsub(req.url, "^[^?]*\?", "&");
+    if (req.url ~ "^/feeds/") {
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&(?!tag=[^&])[^&]*", "");
+    } else if (req.url ~ "^/sitemaps/") {
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&(?!p=[^&])[^&]*", "");
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&p=0+([^&])", "&p=\1");
+        if (req.http.X-Edge-Query == "&p=1") {
+            set req.http.X-Edge-Query = "";
+        }
+    } else {
+        set req.http.X-Edge-Query = "";
+    }
+    set req.url = regsub(req.url, "\?.*$", "");
+    if (req.http.X-Edge-Query != "") {
+        set req.url = req.url + "?" + regsub(req.http.X-Edge-Query, "^&", "");
+    }
+    if (req.http.X-Edge-Query ~ "&(tag|p)=[^&]*&\1=") {
+        unset req.http.X-Edge-Query;
+        return (pass);
+    }
+    unset req.http.X-Edge-Query;
 }
 
 sub vcl_hit {
