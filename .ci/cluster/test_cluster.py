@@ -34,9 +34,11 @@ def cluster_env():
 
 ENV = cluster_env()
 DATABASE = ENV["DATABASE_URL"].rsplit("/", 1)[1]
+# The cluster's primary: the machine's PostgreSQL, or a throwaway one (CLUSTER_OWN_PRIMARY).
+PRIMARY_PORT = urllib.parse.urlsplit(ENV["DATABASE_URL"]).port or 5432
 
 
-def sql(query, port="5432"):
+def sql(query, port=str(PRIMARY_PORT)):
     command = ["psql", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-d", DATABASE]
     result = subprocess.run([*command, "-Atc", query], check=True, capture_output=True, text=True)
     return result.stdout.strip()
