@@ -4,7 +4,8 @@
 #   GraphQL GETs and feeds), for the max-age it says; Cache-Control stays the browser's.
 # - Serves an expired answer for its stale-while-revalidate seconds while refetching it,
 #   and for its stale-if-error seconds while no app process is healthy or the origin
-#   answers an error (5xx, or no answer) for it.
+#   answers an error (5xx, or no answer) for it; a copy past its max-age says
+#   `X-Cache: STALE` (and its Age).
 # - Tries a failed GET or HEAD once more on the other app process before answering.
 # - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
 #   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
@@ -64,6 +65,10 @@ sub vcl_recv {
         unset req.http.X-Edge-Stale;
     } else if (req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
         set req.hash_always_miss = true;
+    } else {
+        # Serving the stale copy after a failed refresh: a lookup that finds it (a restart
+        # keeps the refresh's always-miss).
+        set req.hash_always_miss = false;
     }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
@@ -119,7 +124,7 @@ sub normalise_query {
 }
 
 sub vcl_hit {
-    # The refetch failed (vcl_deliver): the stale copy, within its stale-if-error grace.
+    # The refetch failed (vcl_synth): the stale copy, within its stale-if-error grace.
     if (req.http.X-Edge-Stale) {
         return (deliver);
     }
@@ -142,6 +147,16 @@ sub vcl_backend_error {
     if (bereq.retries == 0 && bereq.method ~ "^(GET|HEAD)$") {
         return (retry);
     }
+    call keep_the_stale_copy;
+}
+
+# A refresh of a stale copy (vcl_hit's, or a background one) that failed on both app
+# processes stores nothing: any object it made, even an uncacheable one, would be newer
+# than the copy and hide it from the next lookup. vcl_synth then serves the copy.
+sub keep_the_stale_copy {
+    if (bereq.http.X-Edge-Refresh || bereq.is_bgfetch) {
+        return (abandon);
+    }
 }
 
 sub vcl_backend_response {
@@ -149,6 +164,7 @@ sub vcl_backend_response {
         if (bereq.retries == 0) {
             return (retry);
         }
+        call keep_the_stale_copy;
         # Kept for no time: a stale copy stays the one found by the next lookup.
         set beresp.ttl = 0s;
         set beresp.grace = 0s;
@@ -183,14 +199,22 @@ sub vcl_backend_response {
     return (deliver);
 }
 
-sub vcl_deliver {
-    # Refreshing a stale copy failed: serve the copy instead (what stale-if-error promises).
-    if (resp.status >= 500 && req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
+sub vcl_synth {
+    # Refreshing a stale copy failed (keep_the_stale_copy): serve the copy instead, what
+    # stale-if-error promises.
+    if (req.restarts > 0 && req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
         set req.http.X-Edge-Stale = "1";
         return (restart);
     }
+}
+
+sub vcl_deliver {
     if (obj.uncacheable) {
         set resp.http.X-Cache = "PASS";
+    } else if (obj.ttl < 0s) {
+        # Past its max-age: served within stale-while-revalidate or stale-if-error (Age
+        # says how old it is).
+        set resp.http.X-Cache = "STALE";
     } else if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {
