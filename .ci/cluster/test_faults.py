@@ -233,7 +233,7 @@ def test_an_app_process_killed_is_hidden_by_the_other_one():
         time.sleep(1)
         os.kill(pid(f"app-{port}.pid"), signal.SIGKILL)
         time.sleep(HOLD)
-        ctl("start")
+        ctl("apps-start")
         healed = time.monotonic()
         time.sleep(1)
     survived("app_master_killed", load, healed)
