@@ -11,6 +11,9 @@ A replica that does not answer, or lags past CMS_READYZ_MAX_REPLICA_LAG, is skip
 primary until it is healthy again. Its health is kept in the shared cache for
 CMS_REPLICA_RECHECK_SECONDS, so every process sees a failure one of them found, and
 whichever process finds the entry expired probes the replica again (one short query).
+While a replica is skipped, purges stop waiting for it (it serves no reads, and the edge and
+the response cache must not keep the old content meanwhile); so a skipped replica is let back
+only once it has replayed everything the primary had written by then (`caught_up`).
 """
 
 import contextvars
@@ -37,6 +40,66 @@ def _health_key(alias):
     return f"db:replica-health:{alias}"
 
 
+def _skipped_key(alias):
+    return f"db:replica-skipped:{alias}"
+
+
+def wal_lsn(text):
+    """A WAL position ("16/B374D848") as a number, to compare two of them."""
+    high, _slash, low = text.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+def primary_position():
+    """The primary's current WAL position ("" on a database that has none, e.g. SQLite)."""
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return ""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def replayed_position(alias):
+    """How far `alias` has replayed the primary's WAL; None when it is not a standby (a test
+    mirror of the primary) or has no WAL at all (SQLite)."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
+        return cursor.fetchone()[0]
+
+
+def caught_up(alias):
+    """Whether `alias` has replayed everything the primary has written now."""
+    try:
+        position = primary_position()
+        replayed = replayed_position(alias) if position else None
+    except DatabaseError as error:
+        logger.warning("Replica %s not let back yet: %s", alias, error)
+        connections[alias].close()
+        return False
+    return replayed is None or wal_lsn(replayed) >= wal_lsn(position)
+
+
+def readmitted(alias):
+    """Whether a replica that answers may serve reads: at once, unless it was skipped; then
+    only once it has caught up (purges sent meanwhile did not wait for it)."""
+    if not cache.get(_skipped_key(alias)):
+        return True
+    if not caught_up(alias):
+        return False
+    cache.delete(_skipped_key(alias))
+    logger.info("Replica %s caught up: reads go to it again", alias)
+    return True
+
+
+def _skip(alias):
+    cache.set(_skipped_key(alias), True, timeout=None)
+    cache.set(_health_key(alias), "down", timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+
+
 def probe(alias):
     """Whether `alias` answers now, within the lag bound (one bounded query)."""
     from api.ops import readiness
@@ -54,15 +117,19 @@ def healthy(alias):
     """Whether reads may go to `alias`: the shared verdict, or a fresh probe."""
     verdict = cache.get(_health_key(alias))
     if verdict is None:
-        verdict = "ok" if probe(alias) else "down"
-        cache.set(_health_key(alias), verdict, timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+        if probe(alias) and readmitted(alias):
+            verdict = "ok"
+            cache.set(_health_key(alias), verdict, timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+        else:
+            verdict = "down"
+            _skip(alias)
     return verdict == "ok"
 
 
 def mark_down(alias):
     """Skip `alias` in every process until the next probe finds it healthy."""
     logger.warning("Replica %s failed a read; the primary answers instead", alias)
-    cache.set(_health_key(alias), "down", timeout=settings.CMS_REPLICA_RECHECK_SECONDS)
+    _skip(alias)
     connections[alias].close()
 
 

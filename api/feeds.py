@@ -161,6 +161,16 @@ class Selection:
         return f"{guid}:tag:{quote(self.tag, safe='')}" if self.tag else guid
 
 
+def one_tag(request):
+    """The feed's tag (`?tag=`), or None. Nothing else in the query string changes a feed,
+    and the edge keys feeds by `tag` alone (deploy/varnish/default.vcl); a tag given twice
+    is refused, so that no order of parameters picks another feed."""
+    tags = request.GET.getlist("tag")
+    if len(tags) > 1:
+        raise RequestError(400, _("A feed takes one tag: give `tag` once."))
+    return tags[0] if tags and tags[0] else None
+
+
 class StoryFeed(Feed):
     """The newest published stories in one language (and tag)."""
 
@@ -195,7 +205,7 @@ class StoryFeed(Feed):
             ratelimit.take_or_refuse(request)
         request.feed_is_private = key is not None
         audience = Audience.of(code, key)
-        tag = request.GET.get("tag") or None
+        tag = one_tag(request)
         tag_name = feed_tags.served_name(tag, audience) if tag else None
         translation.activate(code)
         request.feed_language = code

@@ -174,9 +174,14 @@ def cached(view):
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        # Keyed by what the answer depends on (the page `p`) and nothing else: any other
-        # query string would make a new entry for the same bytes.
-        page = request.GET.get("p", "1")
+        # Keyed by what the answer depends on (a section's page `p`; the index reads
+        # nothing) and nothing else: any other query string would make a new entry for the
+        # same bytes. The edge keys them alike (deploy/varnish/default.vcl).
+        pages = request.GET.getlist("p") if kwargs.get("section") else []
+        if len(pages) > 1:
+            # Which one Django reads would depend on their order: no such page.
+            raise Http404("Give the page `p` once.")
+        page = pages[0] if pages else "1"
         page = str(int(page)) if page.strip().isdecimal() else page
         material = f"{request.scheme}://{request.get_host()}{request.path}?p={page}"
         key = "sitemap:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()

@@ -22,7 +22,15 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_cluster import ENV, ROOT, VARNISH, new_story, secret, sql  # noqa: F401
+from test_cluster import (  # noqa: F401
+    ENV,
+    PRIMARY_PORT,
+    ROOT,
+    VARNISH,
+    new_story,
+    secret,
+    sql,
+)
 
 STATE = Path(os.environ.get("CLUSTER_STATE", ROOT / "var" / "cluster"))
 REPORT = STATE / "faults"
@@ -165,6 +173,8 @@ def test_a_table_lock_ends_in_503s_with_retry_after_and_recovers():
             "psql",
             "-h",
             "127.0.0.1",
+            "-p",
+            str(PRIMARY_PORT),
             "-U",
             "postgres",
             "-d",
@@ -223,7 +233,7 @@ def test_an_app_process_killed_is_hidden_by_the_other_one():
         time.sleep(1)
         os.kill(pid(f"app-{port}.pid"), signal.SIGKILL)
         time.sleep(HOLD)
-        ctl("start")
+        ctl("apps-start")
         healed = time.monotonic()
         time.sleep(1)
     survived("app_master_killed", load, healed)
@@ -334,7 +344,10 @@ def test_readyz_reports_a_stopped_worker_within_its_lease():
             time.sleep(0.2)
         noticed = round(time.monotonic() - started, 2)
         record("worker_stopped_readyz", Load(), noticed, lease_seconds=lease)
-        assert not ready()
+        # Each app worker keeps its last answer CMS_READYZ_CACHE_SECONDS (1 s): past that,
+        # every one of them says so.
+        time.sleep(1.5)
+        assert not any(ready() for _ in range(4))
         assert noticed <= lease + 5
     finally:
         (STATE / "worker.pid").unlink(missing_ok=True)

@@ -9,7 +9,9 @@ row in one batch:
 
 1. it waits until each read replica has replayed the primary's WAL up to where it stood
    after the rows' commits (`pg_current_wal_lsn()` against `pg_last_wal_replay_lsn()`),
-   so a purge never lets an edge refill from a replica that still has the old content;
+   so a purge never lets an edge refill from a replica that still has the old content
+   (a replica the router skips, not answering or lagging past the bound, is not waited
+   for: it serves no reads until it has caught up, see `api.db_router.readmitted`);
 2. it bumps the response cache's versions again, evicting any answer a lagging replica
    filled it with between the commit and the replay;
 3. it purges the edge keys (api/caching/purge_backends.py), retrying with backoff on
@@ -31,6 +33,7 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus, task
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from api import db_router
 from api.caching import edge, keys, purge_backends, versions
 from api.db_router import replica_aliases
 from cms.models import EdgePurge, Story
@@ -122,38 +125,25 @@ def connect():
     post_save.connect(_scheduled_story, sender=Story, dispatch_uid="edge-purge-scheduled")
 
 
-def _lsn(text):
-    high, _slash, low = text.partition("/")
-    return (int(high, 16) << 32) + int(low, 16)
-
-
-def primary_position():
-    """The primary's current WAL position ("" on a database that has none, e.g. SQLite)."""
-    connection = connections["default"]
-    if connection.vendor != "postgresql":
-        return ""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        return cursor.fetchone()[0]
-
-
 def lagging_replicas(position):
     """Replicas that have not replayed up to `position` yet (none when it is "")."""
     if not position:
         return []
     behind = []
     for alias in replica_aliases():
+        if not db_router.healthy(alias):
+            # Skipped by the router (not answering, or lagging past the bound): it serves no
+            # reads, and it is let back only once it has replayed past this change.
+            continue
         try:
-            with connections[alias].cursor() as cursor:
-                cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
-                replayed = cursor.fetchone()[0]
+            replayed = db_router.replayed_position(alias)
         except DatabaseError as error:
             # A replica that cannot be reached serves no stale reads: do not wait for it.
             logger.warning("Replica %s unreachable while purging: %s", alias, error)
             connections[alias].close()
             continue
         # NULL: not a standby (a test mirror of the primary), nothing to wait for.
-        if replayed is not None and _lsn(replayed) < _lsn(position):
+        if replayed is not None and db_router.wal_lsn(replayed) < db_router.wal_lsn(position):
             behind.append(alias)
     return behind
 
@@ -187,7 +177,7 @@ def send():
     # them, and an edge that is back is caught up at the first change.
     due = owed.filter(Q(not_before__lte=now) | Q(attempts__gt=0))
     ids = list(due.order_by("pk").values_list("pk", flat=True)[:BATCH])
-    position = primary_position()
+    position = db_router.primary_position()
     EdgePurge.objects.filter(pk__in=ids, wal_position="").update(wal_position=position)
     behind = wait_for_replicas(position)
     if behind:

@@ -4,12 +4,14 @@
 #   GraphQL GETs and feeds), for the max-age it says; Cache-Control stays the browser's.
 # - Serves an expired answer for its stale-while-revalidate seconds while refetching it,
 #   and for its stale-if-error seconds while no app process is healthy or the origin
-#   answers an error (5xx, or no answer) for it.
+#   answers an error (5xx, or no answer) for it; a copy past its max-age says
+#   `X-Cache: STALE` (and its Age).
 # - Tries a failed GET or HEAD once more on the other app process before answering.
 # - Indexes each answer under its Surrogate-Key keys (xkey); `PURGE /` with an
 #   `xkey-purge: key key …` header, from loopback only, evicts every answer carrying one.
 # - Never caches a request with Authorization, Preview-Token (or `?preview=`, as images
-#   in a preview send it), a session cookie or a feed key, nor anything under /admin/.
+#   in a preview send it), a session cookie or a feed key or token, nor anything under /admin/.
+# - Keys feeds and sitemaps by the parameters the origin reads only (normalise_query).
 # Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102.
 vcl 4.1;
 
@@ -63,12 +65,16 @@ sub vcl_recv {
         unset req.http.X-Edge-Stale;
     } else if (req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
         set req.hash_always_miss = true;
+    } else {
+        # Serving the stale copy after a failed refresh: a lookup that finds it (a restart
+        # keeps the refresh's always-miss).
+        set req.hash_always_miss = false;
     }
     if (req.method != "GET" && req.method != "HEAD") {
         return (pass);
     }
     if (req.http.Authorization || req.http.Preview-Token || req.url ~ "^/admin"
-        || req.url ~ "[?&](key|preview)=") {
+        || req.url ~ "[?&](key|preview|token)=") {
         return (pass);
     }
     if (req.http.Cookie ~ "(^|;\s*)sessionid=") {
@@ -76,11 +82,49 @@ sub vcl_recv {
     }
     # No other cookie changes a public answer.
     unset req.http.Cookie;
+    if (req.url ~ "^/(feeds/|sitemap\.xml|sitemaps/)") {
+        call normalise_query;
+    }
     return (hash);
 }
 
+# Feeds and sitemaps are keyed by the parameters the origin reads, and the origin is sent
+# the same normalised address, so the object and the answer always agree (api/feeds.py,
+# api/sitemaps.py). Feeds read `tag`; a sitemap's page reads `p` (page 1 is the page without
+# one); the index reads nothing. Every other parameter (utm_*, cache busters, junk) is dropped
+# rather than making a new object and a new origin fetch. A kept parameter given twice is
+# refused by the origin (a 400 or 404): passed, never stored.
+sub normalise_query {
+    if (req.url !~ "\?") {
+        return;
+    }
+    set req.url = std.querysort(req.url);
+    # "&a=1&p=2&tag=x": the query with a leading separator, so each parameter starts with &.
+    set req.http.X-Edge-Query = regsub(req.url, "^[^?]*\?", "&");
+    if (req.url ~ "^/feeds/") {
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&(?!tag=[^&])[^&]*", "");
+    } else if (req.url ~ "^/sitemaps/") {
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&(?!p=[^&])[^&]*", "");
+        set req.http.X-Edge-Query = regsuball(req.http.X-Edge-Query, "&p=0+([^&])", "&p=\1");
+        if (req.http.X-Edge-Query == "&p=1") {
+            set req.http.X-Edge-Query = "";
+        }
+    } else {
+        set req.http.X-Edge-Query = "";
+    }
+    set req.url = regsub(req.url, "\?.*$", "");
+    if (req.http.X-Edge-Query != "") {
+        set req.url = req.url + "?" + regsub(req.http.X-Edge-Query, "^&", "");
+    }
+    if (req.http.X-Edge-Query ~ "&(tag|p)=[^&]*&\1=") {
+        unset req.http.X-Edge-Query;
+        return (pass);
+    }
+    unset req.http.X-Edge-Query;
+}
+
 sub vcl_hit {
-    # The refetch failed (vcl_deliver): the stale copy, within its stale-if-error grace.
+    # The refetch failed (vcl_synth): the stale copy, within its stale-if-error grace.
     if (req.http.X-Edge-Stale) {
         return (deliver);
     }
@@ -103,6 +147,16 @@ sub vcl_backend_error {
     if (bereq.retries == 0 && bereq.method ~ "^(GET|HEAD)$") {
         return (retry);
     }
+    call keep_the_stale_copy;
+}
+
+# A refresh of a stale copy (vcl_hit's, or a background one) that failed on both app
+# processes stores nothing: any object it made, even an uncacheable one, would be newer
+# than the copy and hide it from the next lookup. vcl_synth then serves the copy.
+sub keep_the_stale_copy {
+    if (bereq.http.X-Edge-Refresh || bereq.is_bgfetch) {
+        return (abandon);
+    }
 }
 
 sub vcl_backend_response {
@@ -110,6 +164,7 @@ sub vcl_backend_response {
         if (bereq.retries == 0) {
             return (retry);
         }
+        call keep_the_stale_copy;
         # Kept for no time: a stale copy stays the one found by the next lookup.
         set beresp.ttl = 0s;
         set beresp.grace = 0s;
@@ -144,14 +199,22 @@ sub vcl_backend_response {
     return (deliver);
 }
 
-sub vcl_deliver {
-    # Refreshing a stale copy failed: serve the copy instead (what stale-if-error promises).
-    if (resp.status >= 500 && req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
+sub vcl_synth {
+    # Refreshing a stale copy failed (keep_the_stale_copy): serve the copy instead, what
+    # stale-if-error promises.
+    if (req.restarts > 0 && req.http.X-Edge-Refresh && !req.http.X-Edge-Stale) {
         set req.http.X-Edge-Stale = "1";
         return (restart);
     }
+}
+
+sub vcl_deliver {
     if (obj.uncacheable) {
         set resp.http.X-Cache = "PASS";
+    } else if (obj.ttl < 0s) {
+        # Past its max-age: served within stale-while-revalidate or stale-if-error (Age
+        # says how old it is).
+        set resp.http.X-Cache = "STALE";
     } else if (obj.hits > 0) {
         set resp.http.X-Cache = "HIT";
     } else {

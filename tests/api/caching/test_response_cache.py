@@ -229,6 +229,21 @@ def test_a_sitemap_is_stored_once_whatever_query_string_comes_with_it(client):
     assert stored_answers("sitemap:") == 1
 
 
+def test_the_sitemap_index_is_stored_once_whatever_page_is_asked_of_it(client):
+    make_story("s")
+    for page in ("1", "2", "x", ""):
+        assert client.get("/sitemap.xml", {"p": page, "utm": page}).status_code == 200
+    assert stored_answers("sitemap:") == 1
+
+
+@pytest.mark.parametrize("order", [["1", "2"], ["2", "1"]])
+def test_a_sitemap_page_given_twice_is_no_page_in_either_order(client, order):
+    make_story("s")
+    response = client.get("/sitemaps/en.xml?" + "&".join(f"p={page}" for page in order))
+    assert response.status_code == 404
+    assert stored_answers("sitemap:") == 0
+
+
 @pytest.mark.parametrize("kind", ["rss.xml", "atom.xml", "feed.json"])
 def test_feeds_spend_the_client_s_budget_like_graphql_misses(settings, kind):
     settings.CMS_RATE_LIMIT = 3

@@ -95,6 +95,32 @@ def test_a_tag_narrows_every_feed(client, demo, name):
 
 
 @pytest.mark.parametrize("name", FORMATS)
+def test_a_feed_reads_only_its_tag_from_the_query_string(client, demo, name):
+    plain = client.get(f"/feeds/en/{name}", {"tag": "security"})
+    for junk in ({"utm_source": "x"}, {"x": "1", "page": "2"}, {"tag2": "policy", "Tag": "y"}):
+        noisy = client.get(f"/feeds/en/{name}", {"tag": "security", **junk})
+        assert noisy.status_code == 200
+        assert noisy.content == plain.content
+    everything = client.get(f"/feeds/en/{name}")
+    assert client.get(f"/feeds/en/{name}", {"tag": ""}).content == everything.content
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "A feed takes one tag: give `tag` once."), ("zh-hans", "一个订阅源只接受一个标签")],
+)
+@pytest.mark.parametrize("order", [("security", "policy"), ("policy", "security")])
+def test_a_tag_given_twice_is_refused_in_the_reader_s_language(client, demo, language, said, order):
+    response = client.get(
+        f"/feeds/en/rss.xml?tag={order[0]}&tag={order[1]}",
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 400
+    assert said in response.content.decode()
+    assert "Surrogate-Control" not in response
+
+
+@pytest.mark.parametrize("name", FORMATS)
 def test_feeds_answer_conditional_gets(client, demo, name):
     response = client.get(f"/feeds/en/{name}")
     assert response["Last-Modified"]

@@ -162,6 +162,7 @@ def test_health_a_replica_that_does_not_answer_is_skipped_for_the_primary_until_
     monkeypatch, settings
 ):
     monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0"])
+    monkeypatch.setattr(db_router, "caught_up", lambda alias: True)
     answers = iter([False, True])
     probes = []
 
@@ -194,3 +195,77 @@ def test_health_a_replica_lagging_past_the_bound_is_skipped(monkeypatch):
         with db_router.public_reads() as alias:
             chosen.add(alias)
     assert chosen == {"replica_1"}
+
+
+class Unconnected:
+    """A replica alias with no server behind it (the aliases here are made up)."""
+
+    def close(self):
+        pass
+
+
+def test_health_a_skipped_replica_comes_back_only_once_it_has_replayed_the_primary(monkeypatch):
+    monkeypatch.setattr(db_router, "replica_aliases", lambda: ["replica_0"])
+    monkeypatch.setattr(db_router, "probe", lambda alias: True)
+    replayed = iter([False, False, True])
+    monkeypatch.setattr(db_router, "caught_up", lambda alias: next(replayed))
+    with db_router.public_reads() as alias:
+        assert alias == "replica_0"
+    # A read failed on it (or it lagged past the bound): purges stop waiting for it.
+    monkeypatch.setattr(db_router, "connections", {"replica_0": Unconnected()})
+    db_router.mark_down("replica_0")
+    for _ in range(2):
+        cache.delete("db:replica-health:replica_0")
+        # It answers within the bound again, but has not replayed what was written meanwhile.
+        with db_router.public_reads() as alias:
+            assert alias is None
+    cache.delete("db:replica-health:replica_0")
+    with db_router.public_reads() as alias:
+        assert alias == "replica_0"
+    # Caught up once is enough: later probes let it serve without asking again.
+    cache.delete("db:replica-health:replica_0")
+    with db_router.public_reads() as alias:
+        assert alias == "replica_0"
+
+
+@pytest.mark.parametrize(
+    ("primary", "replayed", "expected"),
+    [
+        ("0/3000060", "0/3000060", True),
+        ("0/3000060", "1/0", True),
+        ("1/0", "0/FFFFFFFF", False),
+        ("0/3000060", None, True),
+        ("", None, True),
+    ],
+)
+def test_health_caught_up_compares_the_replayed_position_with_the_primary_s(
+    monkeypatch, primary, replayed, expected
+):
+    monkeypatch.setattr(db_router, "primary_position", lambda: primary)
+    monkeypatch.setattr(db_router, "replayed_position", lambda alias: replayed)
+    assert db_router.caught_up("replica_0") is expected
+
+
+def test_health_a_replica_that_cannot_tell_its_position_is_not_let_back(monkeypatch):
+    from django.db import OperationalError
+
+    def fails(alias):
+        raise OperationalError("the replica went away")
+
+    monkeypatch.setattr(db_router, "primary_position", lambda: "0/1")
+    monkeypatch.setattr(db_router, "replayed_position", fails)
+    monkeypatch.setattr(db_router, "connections", {"replica_0": Unconnected()})
+    assert db_router.caught_up("replica_0") is False
+
+
+def test_health_the_primary_s_and_this_database_s_positions_are_read():
+    from django.db import connection
+
+    position = db_router.primary_position()
+    replayed = db_router.replayed_position("default")
+    if connection.vendor == "postgresql":
+        assert db_router.wal_lsn(position) > 0
+        # The test database is a primary, not a standby: nothing replayed.
+        assert replayed is None
+    else:
+        assert (position, replayed) == ("", None)
