@@ -59,9 +59,10 @@ def _read(method, query_string, headers):
         # The view reads no request the fast path read: it is handed this reading.
         incoming = Incoming.read(method, query_string, headers)
         reading = (incoming, incoming.cache_key("public"))
-        if len(_readings) >= _READINGS_MAX:
-            _readings.clear()
-        _readings[remembered] = reading
+        if incoming.keys_settled:
+            if len(_readings) >= _READINGS_MAX:
+                _readings.clear()
+            _readings[remembered] = reading
     return reading
 
 
