@@ -81,8 +81,32 @@ def _read(method, query_string, headers, body=None, content_type=""):
     return reading
 
 
+# What the fast path works out from the settings alone, for a request's host or scheme:
+# whether the host is allowed, the security headers. Worked out once rather than on every
+# hit (each read of a setting costs about a microsecond); forgotten when full, and when a
+# setting changes (tests).
+_derived = {}
+_DERIVED_MAX = 1000
+
+
+def _derive(key, compute, *args):
+    value = _derived.get(key)
+    if value is None:
+        value = compute(*args)
+        if len(_derived) >= _DERIVED_MAX:
+            _derived.clear()
+        _derived[key] = value
+    return value
+
+
+def _host_allowed(http_host):
+    host, _port = split_domain_port(http_host)
+    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
+
+
 def _forget_readings(**kwargs):
     _readings.clear()
+    _derived.clear()
 
 
 def connect():
@@ -115,11 +139,11 @@ def cached_answer(environ):
         or "HTTP_AUTHORIZATION" in environ
         or "HTTP_PREVIEW_TOKEN" in environ
         or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
-        or (settings.SECURE_SSL_REDIRECT and environ.get("wsgi.url_scheme") != "https")
+        or (environ.get("wsgi.url_scheme") != "https" and _derive("ssl", _ssl_redirect))
     ):
         return None
-    host, _port = split_domain_port(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
-    if not host or not validate_host(host, settings.ALLOWED_HOSTS):
+    http_host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    if not _derive(("host", http_host), _host_allowed, http_host):
         return None
     headers = _Headers(environ)
     body, content_type = None, ""
@@ -145,21 +169,31 @@ def cached_answer(environ):
     return found, _Request(method, headers), incoming
 
 
+def _ssl_redirect():
+    return bool(settings.SECURE_SSL_REDIRECT)
+
+
 def security_headers(environ):
+    """The headers Django's security middleware adds to an answer for this scheme."""
+    scheme = environ.get("wsgi.url_scheme")
+    return list(_derive(("security", scheme), _security_headers, scheme))
+
+
+def _security_headers(scheme):
     headers = [
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
         ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
         ("X-Frame-Options", settings.X_FRAME_OPTIONS),
     ]
-    if settings.SECURE_HSTS_SECONDS and environ.get("wsgi.url_scheme") == "https":
+    if settings.SECURE_HSTS_SECONDS and scheme == "https":
         value = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
             value += "; includeSubDomains"
         if settings.SECURE_HSTS_PRELOAD:
             value += "; preload"
         headers.append(("Strict-Transport-Security", value))
-    return headers
+    return tuple(headers)
 
 
 class FastPath:
