@@ -11,7 +11,7 @@ class ApiConfig(AppConfig):
         """Connect the delivery's receivers, once: what each change invalidates (caches, then
         edge purges), operations' metrics and logs, login throttling, and what a changed
         setting makes stale (tests override settings)."""
-        from api.caching import invalidation, purge, responses
+        from api.caching import edge, invalidation, purge, responses
         from api.graphql_http import fastpath, security
         from api.ops import receivers
 
@@ -20,4 +20,5 @@ class ApiConfig(AppConfig):
         receivers.connect()
         security.connect()
         responses.connect()
+        edge.connect()
         fastpath.connect()

@@ -4,6 +4,7 @@ import logging
 import pickle
 import time
 
+import hiredis
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient, RedisSerializer
 from redis.exceptions import RedisError
 
@@ -46,9 +47,27 @@ class ReusingClient(RedisCacheClient):
         return client
 
     def get_list(self, keys):
-        client = self.get_client(None)
+        """The values of `keys` (made keys), None where missing: one MGET.
+
+        Packed by hiredis and sent on a pooled connection directly: redis-py's command
+        layer (retries, events, response callbacks, none of which an MGET needs, and
+        encoding each key in Python) cost a quarter of a cache hit. The pool hands out only
+        connections it checked; one that fails under the command is dropped, and the error
+        raised as from the client.
+        """
+        command = hiredis.pack_command(("MGET", *keys))
+        pool = self.get_client(None).connection_pool
+        connection = pool.get_connection()
+        try:
+            connection.send_packed_command([command])
+            values = connection.read_response()
+        except BaseException:
+            connection.disconnect()
+            raise
+        finally:
+            pool.release(connection)
         loads = self._serializer.loads
-        return [None if value is None else loads(value) for value in client.mget(keys)]
+        return [None if value is None else loads(value) for value in values]
 
 
 class ResilientRedisCache(RedisCache):

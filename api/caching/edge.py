@@ -22,8 +22,10 @@ import math
 import re
 import time
 from collections import Counter
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from api.caching.versions import next_publication_at
 
@@ -100,24 +102,58 @@ def lifetime_note(lifetime, counted=False):
     return {SHORT_LIVED: lifetime < settings.CMS_RESPONSE_CACHE_TIMEOUT, COUNTED: counted}
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The edge settings every cache hit reads, read once (a read of a setting costs about
+    a microsecond, and a hit read nine); forgotten when a setting changes (`connect`)."""
+
+    purge_backend: str
+    max_age: int
+    counters_max_age: int
+    max_keys: int
+    max_header_bytes: int
+    # The `stale-while-revalidate=…, stale-if-error=…` that ends every edge lifetime.
+    stale: str
+
+
+@functools.cache
+def _settings():
+    return _Settings(
+        purge_backend=settings.CMS_EDGE_PURGE_BACKEND,
+        max_age=settings.CMS_EDGE_MAX_AGE,
+        counters_max_age=settings.CMS_COUNTERS_MAX_AGE,
+        max_keys=settings.CMS_EDGE_MAX_KEYS,
+        max_header_bytes=settings.CMS_EDGE_MAX_HEADER_BYTES,
+        stale=(
+            f"stale-while-revalidate={settings.CMS_EDGE_STALE_WHILE_REVALIDATE}, "
+            f"stale-if-error={settings.CMS_EDGE_STALE_IF_ERROR}"
+        ),
+    )
+
+
+def _forget_settings(**kwargs):
+    _settings.cache_clear()
+
+
+def connect():
+    # Tests that override settings must not be answered with the ones before.
+    setting_changed.connect(_forget_settings, dispatch_uid="edge-settings")
+
+
 def edge_max_age(remaining, shared_max_age, short_lived):
     """Seconds an edge may keep an answer that the response cache keeps `remaining` more."""
-    if settings.CMS_EDGE_PURGE_BACKEND == "none":
+    conf = _settings()
+    if conf.purge_backend == "none":
         # Nothing will purge an edge: keep to what shared caches are told.
-        return min(settings.CMS_EDGE_MAX_AGE, shared_max_age, remaining)
+        return min(conf.max_age, shared_max_age, remaining)
     if short_lived:
-        return min(settings.CMS_EDGE_MAX_AGE, remaining)
-    return settings.CMS_EDGE_MAX_AGE
+        return min(conf.max_age, remaining)
+    return conf.max_age
 
 
 def edge_control(max_age):
     """The `Surrogate-Control` / `CDN-Cache-Control` value for an edge lifetime."""
-    max_age = max(0, max_age)
-    return (
-        f"max-age={max_age}, "
-        f"stale-while-revalidate={settings.CMS_EDGE_STALE_WHILE_REVALIDATE}, "
-        f"stale-if-error={settings.CMS_EDGE_STALE_IF_ERROR}"
-    )
+    return f"max-age={max(0, max_age)}, {_settings().stale}"
 
 
 def public_control(max_age, shared_max_age):
@@ -140,12 +176,13 @@ def headers(request, entry, remaining):
     """
     if request.method != "GET" or entry.status != 200 or not entry.dependencies:
         return []
+    conf = _settings()
     surrogate_key, cache_tag = _key_headers(
-        tuple(entry.dependencies), settings.CMS_EDGE_MAX_KEYS, settings.CMS_EDGE_MAX_HEADER_BYTES
+        tuple(entry.dependencies), conf.max_keys, conf.max_header_bytes
     )
     max_age = edge_max_age(remaining, entry.shared_max_age, entry.extra.get(SHORT_LIVED, True))
     if entry.extra.get(COUNTED):
-        max_age = min(max_age, settings.CMS_COUNTERS_MAX_AGE)
+        max_age = min(max_age, conf.counters_max_age)
     control = edge_control(max_age)
     return [
         ("Surrogate-Key", surrogate_key),

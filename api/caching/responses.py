@@ -142,13 +142,18 @@ def finish(found):
 
 
 def _with_current_counts(entry, numbers):
+    """`entry`, just read from the cache, with the current counts in its body and ETag.
+
+    Completed in place: every read unpickles an entry of its own, which nothing else holds
+    (a copy cost as much as the rest of the completion).
+    """
     if None in numbers:
         current = counters.current(story_id for story_id, _counter in entry.counts)
         numbers = [current.get(count, 0) for count in entry.counts]
     shown = counted.digits(numbers)
-    body = counted.join(entry.pieces, shown)
-    etag = counted.etag(entry.content, shown) if entry.content else etag_for(body)
-    return dataclasses.replace(entry, body=body, etag=etag)
+    entry.body = counted.join(entry.pieces, shown)
+    entry.etag = counted.etag(entry.content, shown) if entry.content else etag_for(entry.body)
+    return entry
 
 
 def _remember(key, dependencies, counts=()):

@@ -1,10 +1,12 @@
 """Cache hits served before Django's request handling: the price of a hit is one cache read.
 
-Only a public GET that the full view would answer from the response cache is served here,
-with the same bytes and headers; anything else (no entry, a private, preview or no-cache request,
-HTTPS redirects, a host not allowed) falls through to Django unchanged.
+Only a public GET, HEAD or POST that the full view would answer from the response cache is
+served here, with the same bytes and headers; anything else (no entry, a private, preview or
+no-cache request, HTTPS redirects, a host not allowed, a body this cannot read) falls through
+to Django unchanged, a POST's body put back for it to read.
 """
 
+import io
 import logging
 import uuid
 
@@ -14,6 +16,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.http import HttpResponse
 from django.http.request import split_domain_port, validate_host
+from django.utils.http import parse_header_parameters
 
 from api.caching import responses as cache
 from api.graphql_http import persisted
@@ -86,31 +89,68 @@ def cors_headers(request):
     return found
 
 
-# The reading of each query string recently asked for, with the headers it depends on:
-# (`Incoming`, response-cache key). A pure function of them and of the settings, so
-# remembering it only saves parsing, hashing and keying the same front-page request on
-# every hit; forgotten when full, and when a setting changes (tests).
+# The reading of each query string (or POST body) recently asked for, with the headers it
+# depends on: (`Incoming`, response-cache key). A pure function of them and of the
+# settings, so remembering it only saves parsing, hashing and keying the same front-page
+# request on every hit; forgotten when full, and when a setting changes (tests). Bodies
+# longer than _REMEMBERED_BODY_MAX are read every time, so that what is kept stays small.
 _readings = {}
 _READINGS_MAX = 1000
+_REMEMBERED_BODY_MAX = 16384
 
 
-def _read(method, query_string, headers):
-    """(`Incoming`, public cache key) of a GET or HEAD; RequestError if malformed."""
-    remembered = (query_string, headers.get("Accept", ""), headers.get("Accept-Language", ""))
-    reading = _readings.get(remembered)
+def _read(method, query_string, headers, body=None, content_type=""):
+    """(`Incoming`, public cache key) of a GET or HEAD, or of a POST's `body` sent as
+    `content_type` (the header); RequestError if malformed, ValueError if the header is."""
+    remembered = (headers.get("Accept", ""), headers.get("Accept-Language", ""))
+    if body is None:
+        remembered += (query_string,)
+    elif len(body) <= _REMEMBERED_BODY_MAX:
+        remembered += (query_string, body, content_type)
+    else:
+        remembered = None
+    reading = _readings.get(remembered) if remembered is not None else None
     if reading is None:
+        if body is not None:
+            # As Django reads it for the view (`HttpRequest.content_type`).
+            content_type = parse_header_parameters(content_type)[0]
         # The view reads no request the fast path read: it is handed this reading.
-        incoming = Incoming.read(method, query_string, headers)
+        incoming = Incoming.read(method, query_string, headers, body or b"", content_type)
         reading = (incoming, incoming.cache_key("public"))
-        if len(_readings) >= _READINGS_MAX:
-            _readings.clear()
-        _readings[remembered] = reading
+        if remembered is not None and incoming.keys_settled:
+            if len(_readings) >= _READINGS_MAX:
+                _readings.clear()
+            _readings[remembered] = reading
     return reading
+
+
+# What the fast path works out from the settings alone, for a request's host or scheme:
+# whether the host is allowed, the security headers. Worked out once rather than on every
+# hit (each read of a setting costs about a microsecond); forgotten when full, and when a
+# setting changes (tests).
+_derived = {}
+_DERIVED_MAX = 1000
+
+
+def _derive(key, compute, *args):
+    value = _derived.get(key)
+    if value is None:
+        value = compute(*args)
+        if len(_derived) >= _DERIVED_MAX:
+            _derived.clear()
+        _derived[key] = value
+    return value
+
+
+def _host_allowed(http_host):
+    host, _port = split_domain_port(http_host)
+    return bool(host) and validate_host(host, settings.ALLOWED_HOSTS)
 
 
 def _forget_readings(**kwargs):
     _readings.clear()
     _cors_answers.clear()
+    _derived.clear()
 
 
 def connect():
@@ -118,28 +158,47 @@ def connect():
     setting_changed.connect(_forget_readings, dispatch_uid="fastpath-readings")
 
 
+def _body(environ):
+    """A POST's body, read from `wsgi.input` and put back for Django (which reads it
+    again only if the fast path does not answer); None, and nothing read, when the view
+    would refuse it unread (no length, or too long) or the client sent less than it said."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    if not length.isdigit() or int(length) > settings.CMS_MAX_BODY_BYTES:
+        return None
+    body = environ["wsgi.input"].read(int(length))
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body if len(body) == int(length) else None
+
+
 def cached_answer(environ):
-    """(entry, request, language) for a cache hit, or None to let Django answer.
+    """(entry, request, incoming) for a cache hit, or None to let Django answer.
 
     A request it read and did not answer leaves its reading, and the cache lookup's
     result, in `environ[READING]` for the view.
     """
+    method = environ.get("REQUEST_METHOD")
     if (
-        environ.get("REQUEST_METHOD") not in ("GET", "HEAD")
+        method not in ("GET", "HEAD", "POST")
         or environ.get("PATH_INFO") != "/graphql"
         or "HTTP_AUTHORIZATION" in environ
         or "HTTP_PREVIEW_TOKEN" in environ
         or "no-cache" in environ.get("HTTP_CACHE_CONTROL", "")
-        or (settings.SECURE_SSL_REDIRECT and environ.get("wsgi.url_scheme") != "https")
+        or (environ.get("wsgi.url_scheme") != "https" and _derive("ssl", _ssl_redirect))
     ):
         return None
-    host, _port = split_domain_port(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""))
-    if not host or not validate_host(host, settings.ALLOWED_HOSTS):
+    http_host = environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "")
+    if not _derive(("host", http_host), _host_allowed, http_host):
         return None
     headers = _Headers(environ)
+    body, content_type = None, ""
+    if method == "POST":
+        body = _body(environ)
+        if body is None:
+            return None
+        content_type = environ.get("CONTENT_TYPE", "")
     try:
-        incoming, key = _read(environ["REQUEST_METHOD"], environ.get("QUERY_STRING", ""), headers)
-    except RequestError:
+        incoming, key = _read(method, environ.get("QUERY_STRING", ""), headers, body, content_type)
+    except (RequestError, ValueError):
         # Django reads it again and answers the error, with its request id and rate
         # limit, in the language LocaleMiddleware chose (this one was not translated so).
         return None
@@ -151,24 +210,34 @@ def cached_answer(environ):
     if not isinstance(found, cache.Entry):
         environ[READING] = Reading(incoming, key=key, looked_up=True, found=found)
         return None
-    return found, _Request(environ["REQUEST_METHOD"], headers), incoming.language
+    return found, _Request(method, headers), incoming
+
+
+def _ssl_redirect():
+    return bool(settings.SECURE_SSL_REDIRECT)
 
 
 def security_headers(environ):
+    """The headers Django's security middleware adds to an answer for this scheme."""
+    scheme = environ.get("wsgi.url_scheme")
+    return list(_derive(("security", scheme), _security_headers, scheme))
+
+
+def _security_headers(scheme):
     headers = [
         ("X-Content-Type-Options", "nosniff"),
         ("Referrer-Policy", settings.SECURE_REFERRER_POLICY),
         ("Cross-Origin-Opener-Policy", settings.SECURE_CROSS_ORIGIN_OPENER_POLICY),
         ("X-Frame-Options", settings.X_FRAME_OPTIONS),
     ]
-    if settings.SECURE_HSTS_SECONDS and environ.get("wsgi.url_scheme") == "https":
+    if settings.SECURE_HSTS_SECONDS and scheme == "https":
         value = f"max-age={settings.SECURE_HSTS_SECONDS}"
         if settings.SECURE_HSTS_INCLUDE_SUBDOMAINS:
             value += "; includeSubDomains"
         if settings.SECURE_HSTS_PRELOAD:
             value += "; preload"
         headers.append(("Strict-Transport-Security", value))
-    return headers
+    return tuple(headers)
 
 
 class FastPath:
@@ -187,15 +256,15 @@ class FastPath:
             found = None
         if found is None:
             return self.application(environ, start_response)
-        entry, request, language = found
+        entry, request, incoming = found
         status, headers = entry_headers(request, entry)
-        metrics.fast_path_hit(environ, status)
+        metrics.fast_path_hit(status, incoming.operation, incoming.digest)
         headers += security_headers(environ)
         headers += cors_headers(request)
         if not entry.content_language:
             # An entry stored before entries recorded their languages: as LocaleMiddleware
             # would say for the language the headers asked for.
-            headers.append(("Content-Language", language))
+            headers.append(("Content-Language", incoming.language))
         headers.append(("X-Request-ID", uuid.uuid4().hex))
         body = b""
         if status != 304:

@@ -53,10 +53,15 @@ def resolve(operation, digest):
         if "persistedQuery" in operation.extensions:
             cache.set(_key(digest), operation.query, timeout=STORE_TIMEOUT)
         return operation.query
-    document = registered().get(digest) or cache.get(_key(digest))
+    document = known(digest)
     if document is None:
         raise RequestError(200, "PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
     return document
+
+
+def known(digest):
+    """The document with this digest, registered or stored by a client; None if unknown."""
+    return registered().get(digest) or cache.get(_key(digest))
 
 
 def allowed(digest):

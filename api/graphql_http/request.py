@@ -6,6 +6,8 @@ not answer, hands that reading (and its cache lookup) to the view as a `Reading`
 view reads a request itself only when the fast path did not.
 """
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from urllib.parse import parse_qs
@@ -74,12 +76,24 @@ class Incoming:
         """The document's SHA-256 (sent as a persisted-query hash, or computed)."""
         return persisted.digest(self.operation)
 
+    @property
+    def keys_settled(self):
+        """Whether this request's cache keys will stay what they are now: not so for a
+        document sent by a hash this process could not find yet (`declared_variables`)."""
+        operation = self.operation
+        return (
+            operation.query is not None
+            or not isinstance(operation.variables, dict)
+            or not operation.variables
+            or self.digest in _persisted_names
+        )
+
     def cache_key(self, scope):
         """The response-cache key of this request's answer for `scope` ("public", a key)."""
         operation = self.operation
         return keys.answer(
             self.digest,
-            declared_variables(operation),
+            declared_variables(operation, self.digest),
             operation.operation_name,
             self.language,
             scope,
@@ -104,16 +118,50 @@ class Reading:
     found: object = None
 
 
-def declared_variables(operation):
+def declared_variables(operation, digest=None):
     """The operation's variables that its document declares: execution ignores the others,
-    so a cache key that counted them would store one answer under endless keys."""
+    so a cache key that counted them would store one answer under endless keys.
+
+    A document sent by its hash alone (`digest`) is the persisted one; while this process
+    cannot find it (a hash nobody sent the document of), every variable given counts.
+    """
     given = operation.variables
-    if not isinstance(given, dict) or not given or not isinstance(operation.query, str):
+    if not isinstance(given, dict) or not given:
         return given
-    names = _variable_names(operation.query)
+    names = declared_names(operation, digest)
     if names is None:
         return given
     return {name: value for name, value in given.items() if name in names}
+
+
+def declared_names(operation, digest=None):
+    """Every variable the operation's document declares; None when the document does not
+    parse, or is sent by a hash whose document is not known."""
+    if isinstance(operation.query, str):
+        return _variable_names(operation.query)
+    if digest is None:
+        return None
+    with _persisted_lock:
+        names = _persisted_names.get(digest)
+        if names is not None:
+            _persisted_names.move_to_end(digest)
+            return names
+    document = persisted.known(digest)
+    names = None if document is None else _variable_names(document)
+    if names is not None:
+        # A digest names its document's text, so what it declares never changes.
+        with _persisted_lock:
+            _persisted_names[digest] = names
+            if len(_persisted_names) > _PERSISTED_NAMES_MAX:
+                _persisted_names.popitem(last=False)
+    return names
+
+
+# The variables each persisted document declares, by digest, the most recently used
+# kept: a hash-only request is keyed without fetching and parsing its document again.
+_persisted_names = OrderedDict()
+_PERSISTED_NAMES_MAX = 1024
+_persisted_lock = threading.Lock()
 
 
 @lru_cache(maxsize=1024)

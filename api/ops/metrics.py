@@ -97,8 +97,9 @@ _lookups = {
     (result, who): response_cache.labels(result, who)
     for result, who in (("hit", DJANGO), ("miss", DJANGO), ("hit", FAST_PATH))
 }
-# Fast-path hits repeat the same few query strings: their request series, by query string,
-# status and registry (tests replace the registered documents). Cleared when full.
+# Fast-path hits repeat the same few documents: their request series, by document digest,
+# operation name, status and registry (tests replace the registered documents), which
+# decide the operation's label. Cleared when full.
 _fast_path_series = {}
 _FAST_PATH_SERIES_MAX = 10000
 
@@ -108,17 +109,20 @@ def response_cache_lookup(hit):
     _lookups["hit" if hit else "miss", DJANGO].inc()
 
 
-def fast_path_hit(environ, status):
-    """Count a request answered by the WSGI fast path: a cache hit, and a request."""
+def fast_path_hit(status, operation, digest):
+    """Count a request answered by the WSGI fast path: a cache hit, and a request.
+
+    `operation` is what the request asked for (its `query`, `operation_name` and
+    `extensions`), `digest` its document's hash.
+    """
     _lookups["hit", FAST_PATH].inc()
-    query_string = environ.get("QUERY_STRING", "")
-    key = (query_string, status, id(documents.registered()))
+    key = (digest, operation.operation_name, status, id(documents.registered()))
     series = _fast_path_series.get(key)
     if series is None:
         if len(_fast_path_series) >= _FAST_PATH_SERIES_MAX:
             _fast_path_series.clear()
-        operation = operations.of_query_string(query_string)
-        series = _fast_path_series[key] = requests.labels(GRAPHQL, operation, str(status))
+        label = operations.label(operation.query, operation.operation_name, operation.extensions)
+        series = _fast_path_series[key] = requests.labels(GRAPHQL, label, str(status))
     series.inc()
 
 

@@ -6,8 +6,6 @@ that set is fixed by the deployment. Any other named operation is `other`, an un
 registered: any client can add those, so their names could grow without bound.
 """
 
-from urllib.parse import parse_qs
-
 import orjson
 from django.conf import settings
 from graphql import GraphQLError, OperationDefinitionNode, parse
@@ -69,16 +67,6 @@ def _json(value):
         return orjson.loads(value)
     except orjson.JSONDecodeError:
         return None
-
-
-def of_query_string(query_string):
-    """The label of a GET request's operation, from its query string."""
-    params = parse_qs(query_string, keep_blank_values=True)
-
-    def first(name):
-        return params.get(name, [None])[0]
-
-    return label(first("query"), first("operationName"), _json(first("extensions")))
 
 
 def of_request(request):

@@ -15,11 +15,26 @@ from api.wsgi import application
 QUERY = {"query": '{ story(slug: "s") { title } }'}
 
 
-def via_fast_path(headers=None, query=QUERY, django_may_answer=False, method="GET"):
-    environ = RequestFactory().get("/graphql", query, headers=headers or {}).environ
-    environ["REQUEST_METHOD"] = method
+def via_fast_path(
+    headers=None, query=QUERY, django_may_answer=False, method="GET", body=None, app=None
+):
+    """(status, headers, body, SQL count) of a request to the WSGI application; a POST
+    sends `body` (bytes, or an object sent as JSON) with the `content-type` of `headers`
+    (JSON if it names none). Unless `django_may_answer`, the fast path must answer it."""
+    headers = dict(headers or {})
+    if method == "POST":
+        if not isinstance(body, bytes):
+            body = json.dumps(query if body is None else body).encode()
+        content_type = headers.pop("content-type", "application/json")
+        request = RequestFactory().post("/graphql", body, content_type, headers=headers)
+        environ = request.environ
+    else:
+        environ = RequestFactory().get("/graphql", query, headers=headers).environ
+        environ["REQUEST_METHOD"] = method
     captured = {}
-    if not django_may_answer:
+    if app is not None:
+        pass
+    elif not django_may_answer:
         # The fast path must answer by itself: Django is not reachable from here.
         def django(environ, start_response):
             raise AssertionError("fell through to Django")

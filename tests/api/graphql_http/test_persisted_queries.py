@@ -104,3 +104,60 @@ def test_allow_list_mode_runs_only_registered_documents(client):
     response = get(client, ext=extensions(digest), variables={"slug": "s", "language": "en"})
     assert response.status_code == 200
     assert response.json()["data"]["story"]["slug"] == "s"
+
+
+DECLARING = "query($slug: String!) { story(slug: $slug) { slug } }"
+DECLARING_HASH = hashlib.sha256(DECLARING.encode()).hexdigest()
+
+
+def test_a_hash_sent_alone_is_cached_on_the_variables_its_document_declares(client):
+    """Variables the persisted document does not declare make no new cache entries: the
+    answer stored for the document sent in full is the one every hash-only request gets."""
+    from tests.api.caching.helpers import stored_answers
+
+    stored = post(
+        client,
+        {"query": DECLARING, "variables": {"slug": "s"}, "extensions": extensions(DECLARING_HASH)},
+    )
+    assert stored["Cache-Status"].endswith("fwd=miss; stored")
+    for noise in range(12):
+        response = get(
+            client, ext=extensions(DECLARING_HASH), variables={"slug": "s", f"junk{noise}": noise}
+        )
+        assert without_cost(response.json()) == {"data": {"story": {"slug": "s"}}}
+        assert response["Cache-Status"].startswith("ainews-origin; hit")
+    assert stored_answers("gql:") == 1
+    # A declared variable still keys the answer.
+    other = get(client, ext=extensions(DECLARING_HASH), variables={"slug": "missing"})
+    assert other.json()["data"] == {"story": None}
+    assert stored_answers("gql:") == 2
+
+
+def test_a_hash_the_fast_path_read_before_its_document_was_known_is_keyed_once_it_is():
+    """The fast path does not keep the reading of a hash whose document it could not find:
+    once a client sends the document, the same query string is a hit before Django."""
+    from django.test import Client
+
+    from api.graphql_http import fastpath, request
+    from tests.api.graphql_http.helpers import via_fast_path
+
+    # Neither the reading nor the document's variables are known from an earlier test.
+    fastpath._readings.clear()
+    request._persisted_names.clear()
+    query = {
+        "extensions": json.dumps(extensions(DECLARING_HASH)),
+        "variables": json.dumps({"slug": "s", "junk": 1}),
+    }
+    status, _headers, body, _queries = via_fast_path(query=query, django_may_answer=True)
+    assert (status, json.loads(body)["errors"][0]["message"]) == (
+        "200 OK",
+        "PersistedQueryNotFound",
+    )
+    post(
+        Client(),
+        {"query": DECLARING, "variables": {"slug": "s"}, "extensions": extensions(DECLARING_HASH)},
+    )
+    status, headers, body, queries = via_fast_path(query=query)
+    assert (status, queries) == ("200 OK", 0)
+    assert headers["Cache-Status"].startswith("ainews-origin; hit")
+    assert without_cost(json.loads(body)) == {"data": {"story": {"slug": "s"}}}

@@ -272,6 +272,22 @@ def test_a_request_and_cache_hits_are_counted_by_operation_and_status(client, re
     assert ("StoryTitle", "200") in served
 
 
+def test_a_post_hit_of_the_fast_path_is_counted_under_the_operation_its_body_names(registered):
+    from tests.api.graphql_http.helpers import via_fast_path as through_wsgi
+
+    make_story("s")
+    body = {"query": DOCUMENT, "variables": {"slug": "s"}}
+    labels = {"handler": "graphql", "operation": "StoryTitle", "status": "200"}
+    fast = {"result": "hit", "served_by": "fast_path"}
+    through_wsgi(method="POST", body=body, django_may_answer=True)
+    requests_before = value("cms_http_requests_total", **labels)
+    hits_before = value("cms_response_cache_lookups_total", **fast)
+    status, _headers, _body, _queries = through_wsgi(method="POST", body=body)
+    assert status == "200 OK"
+    assert value("cms_http_requests_total", **labels) == requests_before + 1
+    assert value("cms_response_cache_lookups_total", **fast) == hits_before + 1
+
+
 def test_operations_outside_the_registered_documents_get_fixed_labels(client, registered):
     make_story("s")
     before = {
