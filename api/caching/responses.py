@@ -213,7 +213,9 @@ def make_entry(encoded, status, media_type, shown=None, content_language="", rea
         shared_max_age = min(shared_max_age, settings.CMS_COUNTERS_MAX_AGE)
     next_publication = next_publication_at(reads)
     if next_publication is not None:
-        lifetime = min(lifetime, max(1, next_publication - now))
+        # To the moment, not a second past it: an answer computed just before a scheduled
+        # story goes live must not show the list without it afterwards.
+        lifetime = min(lifetime, max(0.0, next_publication - now))
     return Entry(
         body=encoded,
         status=status,

@@ -13,6 +13,7 @@ when the answer is done (`StoryCache.flush`).
 """
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 
@@ -101,10 +102,12 @@ class StoryCache:
         # Nothing kept outlives the next scheduled publication or expiry, when lists (and
         # related stories) change by themselves.
         next_change = versions.next_publication_at(self.reads)
-        bound = None if next_change is None else max(1, int(next_change - time.time()))
+        bound = None if next_change is None else next_change - time.time()
         by_lifetime = {}
         for part_key, data, observed, deps, lifetime in self.pending:
             lifetime = lifetime if bound is None else min(lifetime, bound)
+            if lifetime <= 0:
+                continue
             recorded = {d: current[d] for d in deps}
             if any(v is None or v > self.started for v in recorded.values()):
                 continue
@@ -113,7 +116,8 @@ class StoryCache:
             responses.remember_dependencies(part_key, recorded)
         self.pending = []
         for lifetime, parts in by_lifetime.items():
-            cache.set_many(parts, timeout=lifetime)
+            # The backend keeps whole seconds; each part's own time (`expires_at`) is exact.
+            cache.set_many(parts, timeout=max(1, math.ceil(lifetime)))
 
 
 def remembered(context, material, dependencies, compute):

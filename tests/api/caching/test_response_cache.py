@@ -4,6 +4,7 @@ request's count), and bounded amplification (sitemaps stored once whatever their
 feeds and sitemaps spending the client's budget like GraphQL misses)."""
 
 import json
+import time
 import uuid
 from unittest import mock
 
@@ -13,6 +14,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from api.caching.backend import ResilientRedisCache
 from cms.models import ApiKey, Partner, Story
@@ -119,6 +121,23 @@ def test_freshness_never_outlasts_the_next_scheduled_publication(client, story):
     response = get(client, LIST)
     max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
     assert 0 <= max_age <= 20
+
+
+@pytest.mark.parametrize("served_story_cache", [True, False])
+def test_a_list_cached_just_before_a_story_goes_live_shows_it_from_that_moment(
+    client, story, settings, served_story_cache
+):
+    """Not a second late: entries computed a fraction of a second before the moment end at
+    it (the response cache and the served-story cache both)."""
+    settings.CMS_SERVED_STORY_CACHE = served_story_cache
+    soon = make_story("soon", hours_ago=-0.4 / 3600)
+
+    def slugs():
+        return [e["node"]["slug"] for e in post(client, LIST).json()["data"]["stories"]["edges"]]
+
+    slugs()
+    time.sleep(max(0.0, (soon.published_at - timezone.now()).total_seconds()) + 0.05)
+    assert "soon" in slugs()
 
 
 @override_settings(CMS_HTTP_MAX_AGE=5, CMS_HTTP_SHARED_MAX_AGE=120)
