@@ -13,24 +13,32 @@ from types import SimpleNamespace
 from cms.core import languages
 from cms.core.terms import document_terms
 from cms.models import StoryTranslation
+from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
 
 # What `terms_of` reads of a version, besides the rendered analysis it is given.
 TEXT_FIELDS = ("title", "summary", "analysis_text", "tldr", "key_data", "insights", "faq")
 
 
-def _list_texts(rows):
-    """The texts of a list field: bullets, or each row's cells in their order."""
+def _list_texts(rows, columns=()):
+    """The texts of a list field: bullets, or each row's cells in the columns' order (not
+    the stored object's: PostgreSQL's jsonb orders keys its own way)."""
     for row in rows or ():
         if isinstance(row, dict):
-            yield from (value for value in row.values() if isinstance(value, str))
+            cells = (row.get(column) for column in columns)
+            yield from (cell for cell in cells if isinstance(cell, str))
         elif isinstance(row, str):
             yield row
 
 
 def terms_of(row):
     """`search_terms` of a version: every text it shows, so any of them finds it."""
-    lists = (row.tldr, row.key_data, row.insights, row.faq)
-    listed = [text for rows in lists for text in _list_texts(rows)]
+    lists = (
+        (row.tldr, ()),
+        (row.key_data, KEY_DATA_FIELDS),
+        (row.insights, INSIGHT_FIELDS),
+        (row.faq, FAQ_FIELDS),
+    )
+    listed = [text for rows, columns in lists for text in _list_texts(rows, columns)]
     return document_terms(row.title, row.summary, row.analysis_text, *listed)
 
 
