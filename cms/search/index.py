@@ -10,8 +10,7 @@ triggers keep the `cms_story_search` table and its GIN index in step with these 
 
 from types import SimpleNamespace
 
-from cms.core import languages
-from cms.core.terms import document_terms
+from cms.core import languages, terms
 from cms.models import StoryTranslation
 from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
 
@@ -39,7 +38,7 @@ def terms_of(row):
         (row.faq, FAQ_FIELDS),
     )
     listed = [text for rows, columns in lists for text in _list_texts(rows, columns)]
-    return document_terms(row.title, row.summary, row.analysis_text, *listed)
+    return terms.document_terms(row.title, row.summary, row.analysis_text, *listed)
 
 
 def _default_chain(code):
