@@ -300,8 +300,9 @@ class Query:
         search: Annotated[
             str | None,
             strawberry.argument(
-                description="Words to find in the served title, summary or analysis: every "
-                "word must occur (English by stem, Chinese by word), synonyms count."
+                description="Words to find in the served version's text (title, summary, "
+                "TL;DR, Key Data, analysis, insights, FAQ): every word must occur (English by "
+                "stem, Chinese by word), synonyms count."
             ),
         ] = None,
         filter: Annotated[

@@ -190,7 +190,7 @@ class StoryAdmin(
 
     def get_search_results(self, request, queryset, search_term):
         """Stories any language version of which matches every word (the search engine:
-        stems, jieba's Chinese words, synonyms, over title, summary and analysis), or whose
+        stems, jieba's Chinese words, synonyms, over every text of a version), or whose
         slug contains the text."""
         text = search_term.strip()
         if not text:

@@ -107,5 +107,5 @@ def _part_terms(text):
 
 
 def document_terms(*parts):
-    """`search_terms` for a language version made of `parts` (title, summary, analysis)."""
+    """`search_terms` for a language version made of `parts` (its texts, in order)."""
     return " ".join(terms for terms in map(_part_terms, filter(None, parts)) if terms)

@@ -1,10 +1,11 @@
 """The search engine: how a search finds, ranks, counts and quotes stories. Free of GraphQL:
 the API and the admin call it with a QuerySet of the stories the caller may read.
 
-**At save time** each language version's title, summary and analysis become `search_terms`
-(`cms.core.terms`), and `search_scope` its language markers (`cms.search.index`): the version's
-language (`lang:en`), every language its story has (`has:zh-hans`) and every requested language
-it is served for with the default fallback chain (`serves:zh-hans`). On PostgreSQL, triggers
+**At save time** each language version's texts (title, summary, analysis, TL;DR, Key Data,
+insights, FAQ) become `search_terms` (`cms.core.terms`, `cms.search.index.terms_of`), and
+`search_scope` its language markers (`cms.search.index`): the version's language
+(`lang:en`), every language its story has (`has:zh-hans`) and every requested language it is
+served for with the default fallback chain (`serves:zh-hans`). On PostgreSQL, triggers
 (created by cms/migrations/0001_squashed_0021_story_images.py) keep a table `cms_story_search`
 with a `tsvector` per version: each token stored once per language it is served for
 (`zh-hans:模型`), positions kept for ranking, and the markers; a GIN index covers it. A search

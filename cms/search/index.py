@@ -1,15 +1,44 @@
 """The search index's upkeep: each language version's terms and language markers.
 
-`search_terms` come from `cms.core.terms`; `search_scope` holds markers: the version's
-language (`lang:en`), every language its story has (`has:zh-hans`) and every requested language
-it is served for with the default fallback chain (`serves:zh-hans`). Markers change when a
-language version is added or removed (`refresh_scope`); on PostgreSQL triggers keep the
-`cms_story_search` table and its GIN index in step with these columns.
+`search_terms` come from `cms.core.terms`, made of every text a version shows (`terms_of`):
+title, summary, analysis, TL;DR bullets, Key Data rows, insights and FAQ. `search_scope` holds
+markers: the version's language (`lang:en`), every language its story has (`has:zh-hans`) and
+every requested language it is served for with the default fallback chain (`serves:zh-hans`).
+Markers change when a language version is added or removed (`refresh_scope`); on PostgreSQL
+triggers keep the `cms_story_search` table and its GIN index in step with these columns.
 """
 
-from cms.core import languages
-from cms.core.terms import document_terms
+from types import SimpleNamespace
+
+from cms.core import languages, terms
 from cms.models import StoryTranslation
+from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
+
+# What `terms_of` reads of a version, besides the rendered analysis it is given.
+TEXT_FIELDS = ("title", "summary", "analysis_text", "tldr", "key_data", "insights", "faq")
+
+
+def _list_texts(rows, columns=()):
+    """The texts of a list field: bullets, or each row's cells in the columns' order (not
+    the stored object's: PostgreSQL's jsonb orders keys its own way)."""
+    for row in rows or ():
+        if isinstance(row, dict):
+            cells = (row.get(column) for column in columns)
+            yield from (cell for cell in cells if isinstance(cell, str))
+        elif isinstance(row, str):
+            yield row
+
+
+def terms_of(row):
+    """`search_terms` of a version: every text it shows, so any of them finds it."""
+    lists = (
+        (row.tldr, ()),
+        (row.key_data, KEY_DATA_FIELDS),
+        (row.insights, INSIGHT_FIELDS),
+        (row.faq, FAQ_FIELDS),
+    )
+    listed = [text for rows, columns in lists for text in _list_texts(rows, columns)]
+    return terms.document_terms(row.title, row.summary, row.analysis_text, *listed)
 
 
 def _default_chain(code):
@@ -50,13 +79,16 @@ def reindex(progress=None):
     for story_id, code in StoryTranslation.objects.values_list("master_id", "language_code"):
         languages_of.setdefault(story_id, set()).add(code)
     total = sum(len(codes) for codes in languages_of.values())
-    rows = StoryTranslation.objects.only(
-        "pk", "master_id", "language_code", "title", "summary", "analysis_text"
-    )
+    # Values, not models with deferred fields: parler reads every field of a version as it
+    # is built, so `.only()` would fetch each deferred one again, row by row.
+    rows = StoryTranslation.objects.values("pk", "master_id", "language_code", *TEXT_FIELDS)
     batch, written = [], 0
-    for row in rows.iterator(chunk_size=1000):
-        row.search_terms = document_terms(row.title, row.summary, row.analysis_text)
-        row.search_scope = scope_markers(row.language_code, languages_of[row.master_id])
+    for values in rows.iterator(chunk_size=1000):
+        row = StoryTranslation(
+            pk=values["pk"],
+            search_terms=terms_of(SimpleNamespace(**values)),
+            search_scope=scope_markers(values["language_code"], languages_of[values["master_id"]]),
+        )
         batch.append(row)
         if len(batch) == 1000 or len(batch) + written == total:
             StoryTranslation.objects.bulk_update(batch, ["search_terms", "search_scope"])

@@ -7,7 +7,7 @@ written, in this order:
 
 1. the analysis rendered to HTML, with the images placed in it (`cms.media.figures`);
 2. its plain text, for search and snippets;
-3. the search terms of title, summary and text (`cms.core.terms`);
+3. the search terms of every text it shows (`cms.search.index.terms_of`);
 4. the disclosure grade, which follows the version's reviews (`cms.disclosure.rules`).
 
 After it is written, the rows it changes besides its own: every version's language markers
@@ -17,7 +17,7 @@ flag. Bulk writers that skip `save()` (the demo generator) call `derive()` thems
 
 from django.db.models.signals import post_save, pre_save
 
-from cms.core import richtext, terms
+from cms.core import richtext
 from cms.disclosure import rules as disclosure
 from cms.media import figures
 from cms.models import StoryTranslation
@@ -33,8 +33,8 @@ def render(row):
 
 
 def index_terms(row):
-    """Step 3: the search terms, from the rendered text."""
-    row.search_terms = terms.document_terms(row.title, row.summary, row.analysis_text)
+    """Step 3: the search terms, from the rendered text and the lists."""
+    row.search_terms = index.terms_of(row)
 
 
 def derive(row):

@@ -66,8 +66,7 @@ def test_a_translator_s_draft_is_kept_and_offered_back_on_the_next_visit(
     config = json.loads(
         page.split('id="cms-story-form-config" type="application/json">')[1].split("</script>")[0]
     )
-    assert config["draft"]["data"] == DRAFT
-    assert config["draft"]["base_version"] == 3
+    assert [(d["data"], d["base_version"]) for d in config["drafts"]] == [(DRAFT, 3)]
 
 
 def test_posting_again_replaces_the_draft_and_each_language_and_person_has_their_own(
@@ -195,23 +194,181 @@ def test_a_successful_save_clears_the_draft_and_a_refused_one_keeps_it(client, d
 
     saved = client.post(url, {**body, "title": "Typed and saved", "_continue": "1"})
     assert saved.status_code == 302
-    assert not Autosave.objects.exists()
+    # What is left is the save's mark: no text, nothing to offer.
+    mark = Autosave.objects.get()
+    assert (mark.data, mark.saved_version) == ({}, Story.objects.get().edit_version)
+    assert 'id="cms-autosave-offer"' not in client.get(url).content.decode()
 
 
-def test_a_new_story_s_draft_is_kept_for_its_writer_and_cleared_when_it_is_added(client):
+def add_page_key(page):
+    return page.split('name="cms_draft_key" value="')[1].split('"')[0]
+
+
+def form_config(page):
+    return json.loads(
+        page.split('id="cms-story-form-config" type="application/json">')[1].split("</script>")[0]
+    )
+
+
+@pytest.mark.parametrize("ui", ["en", "zh-hans"])
+def test_two_add_pages_keep_two_drafts_and_adding_one_story_keeps_the_other(client, ui):
     from tests.admin.test_admin import story_form
 
     client.force_login(make_user("writer", "Writer"))
-    url = "/admin/cms/story/add/autosave/?language=en"
-    assert post(client, url, {"data": {"title": "A new story"}}).status_code == 200
-    draft = Autosave.objects.get()
-    assert draft.story is None
-    page = client.get("/admin/cms/story/add/?language=en").content.decode()
-    assert 'id="cms-autosave-offer"' in page
+    pages = [client.get("/admin/cms/story/add/?language=en").content.decode() for _tab in "ab"]
+    first, second = map(add_page_key, pages)
+    assert first != second and len(first) >= 20  # a key for each page load
+    new = "/admin/cms/story/add/autosave/?language=en&key="
+    assert post(client, new + first, {"data": {"title": "Tab one"}}).status_code == 200
+    assert post(client, new + second, {"data": {"title": "Tab two"}}).status_code == 200
+    assert post(client, new + first, {"data": {"title": "Tab one, more"}}).status_code == 200
+    kept = sorted(d.data["title"] for d in Autosave.objects.filter(story=None))
+    assert kept == ["Tab one, more", "Tab two"]
 
-    response = client.post("/admin/cms/story/add/?language=en", story_form())
-    assert response.status_code == 302, errors(response)
-    assert not Autosave.objects.exists()
+    # A fresh Add page offers each, named by time and title, in the admin's language.
+    fresh = client.get("/admin/cms/story/add/?language=en", HTTP_ACCEPT_LANGUAGE=ui)
+    page = fresh.content.decode()
+    offered = {d["key"]: d for d in form_config(page)["drafts"]}
+    assert set(offered) == {first, second}
+    assert ("Restore the draft from" if ui == "en" else "恢复") in offered[second]["restore"]
+    assert "Tab two" in offered[second]["restore"]
+    assert add_page_key(page) not in (first, second)
+
+    # The first tab's story is added: its draft turns into the save's mark, the second stays.
+    added = client.post(
+        "/admin/cms/story/add/?language=en", {**story_form(), "cms_draft_key": first}
+    )
+    assert added.status_code == 302, errors(added)
+    assert Autosave.objects.get(form_key=second).data == {"title": "Tab two"}
+    assert Autosave.objects.get(form_key=first).data == {}
+    again = form_config(client.get("/admin/cms/story/add/?language=en").content.decode())
+    assert [d["key"] for d in again["drafts"]] == [second]
+
+
+def test_a_refused_add_keeps_its_page_s_key_and_offers_nothing_over_what_was_typed(client):
+    from tests.admin.test_admin import story_form
+
+    client.force_login(make_user("writer", "Writer"))
+    post(client, "/admin/cms/story/add/autosave/?language=en&key=older", {"data": {"title": "x"}})
+    refused = client.post(
+        "/admin/cms/story/add/?language=en", {**story_form(), "title": "", "cms_draft_key": "k1"}
+    )
+    assert refused.status_code == 200 and errors(refused)
+    page = refused.content.decode()
+    assert add_page_key(page) == "k1"
+    assert 'id="cms-autosave-offer"' not in page
+
+
+def test_a_draft_arriving_after_its_form_was_saved_is_refused_and_brings_nothing_back(client):
+    from tests.admin.test_admin import story_form
+
+    client.force_login(make_user("writer", "Writer"))
+    new = "/admin/cms/story/add/autosave/?language=en&key=k1"
+    post(client, new, {"data": {"title": "Typed"}})
+    client.post("/admin/cms/story/add/?language=en", {**story_form(), "cms_draft_key": "k1"})
+    story = Story.objects.get()
+
+    late = post(client, new, {"data": {"title": "Typed, before the save"}})
+    assert late.status_code == 409
+    assert "before the story was saved" in late.json()["error"]
+    assert Autosave.objects.get(form_key="k1").data == {}
+
+    # The story's own form: a draft typed on the version before the save is refused, one
+    # typed on the saved version is kept.
+    opened = story.edit_version
+    url = f"/admin/cms/story/{story.pk}/change/?language=en"
+    body = read_form(client.get(url).content.decode())
+    client.post(url, {**body, "title": "Saved", "_continue": "1"})
+    saved = Story.objects.get().edit_version
+    assert saved > opened
+    stale = post(
+        client, autosave_url(story, "en"), {"data": {"title": "old"}, "base_version": opened}
+    )
+    assert stale.status_code == 409
+    assert not Autosave.objects.filter(story=story).exclude(data={}).exists()
+    fresh = post(
+        client, autosave_url(story, "en"), {"data": {"title": "new"}, "base_version": saved}
+    )
+    assert fresh.status_code == 200
+    assert Autosave.objects.get(story=story).data == {"title": "new"}
+
+
+def test_someone_else_s_save_does_not_refuse_my_draft(client, draft_story):
+    translator = Client()
+    translator.force_login(make_user("translator", "Translator", languages=["zh-hans"]))
+    opened = Story.objects.get().edit_version
+    client.force_login(make_user("editor", "Editor"))
+    url = f"/admin/cms/story/{draft_story.pk}/change/?language=en"
+    body = read_form(client.get(url).content.decode())
+    client.post(url, {**body, "title": "The editor's save", "_continue": "1"})
+    assert Story.objects.get().edit_version > opened
+
+    draft = {"data": DRAFT, "base_version": opened}
+    assert post(translator, autosave_url(draft_story), draft).status_code == 200
+
+
+LONG = "字" * 30_000 + "🤖" + "a" * 30_000  # ~150 KB of JSON, with a character outside the BMP
+
+
+def test_a_post_of_changes_applies_on_top_of_the_draft_it_names(translator, draft_story):
+    url = autosave_url(draft_story)
+    body = {"data": {"title": "t", "analysis": LONG, "tldr-0-text": "x"}, "revision": "r1"}
+    assert post(translator, url, body).status_code == 200
+    # In UTF-16 code units, as browsers count: the robot is two of them.
+    at = 30_000 + 2 + 10
+    change = {
+        "revision": "r2",
+        "after": "r1",
+        "changes": {"analysis": {"at": at, "cut": 5, "put": "插入"}, "title": "标题"},
+        "removed": ["tldr-0-text"],
+    }
+    response = post(translator, url, change)
+    assert response.status_code == 200, response.content
+    kept = Autosave.objects.get()
+    assert kept.revision == "r2"
+    expected = "字" * 30_000 + "🤖" + "a" * 10 + "插入" + "a" * 29_985
+    assert kept.data == {"title": "标题", "analysis": expected}
+    assert len(json.dumps(change).encode()) < 1000
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [
+        ({"after": "r0", "changes": {"title": "x"}}, 409),  # built on another draft
+        ({"changes": {"title": "x"}}, 400),  # names none
+        ({"after": "r1", "changes": {"analysis": {"at": 30_001, "cut": 0, "put": "x"}}}, 400),
+        ({"after": "r1", "changes": {"analysis": {"at": 10**9, "cut": 1, "put": ""}}}, 400),
+        ({"after": "r1", "changes": {"analysis": {"at": -1, "cut": 1, "put": ""}}}, 400),
+        ({"after": "r1", "changes": {"analysis": {"at": 0, "cut": 0, "put": 3}}}, 400),
+        ({"after": "r1", "changes": {"summary": {"at": 0, "cut": 0, "put": "x"}}}, 400),
+        ({"after": "r1", "changes": {"title": "a\x00"}}, 400),
+        ({"after": "r1", "changes": "title"}, 400),
+        ({"after": "r1", "changes": {}, "removed": [3]}, 400),
+    ],
+)
+@pytest.mark.parametrize("ui", ["en", "zh-hans"])
+def test_a_post_of_changes_that_does_not_fit_is_refused_and_the_draft_kept(
+    translator, draft_story, change, status, ui
+):
+    url = autosave_url(draft_story)
+    post(translator, url, {"data": {"title": 3 * "t", "analysis": LONG}, "revision": "r1"})
+    response = post(translator, url, {"revision": "r2", **change}, ui)
+    assert response.status_code == status
+    assert response.json()["error"]
+    kept = Autosave.objects.get()
+    assert (kept.revision, kept.data["analysis"]) == ("r1", LONG)
+
+
+def test_a_new_story_s_draft_is_kept_for_its_writer_only(client):
+    client.force_login(make_user("writer", "Writer"))
+    url = "/admin/cms/story/add/autosave/?language=en&key=k1"
+    assert post(client, url, {"data": {"title": "A new story"}}).status_code == 200
+    other = Client()
+    other.force_login(make_user("other", "Writer"))
+    page = other.get("/admin/cms/story/add/?language=en").content.decode()
+    assert 'id="cms-autosave-offer"' not in page
+    bad = post(client, "/admin/cms/story/add/autosave/?language=en&key=a%20b", {"data": {}})
+    assert bad.status_code == 400
 
 
 def test_a_translator_may_not_keep_a_draft_of_a_new_story(translator):

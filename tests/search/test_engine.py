@@ -245,15 +245,24 @@ def test_a_synonym_of_several_words_matches_those_words_in_order(gql):
     assert query.clauses == [(("new",),), (("llm",), ("larg", "languag", "model"))]
 
 
-def test_search_matches_title_summary_and_analysis(gql):
+def test_search_matches_every_text_a_version_shows(gql):
     make_story("t", languages=("en",), title_en="Quokka title", summary_en="x", analysis_en="y")
     make_story("s", languages=("en",), title_en="x", summary_en="Quokka summary", analysis_en="y")
     make_story("a", languages=("en",), title_en="x", summary_en="y", analysis_en="**Quokka** text")
     make_story(
         "n", languages=("en",), title_en="x", summary_en="y", analysis_en="z", tldr_en=["Quokka"]
     )
+    rows = {
+        "k": {"key_data_en": [{"entity": "Quokka Inc", "detail": "d", "metric": "1"}]},
+        "i": {"insights_en": [{"title": "t", "body": "Quokkas everywhere"}]},
+        "f": {"faq_en": [{"question": "Why the quokka?", "answer": "a"}]},
+    }
+    for slug, lists in rows.items():
+        make_story(slug, languages=("en",), title_en="x", summary_en="y", **lists)
+    make_story("none", languages=("en",), title_en="x", summary_en="y", analysis_en="z")
     result = gql('{ stories(language: "en", search: "quokka") { edges { node { slug } } } }')
-    assert [e["node"]["slug"] for e in result["data"]["stories"]["edges"]] == ["a", "s", "t"]
+    found = sorted(e["node"]["slug"] for e in result["data"]["stories"]["edges"])
+    assert found == ["a", "f", "i", "k", "n", "s", "t"]
 
 
 def test_a_story_served_in_the_fallback_is_searched_in_its_served_text(gql):
