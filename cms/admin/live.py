@@ -78,7 +78,9 @@ class LiveCoverageMixin:
             return {}
         language = self.get_form_language(request, obj)
         images = Image.objects.filter(pk__in=live.story_images(obj))
-        authors = Author.objects.filter(story_links__story=obj).order_by("story_links__position")
+        signing = live.story_authors(obj)
+        people = Author.objects.in_bulk(signing)
+        authors = [people[pk] for pk in signing if pk in people]
         return {
             "live_composer": {
                 "url": reverse(f"{self.admin_site.name}:cms_story_live", args=[obj.pk]),

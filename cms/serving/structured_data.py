@@ -6,6 +6,8 @@ import json
 
 from django.conf import settings
 
+from . import live
+
 
 def og_locale(code):
     """Open Graph's locale for a language code (`zh-hans` is `zh_CN`)."""
@@ -66,6 +68,8 @@ def json_ld(served):
         }
     if served.disclosure.aigc is not None:
         article["AIGC"] = served.disclosure.aigc
+    if story.live_status:
+        live_blog(article, served)
     graph = [article]
     if translation.faq:
         graph.append(
@@ -84,6 +88,34 @@ def json_ld(served):
             }
         )
     return graph
+
+
+def live_blog(article, served):
+    """Make a live story's article a LiveBlogPosting with its coverage times and newest
+    entries (in the served language), as search engines read live coverage."""
+    story = served.story
+    article["@type"] = "LiveBlogPosting"
+    if story.coverage_started_at:
+        article["coverageStartTime"] = story.coverage_started_at.isoformat()
+    if story.coverage_ended_at:
+        article["coverageEndTime"] = story.coverage_ended_at.isoformat()
+    entries, _more = served.live_entries(live.STRUCTURED_UPDATES)
+    article["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": entry.entry.text_plain[:110],
+            "articleBody": entry.entry.text_plain,
+            "datePublished": entry.published_at.isoformat(),
+            **(
+                {"dateModified": entry.entry.corrected_at.isoformat()}
+                if entry.entry.corrected_at
+                else {}
+            ),
+            "inLanguage": entry.entry.language_code,
+            **({"author": person(entry.author)} if entry.author else {}),
+        }
+        for entry in entries
+    ]
 
 
 def publisher():

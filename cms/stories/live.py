@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cms.core import languages, richtext
 from cms.core import text as text_rule
-from cms.models import Author, Involvement, LiveEntry, LiveStatus, Story
+from cms.models import Involvement, LiveEntry, LiveStatus, Story
 from cms.models.live import MAX_ENTRY_LENGTH, MAX_NOTE_LENGTH
 
 from . import publishing, workflow
@@ -158,13 +158,21 @@ def _image(story, value):
     return value
 
 
-def _author(value):
+def story_authors(story):
+    """The people who may sign an entry of `story`: its byline, then its editor."""
+    ids = list(story.author_links.order_by("position", "id").values_list("author_id", flat=True))
+    if story.editor_id is not None:
+        ids.append(story.editor_id)
+    return list(dict.fromkeys(ids))
+
+
+def _author(story, value):
     if value in (None, ""):
         return None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise Refused(400, _("There is no such author."))
-    if not Author.objects.filter(pk=value).exists():
-        raise Refused(400, _("There is no such author."))
+    if not isinstance(value, int) or isinstance(value, bool) or value not in story_authors(story):
+        raise Refused(
+            400, _("An entry is signed by one of the story's authors (its byline) or its editor.")
+        )
     return value
 
 
@@ -195,7 +203,6 @@ def publish(
         "key_event": _flag(key_event, "key_event"),
         "pinned": _flag(pinned, "pinned"),
         "ai_involvement": _grade(ai_involvement),
-        "author_id": _author(author),
     }
     with transaction.atomic():
         story = _locked(story_id)
@@ -209,6 +216,7 @@ def publish(
         entry = LiveEntry(
             story=story,
             image_id=_image(story, image),
+            author_id=_author(story, author),
             published_at=now or timezone.now(),
             written_by=user,
             **values,

@@ -96,7 +96,7 @@ def test_only_publishers_publish_entries(covered, role):
         ({"language": "fr"}, "Say which language the entry is in"),
         ({"ai_involvement": "ai_generated"}, "Say how much AI wrote the entry"),
         ({"key_event": "yes"}, "“key_event” must be true or false."),
-        ({"author": 999999}, "There is no such author."),
+        ({"author": 999999}, "one of the story's authors"),
         ({"image": 999999}, "only the story's own images"),
     ],
 )
@@ -250,6 +250,13 @@ def test_an_entry_webhook_goes_only_to_endpoints_wanting_its_language(covered, p
     assert WebhookDelivery.objects.count() == 1
 
 
-def test_an_author_from_the_byline_signs_the_entry(covered, publisher):
-    author = make_author("jane", "Jane Doe")
+def test_an_author_from_the_byline_or_the_editor_signs_the_entry(covered, publisher):
+    author, editor, stranger = (
+        make_author(slug, name) for slug, name in (("jane", "Jane"), ("ed", "Ed"), ("x", "X"))
+    )
+    covered.author_links.create(author=author)
+    Story.objects.filter(pk=covered.pk).update(editor=editor)
     assert publish(covered, publisher, author=author.pk).author == author
+    assert publish(covered, publisher, author=editor.pk).author == editor
+    with pytest.raises(live.Refused):
+        publish(covered, publisher, author=stranger.pk)
