@@ -94,32 +94,60 @@ class LivePages:
             .filter(place__lte=first + 1)
             .order_by("story_id", "-published_at", "-id")
         )
-        images = served_media.load_images_in(
-            {
-                code: [row.image_id for row in rows if row.image_id and row.language_code == code]
-                for code in {row.language_code for row in rows}
-            }
-        )
-        authors = self._authors(rows)
         found = {}
-        for row in rows:
-            found.setdefault(row.story_id, []).append(
-                ServedEntry(
-                    row,
-                    images.get((row.language_code, row.image_id)),
-                    authors.get((row.language_code, row.author_id)),
-                )
-            )
+        for served in serve(rows):
+            found.setdefault(served.entry.story_id, []).append(served)
         return found
 
-    def _authors(self, rows):
-        """(language, author id) to the served author, bios in each entry's language."""
-        ids = {row.author_id for row in rows if row.author_id}
-        if not ids:
-            return {}
-        people = Author.objects.in_bulk(ids)
-        served = {}
-        for code in sorted({row.language_code for row in rows if row.author_id}):
-            for pk, author in served_media.serve_authors(people, languages.chain(code)).items():
-                served[(code, pk)] = author
-        return served
+
+def serve(rows):
+    """`ServedEntry`s of `rows` (LiveEntry rows), in their order, with their images and
+    authors in each entry's language: a constant number of queries."""
+    images = served_media.load_images_in(
+        {
+            code: [row.image_id for row in rows if row.image_id and row.language_code == code]
+            for code in {row.language_code for row in rows}
+        }
+    )
+    authors = _authors(rows)
+    return [
+        ServedEntry(
+            row,
+            images.get((row.language_code, row.image_id)),
+            authors.get((row.language_code, row.author_id)),
+        )
+        for row in rows
+    ]
+
+
+def _authors(rows):
+    """(language, author id) to the served author, bios in each entry's language."""
+    ids = {row.author_id for row in rows if row.author_id}
+    if not ids:
+        return {}
+    people = Author.objects.in_bulk(ids)
+    served = {}
+    for code in sorted({row.language_code for row in rows if row.author_id}):
+        for pk, author in served_media.serve_authors(people, languages.chain(code)).items():
+            served[(code, pk)] = author
+    return served
+
+
+def _readable(served_story):
+    """The entries the served story's audience may read, in its served language."""
+    return LiveEntry.objects.readable(served_story.batch.audience).filter(
+        story_id=served_story.pk, language_code=served_story.language
+    )
+
+
+def since(served_story, after_id, limit):
+    """Up to `limit` readable entries published after entry `after_id` (0: from the first),
+    oldest first: what a subscriber that saw `after_id` missed."""
+    rows = list(_readable(served_story).filter(pk__gt=after_id).order_by("id")[:limit])
+    return serve(rows)
+
+
+def one(served_story, entry_id):
+    """Entry `entry_id` as the served story's audience reads it, or None if it may not."""
+    rows = list(_readable(served_story).filter(pk=entry_id))
+    return serve(rows)[0] if rows else None

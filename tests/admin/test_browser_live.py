@@ -32,7 +32,14 @@ def person(role, ui, driver, live_server):
 
 def refused_once(editor, status):
     """The console holds the refused request (as browsers log any 4xx) and nothing else."""
-    severe = [e["message"] for e in editor.driver.get_log("browser") if e["level"] == "SEVERE"]
+    severe = []
+
+    def logged(driver):
+        # Reading the console empties it; the browser may log the request a moment later.
+        severe.extend(e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE")
+        return severe
+
+    editor.wait.until(logged)
     assert len(severe) == 1 and "/live/" in severe[0] and f"status of {status}" in severe[0], severe
 
 
