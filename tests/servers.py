@@ -32,9 +32,10 @@ def database_url_for(port=None):
 
 
 @contextmanager
-def servers(count, log=None, database_url=None, asgi=False, **environment):
-    """Start `count` gunicorn servers (daphne, serving ASGI, with `asgi`) on the test
-    database; yield their base URLs."""
+def servers(count, log=None, database_url=None, asgi=False, runserver=False, **environment):
+    """Start `count` gunicorn servers (daphne, serving ASGI, with `asgi`; `manage.py
+    runserver`, as `make run` does, with `runserver`) on the test database; yield their
+    base URLs."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url or database_url_for(),
@@ -51,7 +52,9 @@ def servers(count, log=None, database_url=None, asgi=False, **environment):
     try:
         for _ in range(count):
             port = free_port()
-            if asgi:
+            if runserver:
+                command = ["manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+            elif asgi:
                 command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
                            "api.asgi:application"]  # fmt: skip
             else:
