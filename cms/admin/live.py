@@ -106,6 +106,10 @@ class LiveCoverageMixin:
                         "What you typed is kept; try again."
                     ),
                     "none": _("No entries yet."),
+                    "unseen": _(
+                        "Readers cannot see this story now: its entries reach nobody until "
+                        "it is published."
+                    ),
                 },
             }
         }

@@ -109,6 +109,20 @@ def test_other_roles_are_refused_in_their_language(client, story, ui, message, r
     assert not LiveEntry.objects.exists()
 
 
+def test_the_composer_says_when_readers_cannot_see_the_entries(publisher):
+    draft = make_story("prepared", status=Story.Status.DRAFT, hours_ago=None)
+    started = post(publisher, draft, {"action": "start"}, ui="zh-hans").json()["coverage"]
+    assert started["readers_see"] is False
+    page = publisher.get(
+        f"/admin/cms/story/{draft.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    config = json.loads(
+        page.split('id="cms-live-config" type="application/json">')[1].split("</script>")[0]
+    )
+    assert "在它发布之前，其条目不会送达任何人" in config["messages"]["unseen"]
+    assert config["coverage"]["readers_see"] is False
+
+
 def test_the_composer_is_shown_to_publishers_only(client, story):
     client.force_login(make_user("publisher", "Publisher"))
     page = client.get(f"/admin/cms/story/{story.pk}/change/").content.decode()

@@ -127,6 +127,7 @@
       let status = coverage.status_label;
       if (coverage.started) status += " · " + coverage.started;
       if (coverage.ended) status += " – " + coverage.ended;
+      if (!coverage.readers_see) status += " · " + messages.unseen;
       document.getElementById("cms-live-status").textContent = status;
       document.getElementById("cms-live-start").hidden = coverage.status === "live";
       document.getElementById("cms-live-end").hidden = coverage.status !== "live";

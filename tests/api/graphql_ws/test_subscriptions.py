@@ -235,3 +235,23 @@ def test_a_subscription_sent_over_http_is_told_where_subscriptions_are(client, m
     assert response.status_code == 400
     (error,) = response.json()["errors"]
     assert "Subscriptions are served over WebSocket at /graphql" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"slug": "hearing", "after": "abc"}, "`after` must be the `id` of a live entry"),
+        ({"slug": "hearing", "language": "fr"}, "Unsupported language “fr”"),
+        ({"slug": "nowhere"}, "There is no story “nowhere” readers can see."),
+    ],
+)
+def test_bad_subscription_arguments_get_a_clear_error(story, variables, message):
+    async def scenario():
+        client = Client()
+        await client.open()
+        await client.subscribe(variables)
+        answer = await client.receive()
+        assert message in json.dumps(answer, ensure_ascii=False)
+        await client.close()
+
+    run(scenario)
