@@ -4,6 +4,8 @@ channel layer once its transaction commits (a rolled-back change sends nothing).
 `REDIS_URL` the layer is Redis, so a subscriber on any process hears an entry published
 through any other; without it, the layer is in-memory (one process: `make run`)."""
 
+import uuid
+
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -15,6 +17,8 @@ from cms.core.events import live_entry_changed
 def _entry_changed(sender, story, entry, kind, **kwargs):
     message = {
         "type": MESSAGE_TYPE,
+        # One id per change: a process reads it once for all subscribers alike.
+        "event": uuid.uuid4().hex,
         "story": story.pk,
         "entry": entry.pk,
         "kind": kind,

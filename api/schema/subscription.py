@@ -9,6 +9,8 @@ unpublished story's entries never reach it. A subscriber that passes the last en
 (`after`) first receives the entries published since, then new changes, nothing twice.
 """
 
+import asyncio
+import time
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Annotated
@@ -28,6 +30,9 @@ from cms.serving import stories as serving
 MESSAGE_TYPE = "live.entry"
 # Entries a reconnecting subscriber is sent at most before new changes.
 MAX_MISSED = 100
+# How long a process keeps an event read for one audience, so that its other subscribers
+# with that audience share the reading (they receive the message within moments).
+SHARED_SECONDS = 30
 
 
 def group(story_id):
@@ -56,6 +61,7 @@ class LiveEntryEvent:
 
 
 def _parse_after(after):
+    """The entry id of `after`; 0 without one (then only new changes are sent)."""
     if after is None:
         return 0
     value = int(after) if isinstance(after, str) and after.isascii() and after.isdigit() else None
@@ -92,6 +98,24 @@ def _event(served_story, message):
     )
 
 
+# (event id, story id, audience) to (when, the future of its reading), in this process.
+_readings = {}
+
+
+async def _shared_event(served_story, message):
+    """`_event`, read once per process for all subscribers with the same audience: every
+    subscriber of a story gets the same message at once, and one query answers them all."""
+    key = (message["event"], served_story.pk, served_story.batch.audience)
+    now = time.monotonic()
+    found = _readings.get(key)
+    if found is None:
+        for old in [k for k, (at, _f) in _readings.items() if now - at > SHARED_SECONDS]:
+            del _readings[old]
+        reading = asyncio.ensure_future(database_sync_to_async(_event)(served_story, message))
+        found = _readings[key] = (now, reading)
+    return await asyncio.shield(found[1])
+
+
 @strawberry.type(
     description="Changes pushed as they happen (over WebSocket: graphql-transport-ws)."
 )
@@ -121,7 +145,9 @@ class Subscription:
         async with context.ws.listen_to_channel(MESSAGE_TYPE, groups=[group(story.pk)]) as messages:
             # Listening first, then reading what was missed: an entry published in between
             # comes both ways and is sent once.
-            missed = await database_sync_to_async(serving_live.since)(story, seen, MAX_MISSED)
+            missed = []
+            if after is not None:
+                missed = await database_sync_to_async(serving_live.since)(story, seen, MAX_MISSED)
             for found in missed:
                 seen = max(seen, found.pk)
                 yield LiveEntryEvent(
@@ -132,7 +158,7 @@ class Subscription:
             async for message in messages:
                 if message["kind"] == LiveEntryChange.PUBLISHED.value and message["entry"] <= seen:
                     continue
-                event = await database_sync_to_async(_event)(story, message)
+                event = await _shared_event(story, message)
                 if event is None:
                     continue
                 if event.change == LiveEntryChange.PUBLISHED:

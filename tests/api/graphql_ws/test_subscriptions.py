@@ -141,6 +141,20 @@ def test_a_reconnect_with_the_last_entry_seen_gets_what_it_missed_once(story, pu
     run(scenario)
 
 
+def test_without_after_only_new_changes_are_sent(story, publisher):
+    live.publish(story.pk, publisher, language="en", text="before subscribing")
+
+    async def scenario():
+        client = await subscribed({"slug": "hearing"})
+        await client.nothing_more()
+        newer = await publish(story, publisher, "after subscribing")
+        event = (await client.receive())["payload"]["data"]["liveEntries"]
+        assert event["entryId"] == str(newer.pk)
+        await client.close()
+
+    run(scenario)
+
+
 @pytest.mark.parametrize(
     "hidden",
     [{"status": Story.Status.DRAFT, "hours_ago": None}, {"hours_ago": -5}],
