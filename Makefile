@@ -34,7 +34,8 @@ run: setup
 	@$(DEV_ENV) $(PY) manage.py demo_account
 	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
 	@# The task worker (webhook deliveries) and the hot ranking (every five minutes) run
-	@# beside the server and stop with it.
+	@# beside the server and stop with it. runserver serves ASGI through daphne: the API, the
+	@# admin and GraphQL subscriptions (WebSocket /graphql) from one process.
 	$(DEV_ENV) $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
 		$(DEV_ENV) $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
 		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \

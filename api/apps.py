@@ -9,10 +9,11 @@ class ApiConfig(AppConfig):
 
     def ready(self):
         """Connect the delivery's receivers, once: what each change invalidates (caches, then
-        edge purges), operations' metrics and logs, login throttling, and what a changed
-        setting makes stale (tests override settings)."""
+        edge purges), operations' metrics and logs, login throttling, entry changes to
+        subscribers, and what a changed setting makes stale (tests override settings)."""
         from api.caching import edge, invalidation, purge, responses
         from api.graphql_http import fastpath, security
+        from api.graphql_ws import events
         from api.ops import receivers
 
         invalidation.connect()
@@ -22,3 +23,4 @@ class ApiConfig(AppConfig):
         responses.connect()
         edge.connect()
         fastpath.connect()
+        events.connect()

@@ -72,6 +72,8 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     # First, so that its admin templates (the language switch) take precedence.
     "cms",
+    # Before staticfiles: `runserver` serves ASGI (HTTP and WebSocket subscriptions).
+    "daphne",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -86,6 +88,22 @@ INSTALLED_APPS = [
     "cms.core.task_queue.TaskQueueConfig",  # django_tasks_db, with a translated name
     "api",
 ]
+
+# Subscriptions (api/graphql_ws/): the ASGI application, and the channel layer that carries
+# entry changes to every process's subscribers (Redis with REDIS_URL; else in-memory, one
+# process). Pub/Sub channels are shared by every Redis database: the prefix keeps
+# deployments sharing one Redis apart.
+ASGI_APPLICATION = "api.asgi.application"
+CMS_CHANNEL_PREFIX = os.environ.get("CMS_CHANNEL_PREFIX", "cms")
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "prefix": CMS_CHANNEL_PREFIX},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Background work (webhook deliveries) runs on the database task queue: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

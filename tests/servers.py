@@ -1,4 +1,5 @@
-"""Real server processes for tests that need more than one: gunicorn on loopback ports."""
+"""Real server processes for tests that need more than one: gunicorn (or daphne) on
+loopback ports."""
 
 import os
 import socket
@@ -31,8 +32,10 @@ def database_url_for(port=None):
 
 
 @contextmanager
-def servers(count, log=None, database_url=None, **environment):
-    """Start `count` gunicorn servers on the test database; yield their base URLs."""
+def servers(count, log=None, database_url=None, asgi=False, runserver=False, **environment):
+    """Start `count` gunicorn servers (daphne, serving ASGI, with `asgi`; `manage.py
+    runserver`, as `make run` does, with `runserver`) on the test database; yield their
+    base URLs."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url or database_url_for(),
@@ -49,12 +52,17 @@ def servers(count, log=None, database_url=None, **environment):
     try:
         for _ in range(count):
             port = free_port()
+            if runserver:
+                command = ["manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+            elif asgi:
+                command = ["-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
+                           "api.asgi:application"]  # fmt: skip
+            else:
+                command = ["-m", "gunicorn", "api.wsgi", "--bind", f"127.0.0.1:{port}",
+                           "--workers", "1", "--log-level", "warning"]  # fmt: skip
             processes.append(
-                subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "api.wsgi", "--bind",
-                     f"127.0.0.1:{port}", "--workers", "1", "--log-level", "warning"],
-                    cwd=BASE, env=env, stderr=log, stdout=log,
-                )
+                subprocess.Popen([sys.executable, *command], cwd=BASE, env=env, stderr=log,
+                                 stdout=log)
             )  # fmt: skip
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:

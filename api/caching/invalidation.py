@@ -20,6 +20,7 @@ from cms.core.events import (
 )
 from cms.models import (
     ApiKey,
+    LiveEntry,
     SearchSynonym,
     Source,
     Story,
@@ -57,6 +58,11 @@ def _story_tag(sender, instance, **kwargs):
 def _story_image(sender, instance, **kwargs):
     # The story's analysis was rendered again with its new list (cms.media.receivers).
     bump(keys.story(instance.story_id), keys.STORIES)
+
+
+def _live_entry(sender, instance, **kwargs):
+    # What the story's entries show (the announcement of a live story bumps it too).
+    bump(keys.story(instance.story_id))
 
 
 def _story_tags_changed(sender, instance, action, pk_set=None, **kwargs):
@@ -101,6 +107,7 @@ HANDLERS = [
     (StoryTranslation, _story_translation),
     (StoryTag, _story_tag),
     (StoryImage, _story_image),
+    (LiveEntry, _live_entry),
     (Tag, _tag),
     (Tag.translations.field.model, _tag_translation),
     (Source, _source),

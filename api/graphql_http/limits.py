@@ -40,6 +40,7 @@ from cms.search import engine as search_engine
 LIST_SIZES = {
     ("Query", "tags"): 50,
     ("StoryConnection", "edges"): 1,  # `first` on `stories` already counts them.
+    ("LiveEntryConnection", "edges"): 1,  # `first` on `liveEntries` likewise.
     ("Story", "shareLinks"): 9,
 }
 DEFAULT_LIST_SIZE = 10

@@ -197,7 +197,16 @@ def run(request, operation, document, analysis, context):
         return result
     except CannotGetOperationTypeError:
         raise DocumentError(unknown_operation(operation), "GRAPHQL_VALIDATION_FAILED") from None
-    except InvalidOperationTypeError:
+    except InvalidOperationTypeError as refused:
+        if refused.operation_type == OperationType.SUBSCRIPTION:
+            raise RequestError(
+                400,
+                _(
+                    "Subscriptions are served over WebSocket at /graphql (the "
+                    "graphql-transport-ws protocol), not over HTTP."
+                ),
+                "BAD_REQUEST",
+            ) from None
         raise RequestError(
             405, _("Mutations must be sent with POST."), "METHOD_NOT_ALLOWED", {"Allow": "POST"}
         ) from None

@@ -8,6 +8,7 @@ from api.ops import tracing
 from .execution import ExecutionContext
 from .mutation import Mutation
 from .query import Query
+from .subscription import Subscription
 from .types import Story
 
 
@@ -21,6 +22,7 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     types=[Story],
     execution_context_class=ExecutionContext,
     extensions=[

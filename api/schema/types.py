@@ -9,10 +9,11 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.schema import ids, media, related, seo
+from api.schema import ids, live, media, related, seo
 from api.schema.disclosure import Disclosure
 from cms.counting import counters
 from cms.serving import ninjs, structured_data
+from cms.serving import live as serving_live
 from cms.serving import stories as serving
 from cms.stories import preview as previews
 from cms.stories import translation_state
@@ -357,6 +358,57 @@ class Story(relay.Node):
         ] = related.DEFAULT_RELATED,
     ) -> list["Story"]:
         return related.resolve(self, info, first)
+
+    @strawberry.field(
+        description="Whether the story carries live coverage and whether it is running; null "
+        "for a story that never had any."
+    )
+    def live_status(self) -> live.LiveStatus | None:
+        status = self._served.story.live_status
+        return live.LiveStatus(status) if status else None
+
+    @strawberry.field(description="When the live coverage started; null without coverage.")
+    def coverage_start_time(self) -> datetime | None:
+        return self._served.story.coverage_started_at
+
+    @strawberry.field(description="When the live coverage ended; null while it runs or without.")
+    def coverage_end_time(self) -> datetime | None:
+        return self._served.story.coverage_ended_at
+
+    @strawberry.field(
+        description="The live coverage's entries in the served language, newest first (pinned "
+        "and key-event entries among them, at their time). Withdrawn entries are gone; a story "
+        "readers cannot see has none. Empty without coverage."
+    )
+    def live_entries(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description="How many entries, 1–100.")
+        ] = live.DEFAULT_ENTRIES,
+        after: Annotated[
+            str | None,
+            strawberry.argument(description="An `endCursor` of a previous page: entries older."),
+        ] = None,
+    ) -> live.LiveEntryConnection:
+        return live.entries(self._served, first, after)
+
+    @strawberry.field(description="The pinned entries, newest first, to show above the stream.")
+    def pinned_entries(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description="How many entries, 1–100.")
+        ] = live.DEFAULT_ENTRIES,
+    ) -> list[live.LiveEntry]:
+        return live.listed(self._served, first, serving_live.PINNED)
+
+    @strawberry.field(description="The entries marked as key events, newest first.")
+    def key_events(
+        self,
+        first: Annotated[
+            int, strawberry.argument(description="How many entries, 1–100.")
+        ] = live.DEFAULT_ENTRIES,
+    ) -> list[live.LiveEntry]:
+        return live.listed(self._served, first, serving_live.KEY_EVENTS)
 
     @strawberry.field(description="A share link for each network, labels in the served language.")
     def share_links(self) -> list[ShareLink]:

@@ -34,6 +34,7 @@ from .filters import (
 )
 from .forms import StoryForm
 from .languages import KnownLanguagesMixin
+from .live import LiveCoverageMixin
 from .media import StoryAuthorInline, record_correction
 from .presence import PresenceMixin
 from .preview import PreviewMixin
@@ -139,6 +140,7 @@ class StoryAdmin(
     XliffMixin,
     AutosaveMixin,
     PresenceMixin,
+    LiveCoverageMixin,
     TranslationApprovalMixin,
     DisclosureAdminMixin,
     KnownLanguagesMixin,
@@ -310,6 +312,7 @@ class StoryAdmin(
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         context.update(self.workflow_context(request, obj))
+        context.update(self.live_context(request, obj))
         context["delete_translation"] = self.delete_translation_link(request, obj)
         response = super().render_change_form(request, context, add, change, form_url, obj)
         if obj is not None and obj.pk is not None:

@@ -19,3 +19,9 @@ story_left_public = Signal()
 # Sent with `story_ids` after the ranking changed the hot scores readers see (bulk
 # updates send no model signals).
 scores_changed = Signal()
+
+# An entry of a live story readers can see was published, corrected or withdrawn: sent
+# with `story`, `entry` (a `LiveEntry`) and `kind` ("published", "corrected", "withdrawn").
+live_entry_changed = Signal()
+# The live coverage of a story readers can see ended (`story`).
+live_coverage_ended = Signal()

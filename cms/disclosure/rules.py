@@ -428,6 +428,24 @@ def of(story_id, row):
     )
 
 
+def of_entry(entry):
+    """The disclosure of a live entry (a `LiveEntry`): its own grade, in its language.
+
+    Its publisher's publishing it is its review (`cms.stories.live`); no AIGC fields are
+    carried for entries."""
+    grade = Involvement(entry.ai_involvement)
+    return Disclosure(
+        grade=grade.value,
+        language=entry.language_code,
+        label=label(grade, entry.language_code),
+        iptc=iptc_uri(grade),
+        schema_org=schema_org_uri(grade),
+        ai_generated=grade in AI_WRITTEN,
+        review=None,
+        aigc=None,
+    )
+
+
 def as_json(found):
     """A Disclosure as plain JSON (webhook payloads, JSON Feed items)."""
     review = found.review

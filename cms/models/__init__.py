@@ -4,6 +4,7 @@ from .autosave import Autosave
 from .counts import StoryCount
 from .disclosure import DisclosureRecord, Involvement
 from .edge import EdgePurge
+from .live import LiveEntry, LiveStatus
 from .media import Author, Correction, Image, StoryAuthor, StoryImage
 from .partner import ApiKey, ApiKeyUsage, Partner, Scope
 from .pending import PendingTranslation
@@ -36,6 +37,8 @@ __all__ = [
     "Image",
     "Involvement",
     "LanguageAssignment",
+    "LiveEntry",
+    "LiveStatus",
     "Origin",
     "Partner",
     "PendingTranslation",

@@ -14,6 +14,7 @@ from cms.core.text import FitText
 from cms.core.validators import ListOfRows, ListOfTexts
 
 from .disclosure import Involvement
+from .live import LiveStatus
 from .querysets import StoryManager
 
 SCORE_VALIDATORS = [MinValueValidator(0), MaxValueValidator(100)]
@@ -32,6 +33,8 @@ def score_field(name, help_text):
 ANNOUNCEMENT_FIELDS = ("live_since", "counted_in")
 # Derived from the language versions' grades when they are saved (cms.disclosure.rules).
 DERIVED_FIELDS = ("ai_generated",)
+# Live coverage is started and ended from the composer (cms.stories.live) alone.
+LIVE_FIELDS = ("live_status", "coverage_started_at", "coverage_ended_at")
 
 
 class State(models.TextChoices):
@@ -143,6 +146,17 @@ class Story(TranslatableModel):
         editable=False,
         help_text=_("When readers were told the story went live; empty while it is not public."),
     )
+    live_status = models.CharField(
+        _("live coverage"),
+        max_length=10,
+        choices=LiveStatus.choices,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("Whether the story carries live coverage, and whether it is still running."),
+    )
+    coverage_started_at = models.DateTimeField(_("coverage started"), null=True, editable=False)
+    coverage_ended_at = models.DateTimeField(_("coverage ended"), null=True, editable=False)
     # Where the story is counted in `StoryCount` ("en", "en:12" for a tag): cms.counting.counts.
     counted_in = models.JSONField(default=list, editable=False)
     view_count = models.PositiveBigIntegerField(_("views"), default=0, editable=False)
@@ -333,6 +347,7 @@ class Story(TranslatableModel):
                 if not field.primary_key
                 and field.name not in ANNOUNCEMENT_FIELDS
                 and field.name not in DERIVED_FIELDS
+                and field.name not in LIVE_FIELDS
             ]
         super().save(*args, **kwargs)
 

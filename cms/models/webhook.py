@@ -13,6 +13,9 @@ class Event(models.TextChoices):
     PUBLISHED = "story.published", _("A story was published")
     UPDATED = "story.updated", _("A published story was updated")
     UNPUBLISHED = "story.unpublished", _("A story was unpublished")
+    LIVE_ENTRY_PUBLISHED = "live.entry_published", _("A live entry was published")
+    LIVE_ENTRY_CORRECTED = "live.entry_corrected", _("A live entry was corrected")
+    LIVE_ENDED = "live.ended", _("A story's live coverage ended")
 
 
 def new_secret():

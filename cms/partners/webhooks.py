@@ -23,7 +23,7 @@ from django_tasks import task
 
 from cms.core import netguard
 from cms.disclosure import rules as disclosure
-from cms.models import Story, WebhookDelivery, WebhookEndpoint
+from cms.models import LiveEntry, Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 
 # Seconds to wait before each retry: about 23 hours in all.
@@ -54,11 +54,47 @@ def _left_public(sender, story, **kwargs):
     enqueue(Event.UNPUBLISHED, story)
 
 
-def enqueue(event, story):
+# Entry changes partners hear of; a withdrawn entry is told to subscribers, not partners.
+LIVE_EVENTS = {"published": Event.LIVE_ENTRY_PUBLISHED, "corrected": Event.LIVE_ENTRY_CORRECTED}
+
+
+def _live_entry(sender, story, entry, kind, **kwargs):
+    if kind in LIVE_EVENTS:
+        enqueue(LIVE_EVENTS[kind], story, entry=entry)
+
+
+def _live_ended(sender, story, **kwargs):
+    enqueue(Event.LIVE_ENDED, story)
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
+
+
+def entry_json(entry):
+    """A live entry as a webhook carries it: its text as sanitized HTML and plain text."""
+    return {
+        "id": entry.pk,
+        "language": entry.language_code,
+        "html": entry.text_html,
+        "text": entry.text_plain,
+        "keyEvent": entry.key_event,
+        "pinned": entry.pinned,
+        "publishedAt": _iso(entry.published_at),
+        "correctedAt": _iso(entry.corrected_at),
+        "correction": entry.correction_note or None,
+        "disclosure": {
+            "grade": entry.ai_involvement,
+            "label": disclosure.label(entry.ai_involvement, entry.language_code),
+        },
+    }
+
+
+def enqueue(event, story, entry=None):
     """Record a delivery (and its task) for every endpoint that wants this event.
 
     Tags are checked when the delivery is sent, not now: an editor's tags are saved after
-    the story itself.
+    the story itself. An entry's event goes to endpoints that want its language.
     """
     story_languages = list(story.translations.values_list("language_code", flat=True))
     now = timezone.now()
@@ -69,12 +105,21 @@ def enqueue(event, story):
             "id": story.pk,
             "slug": story.slug,
             "status": story.status,
-            "publishedAt": story.published_at.isoformat() if story.published_at else None,
-            "updatedAt": story.updated_at.isoformat() if story.updated_at else None,
+            "publishedAt": _iso(story.published_at),
+            "updatedAt": _iso(story.updated_at),
             "languages": sorted(story_languages),
             "disclosure": disclosure.payload(story),
         },
     }
+    if story.live_status:
+        payload["data"]["live"] = {
+            "status": story.live_status,
+            "coverageStartTime": _iso(story.coverage_started_at),
+            "coverageEndTime": _iso(story.coverage_ended_at),
+        }
+    if entry is not None:
+        payload["data"]["entry"] = entry_json(entry)
+        story_languages = [entry.language_code]
     endpoints = WebhookEndpoint.objects.filter(active=True)
     with transaction.atomic():
         for endpoint in endpoints:
@@ -103,8 +148,11 @@ def no_longer_applies(delivery):
     tag_ids = story.tag_links.values_list("tag_id", flat=True)
     if not delivery.endpoint.wants_tags(tag_ids):
         return "the story does not carry the endpoint's tags"
-    if delivery.event == Event.PUBLISHED and not story.is_live():
+    if delivery.event in (Event.PUBLISHED, *LIVE_EVENTS.values()) and not story.is_live():
         return "the story is not published (any more)"
+    entry = delivery.payload["data"].get("entry")
+    if entry and not LiveEntry.objects.shown().filter(pk=entry["id"]).exists():
+        return "the entry was withdrawn or deleted"
     return ""
 
 

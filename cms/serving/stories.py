@@ -25,6 +25,8 @@ from cms.media import served as served_media
 from cms.models import Source, Story, StoryTag, StoryTranslation, Tag
 from cms.stories import translation_state
 
+from . import live
+
 # What an answer showed, as observers hear it: one story, tag or source (with their ids),
 # or a list that changes whenever any story (or any tag) does.
 STORY, TAG, SOURCE, STORY_LIST, TAG_LIST = "story", "tag", "source", "story-list", "tag-list"
@@ -200,6 +202,11 @@ class StoryBatch:
         """(story id, language) to the corrections readers of that language are shown."""
         return served_media.load_corrections(self.ids, self.chain)
 
+    @cached_property
+    def live(self):
+        """Pages of the live stories' entries, each loaded once for the page (`live.LivePages`)."""
+        return live.LivePages(self)
+
 
 class ServedSource:
     """The publication a story cites, named in the served language."""
@@ -337,6 +344,11 @@ class ServedStory:
     def corrections(self):
         """The served language's corrections, oldest first."""
         return self.batch.corrections.get((self.story.pk, self.language), [])
+
+    def live_entries(self, first, after=None, only=None):
+        """(up to `first` served entries newest first, whether more follow): see
+        `cms.serving.live.LivePages.page`."""
+        return self.batch.live.page(self.story.pk, first, after, only)
 
     @property
     def original_url(self):

@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 
 from cms.disclosure import rules as disclosure
+from . import live
 
 
 def og_locale(code):
@@ -68,6 +69,8 @@ def json_ld(served):
             "url": story.cited_url,
             "publisher": {"@type": "Organization", "name": served.source_name},
         }
+    if story.live_status:
+        live_blog(article, served)
     graph = [article]
     if translation.faq:
         graph.append(
@@ -109,6 +112,34 @@ def aigc_label(url, fields):
         "@id": url,
         f"{term}AIGC": {f"{term}{name}": value for name, value in fields.items()},
     }
+
+
+def live_blog(article, served):
+    """Make a live story's article a LiveBlogPosting with its coverage times and newest
+    entries (in the served language), as search engines read live coverage."""
+    story = served.story
+    article["@type"] = "LiveBlogPosting"
+    if story.coverage_started_at:
+        article["coverageStartTime"] = story.coverage_started_at.isoformat()
+    if story.coverage_ended_at:
+        article["coverageEndTime"] = story.coverage_ended_at.isoformat()
+    entries, _more = served.live_entries(live.STRUCTURED_UPDATES)
+    article["liveBlogUpdate"] = [
+        {
+            "@type": "BlogPosting",
+            "headline": entry.entry.text_plain[:110],
+            "articleBody": entry.entry.text_plain,
+            "datePublished": entry.published_at.isoformat(),
+            **(
+                {"dateModified": entry.entry.corrected_at.isoformat()}
+                if entry.entry.corrected_at
+                else {}
+            ),
+            "inLanguage": entry.entry.language_code,
+            **({"author": person(entry.author)} if entry.author else {}),
+        }
+        for entry in entries
+    ]
 
 
 def publisher():

@@ -18,7 +18,13 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+from cms.core.events import (
+    live_coverage_ended,
+    live_entry_changed,
+    story_changed_while_live,
+    story_left_public,
+    story_went_live,
+)
 from cms.disclosure import rules as disclosure
 from cms.models import State, Story
 from cms.stories import workflow
@@ -94,6 +100,24 @@ def announce(story, material=False, schedule=True):
             go_live.using(run_after=story.published_at).enqueue(story.pk)
         if schedule and story.status == Story.Status.PUBLISHED and _expires_later(story, now):
             expire.using(run_after=story.expires_at).enqueue(story.pk)
+
+
+def announce_entry(story, entry, kind):
+    """Tell listeners that a live story's entry was published, corrected or withdrawn
+    (`kind`), if readers can see the story; its cached answers change like any other
+    change of a live story. A draft's, scheduled or expired story's entries reach nobody."""
+    if story.is_live():
+        live_entry_changed.send(sender=Story, story=story, entry=entry, kind=kind)
+        announce(story, material=False, schedule=False)
+
+
+def announce_coverage(story, ended):
+    """Tell listeners that a story's live coverage started or ended (`ended`), if readers
+    can see the story."""
+    if story.is_live():
+        if ended:
+            live_coverage_ended.send(sender=Story, story=story)
+        announce(story, material=False, schedule=False)
 
 
 def _expires_later(story, now):

@@ -1,0 +1,1 @@
+"""GraphQL over WebSocket (graphql-transport-ws): subscriptions, served on ASGI (api/asgi.py)."""

@@ -1,0 +1,17 @@
+"""Each test's channel layer is its own: on Redis, Pub/Sub channels are shared by every
+database and every process using the server, so the prefix is unique per test."""
+
+import uuid
+
+import pytest
+from channels.layers import channel_layers
+
+
+@pytest.fixture(autouse=True)
+def own_channel_layer(settings):
+    layer = dict(settings.CHANNEL_LAYERS["default"])
+    if "CONFIG" in layer:
+        layer["CONFIG"] = {**layer["CONFIG"], "prefix": f"test-{uuid.uuid4().hex}"}
+    settings.CHANNEL_LAYERS = {"default": layer}
+    yield
+    channel_layers.backends.clear()
