@@ -12,8 +12,8 @@ from strawberry.types import Info
 from api.schema import ids, live, media, related, seo
 from api.schema.disclosure import Disclosure
 from cms.counting import counters
-from cms.serving import ninjs, structured_data
 from cms.serving import live as serving_live
+from cms.serving import ninjs, structured_data
 from cms.serving import stories as serving
 from cms.stories import preview as previews
 from cms.stories import translation_state

@@ -7,6 +7,7 @@ import json
 from django.conf import settings
 
 from cms.disclosure import rules as disclosure
+
 from . import live
 
 
