@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import aigc_namespace, feeds, home, media, sitemaps
+from api import aigc_namespace, feeds, home, media, sitemaps, sync
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("feeds/<str:language>/atom.xml", feeds.atom, name="feed-atom"),
     path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
     path("media/<path:name>", media.serve, name="media"),
+    path("sync", sync.sync, name="sync"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemaps/<str:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),

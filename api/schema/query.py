@@ -27,6 +27,8 @@ from cms.serving import stories as serving
 from . import pagination
 from .pagination import PageInfo, StoryOrder
 from .redirects import Redirect, resolve_redirect
+from .sync import SyncPage
+from .sync import resolve as resolve_sync
 from .types import Story, Tag, find_stories
 from .viewer import Viewer
 
@@ -352,6 +354,30 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global `id`; a story in the language its id names."
     )
+
+    @strawberry.field(
+        description="A partner's delta sync (needs an API key): without `token`, the first "
+        "page of everything the key may read; with a token from a page, what comes next. "
+        "Never cached. See the partner guide (docs/partners.md)."
+    )
+    def sync(
+        self,
+        info: Info,
+        token: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A `nextToken` a sync returned to this key; omit to start afresh."
+            ),
+        ] = None,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="At most this many stories per page, from 1 to 500 (each gives "
+                "an item per language)."
+            ),
+        ] = 100,
+    ) -> SyncPage:
+        return resolve_sync(info.context, token, first)
 
     @strawberry.field(description="The partner calling with an API key; null without one.")
     def viewer(self, info: Info) -> Viewer | None:

@@ -20,6 +20,7 @@ from .story import (
     set_tags,
 )
 from .synonym import SearchSynonym
+from .sync import SyncEntry
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 from .worker import TaskWorker
@@ -51,6 +52,7 @@ __all__ = [
     "StorySlug",
     "StoryTag",
     "StoryTranslation",
+    "SyncEntry",
     "Tag",
     "TaskWorker",
     "WebhookDelivery",
