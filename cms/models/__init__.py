@@ -19,8 +19,8 @@ from .story import (
     StoryTranslation,
     set_tags,
 )
-from .synonym import SearchSynonym
 from .sync import SyncEntry
+from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
 from .worker import TaskWorker
