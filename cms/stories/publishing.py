@@ -34,12 +34,20 @@ class Change:
         if story.pk is not None:
             stored = (
                 Story.objects.filter(pk=story.pk)
-                .values("updated_at", "published_at", "expires_at")
+                .values("updated_at", "published_at", "expires_at", "status")
                 .first()
             )
         self.updated_at = stored["updated_at"] if stored else None
         self.published_at = stored["published_at"] if stored else None
         self.expires_at = stored["expires_at"] if stored else None
+        # Whether readers could see the story as stored, announced or not: a scheduled
+        # story whose time came before the scheduler ran is seen (`live_q`) but not yet
+        # announced, and taking it away must still be announced.
+        self.was_live = bool(stored) and Story(
+            status=stored["status"],
+            published_at=stored["published_at"],
+            expires_at=stored["expires_at"],
+        ).is_live(self.now)
         self.steps = []
 
     def step(self, name, publish_at=None):
@@ -55,7 +63,7 @@ class Change:
             or self.story.published_at != self.published_at
             or self.story.expires_at != self.expires_at
         )
-        announce(self.story, material=material, schedule=rescheduled)
+        announce(self.story, material=material, schedule=rescheduled, was_live=self.was_live)
 
 
 @contextmanager
@@ -67,11 +75,13 @@ def change(story, now=None):
         current.finish()
 
 
-def announce(story, material=False, schedule=True):
+def announce(story, material=False, schedule=True, was_live=False):
     """Tell listeners how what readers see of `story` changed since they were last told.
 
     Reads `live_since` under a row lock, so two announcements of one story (an editor's
-    change and the scheduler) never both say it went live.
+    change and the scheduler) never both say it went live. `was_live`: readers could see
+    the story before this change even if it was never announced (its time came before
+    the scheduler ran); if they no longer can, that is announced as leaving the public.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -87,7 +97,7 @@ def announce(story, material=False, schedule=True):
             story_went_live.send(sender=Story, story=story)
         elif live:
             story_changed_while_live.send(sender=Story, story=story, material=material)
-        elif told is not None:
+        elif told is not None or was_live:
             _tell(story, None)
             story_left_public.send(sender=Story, story=story)
         if schedule and story.state == State.SCHEDULED:

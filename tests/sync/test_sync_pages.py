@@ -248,3 +248,19 @@ def test_a_rolled_back_change_leaves_nothing_in_the_log():
         raise RuntimeError
     page = pages.page(key, mirror.token, 10)
     assert page.items == []
+
+
+def test_a_story_seen_at_its_time_but_never_announced_is_tombstoned_when_unpublished(
+    monkeypatch,
+):
+    start = timezone.now()
+    story = make_story(hours_ago=-1)
+    key = issue()
+    mirror = Mirror(key).sync()
+    # Its time comes; the scheduler has not run yet, but the sync (like readers) sees it.
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(hours=2))
+    mirror.sync()
+    assert (story.pk, "en") in mirror.versions
+    step(story, "unpublish")
+    mirror.sync()
+    assert mirror.versions == {}
