@@ -68,7 +68,20 @@ class Page:
         self.items = items
         self.position = position
         self.token = tokens.dumps(position)
-        self.has_more = position.phase != DONE
+        self.has_more = position.phase != DONE or _pending(position)
+
+
+def _pending(position):
+    """Whether a finished round is already behind: a change was logged after it began, or
+    a publish or expiry time has come since (three indexed existence checks)."""
+    if SyncEntry.objects.filter(Q(seq__gt=position.upto) | Q(seq__isnull=True)).exists():
+        return True
+    since, now = moment(position.until), timezone.now()
+    published = Story.objects.filter(status=Story.Status.PUBLISHED)
+    return (
+        published.filter(published_at__gt=since, published_at__lte=now).exists()
+        or published.filter(expires_at__gt=since, expires_at__lte=now).exists()
+    )
 
 
 def rights_of(key):
