@@ -50,6 +50,11 @@ class TombstoneReason(Enum):
         "story's tags did).",
     )
     DELETED = strawberry.enum_value(pages.DELETED, description="The story was deleted.")
+    KILLED = strawberry.enum_value(
+        pages.KILLED,
+        description="Killed: taken down for legal or factual reasons. Delete every copy, "
+        "and see `notice` for why.",
+    )
 
 
 @strawberry.type(description="The publication a synced story cites.")
@@ -192,6 +197,13 @@ class SyncItem:
     def reason(self) -> TombstoneReason | None:
         reason = self._data.get("reason")
         return TombstoneReason(reason) if reason is not None else None
+
+    @strawberry.field(
+        description="Why a killed story was taken down, in this item's language when the "
+        "editors wrote it in that language; null unless `reason` is `KILLED`."
+    )
+    def notice(self) -> str | None:
+        return self._data.get("notice")
 
 
 @strawberry.type(description="One page of a partner's sync.")

@@ -13,6 +13,7 @@ class Event(models.TextChoices):
     PUBLISHED = "story.published", _("A story was published")
     UPDATED = "story.updated", _("A published story was updated")
     UNPUBLISHED = "story.unpublished", _("A story was unpublished")
+    KILLED = "story.killed", _("A story was killed (taken down everywhere, with a notice)")
 
 
 def new_secret():

@@ -1,6 +1,11 @@
 """Partners hear what readers see change: webhook deliveries recorded with the change."""
 
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+from cms.core.events import (
+    story_changed_while_live,
+    story_killed,
+    story_left_public,
+    story_went_live,
+)
 
 from . import webhooks
 
@@ -9,3 +14,4 @@ def connect():
     story_went_live.connect(webhooks._went_live, dispatch_uid="webhooks-went-live")
     story_changed_while_live.connect(webhooks._changed, dispatch_uid="webhooks-changed")
     story_left_public.connect(webhooks._left_public, dispatch_uid="webhooks-left-public")
+    story_killed.connect(webhooks._killed, dispatch_uid="webhooks-killed")

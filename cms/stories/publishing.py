@@ -18,7 +18,12 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+from cms.core.events import (
+    story_changed_while_live,
+    story_killed,
+    story_left_public,
+    story_went_live,
+)
 from cms.disclosure import rules as disclosure
 from cms.models import State, Story
 from cms.stories import workflow
@@ -57,6 +62,10 @@ class Change:
 
     def finish(self):
         """Announce what readers see change, now that the story and its parts are saved."""
+        if "kill" in self.steps:
+            announce(self.story, schedule=False, was_live=self.was_live)
+            story_killed.send(sender=Story, story=self.story)
+            return
         material = self.story.updated_at != self.updated_at
         rescheduled = (
             bool(self.steps)
@@ -137,6 +146,24 @@ def take(name, story, user, now=None):
         with change(story, now) as current:
             # The list gives no time: publishing is now, scheduling at the story's time.
             current.step(name, publish_at=story.published_at if name == "schedule" else None)
+            story.save()
+    return story
+
+
+def kill(story, user, notice, now=None):
+    """Kill `story`: a legal or factual takedown, everywhere, partners told why.
+
+    `notice` maps each language the story has to the reason partners receive (in the
+    `story.killed` webhook and the sync's tombstone). The story is read again under a row
+    lock; readers lose it at once (`story_left_public` if they could see it), and
+    `story_killed` is announced whatever it was before, since partners may hold a copy.
+    """
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story.pk)
+        workflow.check_kill(story, user, notice)
+        with change(story, now) as current:
+            current.step("kill")
+            story.kill_notice = {code: text.strip() for code, text in notice.items()}
             story.save()
     return story
 

@@ -47,7 +47,8 @@ ARCHIVED = "archived"
 LANGUAGE_REMOVED = "language_removed"
 NOT_READABLE = "not_readable"
 DELETED = "deleted"
-REASONS = (UNPUBLISHED, EXPIRED_REASON, ARCHIVED, LANGUAGE_REMOVED, NOT_READABLE, DELETED)
+KILLED = "killed"
+REASONS = (UNPUBLISHED, EXPIRED_REASON, ARCHIVED, LANGUAGE_REMOVED, NOT_READABLE, DELETED, KILLED)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -288,21 +289,27 @@ def _items(story_ids, position, key_id):
                 )
                 continue
             story = stories.get(story_id)
-            items.append(
-                {
-                    "type": TOMBSTONE,
-                    "storyId": story_id,
-                    "language": code,
-                    "reason": _reason(story, code, reader, versions, tagged, until),
-                }
-            )
+            reason = _reason(story, code, reader, versions, tagged, until)
+            tombstone = {"type": TOMBSTONE, "storyId": story_id, "language": code}
+            tombstone["reason"] = reason
+            if reason == KILLED:
+                tombstone["notice"] = _notice(story, code)
+            items.append(tombstone)
     return items
+
+
+def _notice(story, code):
+    """A killed story's notice in `code`, else in another language it was given in."""
+    notice = story.kill_notice or {}
+    return notice.get(code) or next(iter(notice.values()), "")
 
 
 def _reason(story, code, reader, versions, tagged, until):
     """Why the key does not read `story` in `code` (at `until`)."""
     if story is None:
         return DELETED
+    if story.status == Story.Status.KILLED:
+        return KILLED
     if code not in reader.languages:
         return NOT_READABLE
     if story.status == Story.Status.ARCHIVED:

@@ -1,6 +1,11 @@
 """The sync hears what readers see change, and logs it in the same transaction."""
 
-from cms.core.events import story_changed_while_live, story_left_public, story_went_live
+from cms.core.events import (
+    story_changed_while_live,
+    story_killed,
+    story_left_public,
+    story_went_live,
+)
 
 from . import log
 
@@ -14,5 +19,6 @@ def connect():
         (story_went_live, "went-live"),
         (story_changed_while_live, "changed"),
         (story_left_public, "left-public"),
+        (story_killed, "killed"),
     ):
         signal.connect(_changed, dispatch_uid=f"sync-{name}")
