@@ -33,6 +33,7 @@ from .filters import (
     StateFilter,
 )
 from .forms import StoryForm
+from .kill import KillMixin
 from .languages import KnownLanguagesMixin
 from .media import StoryAuthorInline, record_correction
 from .presence import PresenceMixin
@@ -135,6 +136,7 @@ class StoryTagInline(admin.TabularInline):
 
 @admin.register(Story)
 class StoryAdmin(
+    KillMixin,
     AutosaveMixin,
     PresenceMixin,
     TranslationApprovalMixin,
