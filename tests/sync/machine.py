@@ -1,5 +1,5 @@
 """A stateful model of the newsroom and one partner: random publishes, edits, schedules,
-expiries, unpublishes, archives, deletions, language and tag changes and changes of the
+expiries, unpublishes, archives, kills, deletions, language and tag changes and changes of the
 key's rights, with the clock moved by hand, interleaved with syncs of random page sizes.
 
 After every complete sync, the partner's copy, built only from the sync's pages, must
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
 from cms.models import ApiKey, Partner, Story, set_tags
-from cms.stories import publishing
+from cms.stories import publishing, workflow
 from cms.sync import pages
-from tests.factories import make_story, make_tag
+from tests.factories import make_story, make_tag, make_user
 
 LANGUAGES = ("en", "zh-hans")
 language_sets = st.sampled_from([("en",), ("zh-hans",), ("en", "zh-hans")])
@@ -89,6 +89,7 @@ class MirrorMachine(RuleBasedStateMachine):
         self.other_tag = make_tag("chips", en="Chips")
         partner = Partner.objects.create(name="Mirror Weekly")
         self.key, _secret = ApiKey.issue(partner=partner, name="sync", scopes=["read"])
+        self.publisher = make_user("pia", "Publisher")
 
     def story(self, pk):
         return Story.objects.filter(pk=pk).first()
@@ -119,7 +120,8 @@ class MirrorMachine(RuleBasedStateMachine):
     @rule(pk=stories, step=st.sampled_from(["publish", "unpublish", "archive", "restore"]))
     def take_step(self, pk, step):
         story = self.story(pk)
-        if story is None:
+        # Only the steps the workflow offers from the story's state (none for a killed one).
+        if story is None or story.state not in workflow.TRANSITIONS[step].sources:
             return
         with publishing.change(story) as change:
             change.step(step)
@@ -128,7 +130,7 @@ class MirrorMachine(RuleBasedStateMachine):
     @rule(pk=stories, minutes=st.integers(1, 240))
     def schedule(self, pk, minutes):
         story = self.story(pk)
-        if story is None:
+        if story is None or story.status == Story.Status.KILLED:
             return
         with publishing.change(story) as change:
             change.step("schedule", publish_at=self.clock.now + timedelta(minutes=minutes))
@@ -138,7 +140,7 @@ class MirrorMachine(RuleBasedStateMachine):
     @rule(pk=stories, minutes=st.integers(1, 240))
     def expire_later(self, pk, minutes):
         story = self.story(pk)
-        if story is None or story.published_at is None:
+        if story is None or story.published_at is None or story.status == Story.Status.KILLED:
             return
         with publishing.change(story):
             story.expires_at = max(self.clock.now, story.published_at) + timedelta(minutes=minutes)
@@ -176,6 +178,14 @@ class MirrorMachine(RuleBasedStateMachine):
         with publishing.change(story):
             set_tags(story, tags)
             story.save()
+
+    @rule(pk=stories)
+    def kill(self, pk):
+        story = self.story(pk)
+        if story is None or story.status == Story.Status.KILLED:
+            return
+        notice = {code: f"Why, in {code}" for code in story.get_available_languages()}
+        publishing.kill(story, self.publisher, notice)
 
     @rule(pk=stories)
     def delete(self, pk):
