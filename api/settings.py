@@ -308,6 +308,9 @@ if CMS_COUNTERS_FLUSH_SECONDS < 1:
     )
 # Preview tokens (cms/stories/preview.py) show one unpublished story for this many seconds.
 CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
+# Partners' sync tokens (cms/sync/tokens.py) expire this many seconds after they were issued:
+# a partner that has not synced for longer starts again with a full sync.
+CMS_SYNC_TOKEN_MAX_AGE = env_number("CMS_SYNC_TOKEN_MAX_AGE", 30 * 24 * 3600)
 # Hot ranking (cms/counting/ranking.py, docs/editors-guide/README.md): how fast attention and
 # stories fade, how much a share weighs against a view, the weighted engagement that scores
 # 50, the days counted.

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from api import aigc_namespace, feeds, home, media, ninjs, sitemaps
+from api import aigc_namespace, feeds, home, media, ninjs, sitemaps, sync
 from api.graphql_http.view import graphql_view
 from api.ops.exposition import metrics_view
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("ninjs/schema/<str:version>.json", ninjs.schema, name="ninjs-schema"),
     path("ninjs/<str:language>/<str:slug>.json", ninjs.story, name="ninjs-story"),
     path("media/<path:name>", media.serve, name="media"),
+    path("sync", sync.sync, name="sync"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),
     path("sitemaps/<str:section>.xml", sitemaps.sitemap, name="sitemap"),
     path("robots.txt", sitemaps.robots_txt, name="robots-txt"),

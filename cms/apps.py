@@ -17,7 +17,8 @@ class CmsConfig(AppConfig):
         4. counting (maintained counts, counters, ranking);
         5. stories (slug history, version control, announcing image and author changes,
            after media has rendered the analyses again);
-        6. partners (webhook deliveries).
+        6. partners (webhook deliveries);
+        7. sync (the change log partners' mirrors read).
         `api` listens to the same events from its own `ready()`.
         """
         from . import checks  # noqa: F401  (registers the system checks)
@@ -26,6 +27,7 @@ class CmsConfig(AppConfig):
         from .partners import receivers as partners
         from .search import receivers as search
         from .stories import receivers as stories
+        from .sync import receivers as sync
 
         stories.connect_derived()
         search.connect()
@@ -33,3 +35,4 @@ class CmsConfig(AppConfig):
         counting.connect()
         stories.connect()
         partners.connect()
+        sync.connect()

@@ -149,7 +149,7 @@ class GraphQLView(View):
         if context.story_cache is not None:
             context.story_cache.flush()
         body, status = encode_result(request, result, analysis, incoming.media_type)
-        if key is None or "errors" in body or analysis is None:
+        if key is None or "errors" in body or analysis is None or context.no_store:
             return uncached(body, status, incoming.media_type, key, context, fresh)
         return stored(
             request, body, status, incoming.media_type, key, context, reads, started, fresh

@@ -23,6 +23,8 @@ class Context:
     def __init__(self, request, key=None, preview=None, header_language=None):
         self.request = request
         self.key = key
+        # Set by an answer that must never be stored in the response cache (a sync page).
+        self.no_store = False
         # A `cms.stories.preview.Preview`: its story is found by one-story lookups, whatever
         # its state.
         self.preview = preview

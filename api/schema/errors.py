@@ -33,6 +33,16 @@ class NotFound(ApiError):
     code = "NOT_FOUND"
 
 
+class Gone(ApiError):
+    """A story that was killed: its address answers as gone (HTTP's 410), with the notice."""
+
+    code = "GONE"
+
+    def __init__(self, message, notice):
+        super().__init__(message)
+        self.extensions["notice"] = notice
+
+
 def is_unavailable(error):
     """Whether an error comes from the database being out of reach."""
     return isinstance(error.original_error, (OperationalError, InterfaceError))

@@ -16,7 +16,7 @@ from strawberry.types import Info
 
 from api.caching import keys
 from api.caching import stories as story_cache
-from api.schema.errors import BadUserInput
+from api.schema.errors import BadUserInput, Gone
 from cms.core import values as bounds
 from cms.counting import counts
 from cms.models import Story as StoryModel
@@ -27,6 +27,8 @@ from cms.serving import stories as serving
 from . import pagination
 from .pagination import PageInfo, StoryOrder
 from .redirects import Redirect, resolve_redirect
+from .sync import SyncPage
+from .sync import resolve as resolve_sync
 from .types import Story, Tag, find_stories
 from .viewer import Viewer
 
@@ -259,11 +261,30 @@ def connection(context, audience, page, first, after, order_by, finder, tag, pla
     )
 
 
+def gone(info, language, slug):
+    """The `Gone` error for a killed story at `slug` in the caller's languages, or None."""
+    audience = info.context.audience_for(language)
+    story = (
+        StoryModel.objects.filter(slug=slug, status=StoryModel.Status.KILLED)
+        .in_chain(audience.chain)
+        .only("kill_notice")
+        .first()
+    )
+    if story is None:
+        return None
+    notice = story.kill_notice or {}
+    text = next((notice[code] for code in audience.chain if notice.get(code)), "")
+    return Gone(_("This story was taken down and is gone for good."), text)
+
+
 @strawberry.type(description="What readers and partners read: stories, tags and their key.")
 class Query:
     @strawberry.field(
         description="One published story by slug, or null when readers cannot see it. "
-        "With a valid `Preview-Token` header, also the token's story, in any workflow state."
+        "With a valid `Preview-Token` header, also the token's story, in any workflow state. "
+        "A killed story (taken down for legal or factual reasons) is null with an error whose "
+        "`extensions.code` is `GONE` and `extensions.notice` says why, in the language "
+        "asked for: remove any copy you hold."
     )
     def story(
         self,
@@ -276,7 +297,12 @@ class Query:
         ] = None,
     ) -> Story | None:
         found = find_stories(info, language, slug=slug)
-        return found[0] if found else None
+        if found:
+            return found[0]
+        killed = gone(info, language, slug)
+        if killed is not None:
+            raise killed
+        return None
 
     @strawberry.field(
         description="Published stories, newest first unless `orderBy` says otherwise."
@@ -353,6 +379,30 @@ class Query:
     node: relay.Node | None = relay.node(
         description="Any object by its global `id`; a story in the language its id names."
     )
+
+    @strawberry.field(
+        description="A partner's delta sync (needs an API key): without `token`, the first "
+        "page of everything the key may read; with a token from a page, what comes next. "
+        "Never cached. See the partner guide (docs/partners.md)."
+    )
+    def sync(
+        self,
+        info: Info,
+        token: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A `nextToken` a sync returned to this key; omit to start afresh."
+            ),
+        ] = None,
+        first: Annotated[
+            int,
+            strawberry.argument(
+                description="At most this many stories per page, from 1 to 500 (each gives "
+                "an item per language)."
+            ),
+        ] = 100,
+    ) -> SyncPage:
+        return resolve_sync(info.context, token, first)
 
     @strawberry.field(description="The partner calling with an API key; null without one.")
     def viewer(self, info: Info) -> Viewer | None:

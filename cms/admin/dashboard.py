@@ -139,7 +139,8 @@ def _rules(now, user):
     missing = Q()
     for code in languages.codes():
         missing |= ~Exists(translations.filter(master=OuterRef("pk"), language_code=code))
-    not_archived = ~Q(status=Story.Status.ARCHIVED)
+    # Put away or killed: no work waits on them.
+    not_archived = ~Q(status__in=[Story.Status.ARCHIVED, Story.Status.KILLED])
     outdated = Story.objects.with_outdated_translation().values("pk")
     live = Q(status=Story.Status.PUBLISHED, published_at__lte=now)
     return {

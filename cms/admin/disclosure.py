@@ -273,7 +273,7 @@ class DisclosureAdminMixin:
             versions = versions.filter(master__in=Story.objects.filter(live_q()))
         elif show == "awaiting":
             versions = versions.filter(disclosure.awaiting_review_q()).exclude(
-                master__status=Story.Status.ARCHIVED
+                master__status__in=[Story.Status.ARCHIVED, Story.Status.KILLED]
             )
         else:
             versions = versions.filter(master__in=Story.objects.filter(live_q())).filter(

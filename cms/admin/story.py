@@ -33,6 +33,7 @@ from .filters import (
     StateFilter,
 )
 from .forms import StoryForm
+from .kill import KillMixin
 from .languages import KnownLanguagesMixin
 from .live import LiveCoverageMixin
 from .media import StoryAuthorInline, record_correction
@@ -138,6 +139,7 @@ class StoryTagInline(admin.TabularInline):
 @admin.register(Story)
 class StoryAdmin(
     XliffMixin,
+    KillMixin,
     AutosaveMixin,
     PresenceMixin,
     LiveCoverageMixin,

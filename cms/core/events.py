@@ -16,6 +16,10 @@ story_changed_while_live = Signal()
 # later time, or deleted (then `story` is the instance about to be deleted).
 story_left_public = Signal()
 
+# A story was killed (taken down for legal or factual reasons, with a notice for partners):
+# sent besides `story_left_public` (when readers could see it), whatever it was before.
+story_killed = Signal()
+
 # Sent with `story_ids` after the ranking changed the hot scores readers see (bulk
 # updates send no model signals).
 scores_changed = Signal()

@@ -59,7 +59,8 @@ ROLES = {
     # (cms/admin/media.py keeps the rest of an image read-only for them).
     TRANSLATOR: ["view_story", "translate_story", *_READ_TAXONOMY, *_READ_MEDIA, "change_image"],
     EDITOR: _EDIT,
-    PUBLISHER: [*_EDIT, "publish_story"],
+    # Publishers also kill: the legal or factual takedown of a story, partners included.
+    PUBLISHER: [*_EDIT, "publish_story", "kill_story"],
 }
 
 

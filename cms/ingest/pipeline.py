@@ -59,6 +59,10 @@ def _upsert(data, may_publish):
     publish = data.get("publish", False)
     story = Story.objects.filter(external_id=external_id).first()
     created = story is None
+    if not created and story.status == Story.Status.KILLED:
+        raise IngestError(
+            [("external_id", _("This story was killed; it can no longer be changed."))]
+        )
     if not created and story.status == Story.Status.PUBLISHED and not may_publish:
         raise IngestError(
             [

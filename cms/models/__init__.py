@@ -20,6 +20,7 @@ from .story import (
     StoryTranslation,
     set_tags,
 )
+from .sync import SyncEntry
 from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -54,6 +55,7 @@ __all__ = [
     "StorySlug",
     "StoryTag",
     "StoryTranslation",
+    "SyncEntry",
     "Tag",
     "TaskWorker",
     "WebhookDelivery",

@@ -45,6 +45,7 @@ class State(models.TextChoices):
     SCHEDULED = "scheduled", _("Scheduled")
     PUBLISHED = "published", _("Published")
     ARCHIVED = "archived", _("Archived")
+    KILLED = "killed", _("Killed")
 
 
 class Story(TranslatableModel):
@@ -56,6 +57,8 @@ class Story(TranslatableModel):
         # A published story whose publish time is still ahead is "scheduled" (see `state`).
         PUBLISHED = "published", _("Published")
         ARCHIVED = "archived", _("Archived")
+        # Taken down everywhere for legal or factual reasons, partners included; final.
+        KILLED = "killed", _("Killed")
 
     slug = models.SlugField(
         _("slug"),
@@ -139,6 +142,14 @@ class Story(TranslatableModel):
         _("pinned"),
         default=False,
         help_text=_("Pinned stories lead the hot list, whatever their scores."),
+    )
+    killed_at = models.DateTimeField(_("killed"), null=True, blank=True, editable=False)
+    kill_notice = models.JSONField(
+        _("kill notice"),
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text=_("Why the story was killed, by language: partners receive it."),
     )
     live_since = models.DateTimeField(
         _("live since"),
@@ -244,6 +255,7 @@ class Story(TranslatableModel):
             ("review_story", _("Can review stories: send back, archive, edit live stories")),
             ("publish_story", _("Can publish, schedule and unpublish stories")),
             ("translate_story", _("Can translate stories into assigned languages")),
+            ("kill_story", _("Can kill stories: take them down everywhere, partners included")),
         ]
         indexes = [
             models.Index(fields=["status", "-published_at", "-id"], name="story_published_idx"),

@@ -16,6 +16,7 @@ class Event(models.TextChoices):
     LIVE_ENTRY_PUBLISHED = "live.entry_published", _("A live entry was published")
     LIVE_ENTRY_CORRECTED = "live.entry_corrected", _("A live entry was corrected")
     LIVE_ENDED = "live.ended", _("A story's live coverage ended")
+    KILLED = "story.killed", _("A story was killed (taken down everywhere, with a notice)")
 
 
 def new_secret():

@@ -51,7 +51,13 @@ def _changed(sender, story, material=False, **kwargs):
 
 
 def _left_public(sender, story, **kwargs):
-    enqueue(Event.UNPUBLISHED, story)
+    # A killed story has an event of its own, with its notice (`_killed`).
+    if story.status != Story.Status.KILLED:
+        enqueue(Event.UNPUBLISHED, story)
+
+
+def _killed(sender, story, **kwargs):
+    enqueue(Event.KILLED, story)
 
 
 # Entry changes partners hear of; a withdrawn entry is told to subscribers, not partners.
@@ -120,6 +126,9 @@ def enqueue(event, story, entry=None):
     if entry is not None:
         payload["data"]["entry"] = entry_json(entry)
         story_languages = [entry.language_code]
+    if event == Event.KILLED:
+        # Why, by language: partners show it, or keep it for their records.
+        payload["data"]["notice"] = dict(story.kill_notice)
     endpoints = WebhookEndpoint.objects.filter(active=True)
     with transaction.atomic():
         for endpoint in endpoints:
@@ -144,7 +153,8 @@ def no_longer_applies(delivery):
     """Why a delivery should not be sent after all, or "" to send it."""
     story = Story.objects.filter(pk=delivery.payload["data"]["id"]).first()
     if story is None:
-        return "" if delivery.event == Event.UNPUBLISHED else "the story was deleted"
+        gone = (Event.UNPUBLISHED, Event.KILLED)
+        return "" if delivery.event in gone else "the story was deleted"
     tag_ids = story.tag_links.values_list("tag_id", flat=True)
     if not delivery.endpoint.wants_tags(tag_ids):
         return "the story does not carry the endpoint's tags"

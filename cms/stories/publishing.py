@@ -22,6 +22,7 @@ from cms.core.events import (
     live_coverage_ended,
     live_entry_changed,
     story_changed_while_live,
+    story_killed,
     story_left_public,
     story_went_live,
 )
@@ -40,12 +41,20 @@ class Change:
         if story.pk is not None:
             stored = (
                 Story.objects.filter(pk=story.pk)
-                .values("updated_at", "published_at", "expires_at")
+                .values("updated_at", "published_at", "expires_at", "status")
                 .first()
             )
         self.updated_at = stored["updated_at"] if stored else None
         self.published_at = stored["published_at"] if stored else None
         self.expires_at = stored["expires_at"] if stored else None
+        # Whether readers could see the story as stored, announced or not: a scheduled
+        # story whose time came before the scheduler ran is seen (`live_q`) but not yet
+        # announced, and taking it away must still be announced.
+        self.was_live = bool(stored) and Story(
+            status=stored["status"],
+            published_at=stored["published_at"],
+            expires_at=stored["expires_at"],
+        ).is_live(self.now)
         self.steps = []
 
     def step(self, name, publish_at=None):
@@ -55,13 +64,17 @@ class Change:
 
     def finish(self):
         """Announce what readers see change, now that the story and its parts are saved."""
+        if "kill" in self.steps:
+            announce(self.story, schedule=False, was_live=self.was_live)
+            story_killed.send(sender=Story, story=self.story)
+            return
         material = self.story.updated_at != self.updated_at
         rescheduled = (
             bool(self.steps)
             or self.story.published_at != self.published_at
             or self.story.expires_at != self.expires_at
         )
-        announce(self.story, material=material, schedule=rescheduled)
+        announce(self.story, material=material, schedule=rescheduled, was_live=self.was_live)
 
 
 @contextmanager
@@ -73,11 +86,13 @@ def change(story, now=None):
         current.finish()
 
 
-def announce(story, material=False, schedule=True):
+def announce(story, material=False, schedule=True, was_live=False):
     """Tell listeners how what readers see of `story` changed since they were last told.
 
     Reads `live_since` under a row lock, so two announcements of one story (an editor's
-    change and the scheduler) never both say it went live.
+    change and the scheduler) never both say it went live. `was_live`: readers could see
+    the story before this change even if it was never announced (its time came before
+    the scheduler ran); if they no longer can, that is announced as leaving the public.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -93,7 +108,7 @@ def announce(story, material=False, schedule=True):
             story_went_live.send(sender=Story, story=story)
         elif live:
             story_changed_while_live.send(sender=Story, story=story, material=material)
-        elif told is not None:
+        elif told is not None or was_live:
             _tell(story, None)
             story_left_public.send(sender=Story, story=story)
         if schedule and story.state == State.SCHEDULED:
@@ -151,6 +166,24 @@ def take(name, story, user, now=None):
         with change(story, now) as current:
             # The list gives no time: publishing is now, scheduling at the story's time.
             current.step(name, publish_at=story.published_at if name == "schedule" else None)
+            story.save()
+    return story
+
+
+def kill(story, user, notice, now=None):
+    """Kill `story`: a legal or factual takedown, everywhere, partners told why.
+
+    `notice` maps each language the story has to the reason partners receive (in the
+    `story.killed` webhook and the sync's tombstone). The story is read again under a row
+    lock; readers lose it at once (`story_left_public` if they could see it), and
+    `story_killed` is announced whatever it was before, since partners may hold a copy.
+    """
+    with transaction.atomic():
+        story = Story.objects.select_for_update().get(pk=story.pk)
+        workflow.check_kill(story, user, notice)
+        with change(story, now) as current:
+            current.step("kill")
+            story.kill_notice = {code: text.strip() for code, text in notice.items()}
             story.save()
     return story
 

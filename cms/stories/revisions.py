@@ -47,7 +47,7 @@ WORKFLOW = "workflow"
 
 # A revert leaves the workflow state alone: putting a story in front of readers or taking
 # it away is a workflow step with its own permission, not a side effect of restoring text.
-KEPT_ON_REVERT = frozenset({"status", "published_at", "updated_at"})
+KEPT_ON_REVERT = frozenset({"status", "published_at", "updated_at", "killed_at", "kill_notice"})
 
 
 def register():
@@ -210,7 +210,10 @@ def _describe_workflow(values):
     from cms.stories import workflow
 
     transition = workflow.TRANSITIONS.get(values.get("step"))
-    step = transition.label if transition is not None else values.get("step") or "?"
+    if transition is not None:
+        step = transition.label
+    else:
+        step = workflow.KILL_LABEL if values.get("step") == "kill" else values.get("step") or "?"
     if values.get("state") in State.values:
         return _("“%(step)s”: the story became “%(state)s”.") % {
             "step": step,

@@ -18,6 +18,9 @@ from cms.models import State, Story
 PUBLISH = "cms.publish_story"
 REVIEW = "cms.review_story"
 CHANGE = "cms.change_story"
+# Killing is not a step of the form's buttons: it needs a notice (cms.stories.publishing.kill).
+KILL = "cms.kill_story"
+KILL_LABEL = gettext_lazy("Kill")
 
 
 class TransitionError(Exception):
@@ -145,6 +148,24 @@ def check(name, story, user, publish_at=None, now=None):
     return transition
 
 
+def may_kill(user, story=None):
+    """Whether `user` may kill `story` (or some story): a permission of its own."""
+    return user.has_perm(KILL) and (story is None or story.status != Story.Status.KILLED)
+
+
+def check_kill(story, user, notice):
+    """Raise TransitionError unless `user` may kill `story` with `notice` (language to text)."""
+    if story.status == Story.Status.KILLED:
+        raise TransitionError(_("This story was killed already."))
+    if not user.has_perm(KILL):
+        raise TransitionError(_("You may not kill stories: ask someone who may."))
+    missing = [code for code, text in notice.items() if not text.strip()]
+    if not notice or missing:
+        raise TransitionError(
+            _("Say why the story is killed, in every language it has: partners read it.")
+        )
+
+
 def apply(name, story, now=None, publish_at=None):
     """Move `story` (unsaved) to where step `name` leads; the caller saves it.
 
@@ -164,4 +185,7 @@ def apply(name, story, now=None, publish_at=None):
         story.published_at = publish_at
     elif name == "archive":
         story.status = Story.Status.ARCHIVED
+    elif name == "kill":
+        story.status = Story.Status.KILLED
+        story.killed_at = now
     return story

@@ -1,0 +1,33 @@
+"""The change log partners' mirrors are synced from (cms/sync/)."""
+
+from django.db import models
+
+
+class SyncEntry(models.Model):
+    """One story changed (or went) in what readers see: partners' syncs re-read it.
+
+    Written by the workflow's announcements in the same transaction as the change, so a
+    rolled-back change leaves none and a committed one is never lost. An entry says only
+    which story to look at again (and which language versions it had then): what a
+    partner receives is the story as its key reads it when the sync is read. `seq` is
+    given after the writing transaction committed (`cms.sync.log.number`), which is what
+    orders the log without ever skipping a concurrent commit.
+    """
+
+    # The story's id, not a foreign key: the entry outlives a deleted story.
+    story_id = models.BigIntegerField()
+    seq = models.BigIntegerField(null=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            # The entries still to be numbered: few, read by every numbering.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(seq__isnull=True),
+                name="sync_entry_unnumbered_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"story {self.story_id} (#{self.seq})"
