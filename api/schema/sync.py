@@ -8,6 +8,7 @@ from enum import Enum
 
 import strawberry
 from django.utils.translation import gettext as _
+from strawberry.scalars import JSON
 
 from api.schema.errors import ApiError
 from cms.sync import pages, tokens
@@ -171,6 +172,13 @@ class SyncVersion:
     def tags(self) -> list[str]:
         return self._data["tags"]
 
+    @strawberry.field(
+        description="This version as an IPTC ninjs 2.2 news item (pubstatus `usable`), for "
+        "systems that store ninjs; the same item `Story.ninjs` gives."
+    )
+    def ninjs(self) -> JSON:
+        return self._data["ninjs"]
+
 
 @strawberry.type(description="One change for the partner's copy: an upsert or a tombstone.")
 class SyncItem:
@@ -204,6 +212,14 @@ class SyncItem:
     )
     def notice(self) -> str | None:
         return self._data.get("notice")
+
+    @strawberry.field(
+        description="For a killed story's tombstone, the IPTC ninjs 2.2 news item it leaves: "
+        "pubstatus `canceled`, the notice as a description, none of its content; null "
+        "otherwise."
+    )
+    def ninjs(self) -> JSON | None:
+        return self._data.get("ninjs")
 
 
 @strawberry.type(description="One page of a partner's sync.")

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from cms.disclosure import rules as disclosure
-from cms.models import Involvement
+from cms.models import Involvement, Story
 from cms.serving import audience as audiences
 from cms.serving import ninjs_parts as parts
 from cms.serving import stories as serving
@@ -131,7 +131,7 @@ def of_served(served, version="2.2"):
             "version": str(story.edit_version + 1),
             # The "Updated" time readers see; a story nobody reads yet was last saved then.
             "versioncreated": timestamp(served.updated_at or story.modified_at),
-            "pubstatus": "usable" if story.is_live() else "withheld",
+            "pubstatus": pubstatus(story),
             "language": bcp47(language),
             "slugline": story.slug,
             "headlines": [{"role": "main", "value": row.title}],
@@ -184,6 +184,34 @@ def of_served(served, version="2.2"):
         item[GRADE] = found.grade
         if found.aigc is not None:
             item[AIGC] = dict(found.aigc)
+    return item if version.startswith("2.") else camel_case(item)
+
+
+def pubstatus(story):
+    """ninjs's publishing status: usable while readers see the story, canceled once it is
+    killed (partners must take it down), withheld otherwise."""
+    if story.status == Story.Status.KILLED:
+        return "canceled"
+    return "usable" if story.is_live() else "withheld"
+
+
+def canceled(story, language, notice, version="2.2"):
+    """The news item a killed story's version leaves behind: who it was, that it is
+    canceled and why; none of its content."""
+    if version not in VERSIONS:
+        raise UnknownVersion(version)
+    item = {
+        "uri": story_uri(story.pk, language),
+        "type": "text",
+        "version": str(story.edit_version + 1),
+        "versioncreated": timestamp(story.modified_at),
+        "pubstatus": "canceled",
+        "language": bcp47(language),
+        "slugline": story.slug,
+        "standard": {"name": "ninjs", "version": version, "schema": extension_id(version)},
+    }
+    if notice:
+        item["descriptions"] = [{"role": "notice", "contenttype": "text/plain", "value": notice}]
     return item if version.startswith("2.") else camel_case(item)
 
 

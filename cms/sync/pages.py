@@ -30,6 +30,7 @@ from django.utils import timezone
 from cms.core import languages
 from cms.disclosure import rules as disclosure
 from cms.models import Story, StoryTag, StoryTranslation, SyncEntry
+from cms.serving import ninjs
 from cms.serving.audience import Audience
 from cms.serving.stories import serve
 
@@ -294,6 +295,8 @@ def _items(story_ids, position, key_id):
             tombstone["reason"] = reason
             if reason == KILLED:
                 tombstone["notice"] = _notice(story, code)
+                # The IPTC form of the same news: the item, canceled, with the notice.
+                tombstone["ninjs"] = ninjs.canceled(story, code, tombstone["notice"])
             items.append(tombstone)
     return items
 
@@ -358,6 +361,8 @@ def as_json(version):
         ),
         "insights": [dict(entry) for entry in row.insights],
         "faq": [dict(entry) for entry in row.faq],
+        # The same version as an IPTC ninjs 2.2 news item, for systems that store ninjs.
+        "ninjs": ninjs.of_served(version),
         "aiGenerated": version.disclosure.ai_generated,
         "disclaimer": version.disclaimer,
         "disclosure": disclosure.as_json(version.disclosure),

@@ -16,9 +16,12 @@ class Mirror:
         self.token = None
         self.versions = {}
         self.pages = 0
+        # Every item received, in order (tombstones included).
+        self.seen = []
 
     def apply(self, page):
         for item in page.items:
+            self.seen.append(item)
             where = (item["storyId"], item["language"])
             if item["type"] == pages.UPSERT:
                 self.versions[where] = item["version"]
