@@ -55,6 +55,10 @@ SEARCH_P50, SEARCH_P99 = 50.0, 200.0
 PEER_TARGET = 2.0
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(CORES)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# The crawler: distinct story pages walked at each size (and a few more whose SQL is counted).
+CRAWL_PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "3000"))
+CRAWL_SQL_PAGES = 20
+CRAWL_P99 = 100.0
 URL = f"http://127.0.0.1:{PORT}"
 SLUG_QUERY = "SELECT slug FROM cms_story ORDER BY published_at DESC LIMIT 1 OFFSET 5"
 LEAN = BASE / "bench" / "lean_front_page.graphql"
@@ -360,11 +364,167 @@ def measure_search(size):
         return json.loads(Path(out.name).read_text())
 
 
+def crawl_pages(count, seed):
+    """`count` distinct story pages drawn across the whole archive, each in a language
+    drawn from both, for the crawler: (slug, language) pairs."""
+    import random
+
+    import psycopg
+
+    with psycopg.connect(DATABASE) as connection:
+        slugs = [
+            row[0]
+            for row in connection.execute(
+                "SELECT slug FROM cms_story WHERE status = 'published' "
+                "ORDER BY md5(slug || %s) LIMIT %s",
+                [str(seed), count],
+            )
+        ]
+    draw = random.Random(seed)
+    return [(slug, draw.choice(("en", "zh-hans"))) for slug in slugs]
+
+
+def crawl_body(slug, language):
+    return {
+        "query": contract("story_page.graphql"),
+        "variables": {"slug": slug, "language": language},
+    }
+
+
+def found_story(answer):
+    """Whether an answer's bytes hold a story and no error."""
+    try:
+        answer = json.loads(answer)
+    except ValueError:
+        return False
+    return "errors" not in answer and bool((answer.get("data") or {}).get("story"))
+
+
+def crawl(pages, clients=CLIENTS):
+    """A crawler walking the long tail: each page asked once, by `clients` connections
+    at once (no `Cache-Control`: neither the response cache nor the served-story cache
+    holds a page nobody asked before). Requests/s, p50 and p99 in ms, errors."""
+    import http.client
+    import threading
+
+    host, port = URL.removeprefix("http://").split(":")
+    latencies, errors, lock = [], [], threading.Lock()
+    queue = iter([json.dumps(crawl_body(slug, language)) for slug, language in pages])
+
+    def walk():
+        connection = http.client.HTTPConnection(host, int(port), timeout=10)
+        while True:
+            with lock:
+                body = next(queue, None)
+            if body is None:
+                break
+            started = time.perf_counter()
+            connection.request("POST", "/graphql", body, {"Content-Type": "application/json"})
+            response = connection.getresponse()
+            answer = response.read()
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                latencies.append(elapsed)
+                if response.status != 200 or not found_story(answer):
+                    errors.append(response.status)
+        connection.close()
+
+    started = time.perf_counter()
+    walkers = [threading.Thread(target=walk) for _ in range(clients)]
+    for walker in walkers:
+        walker.start()
+    for walker in walkers:
+        walker.join()
+    seconds = time.perf_counter() - started
+    latencies.sort()
+    return {
+        "pages": len(latencies),
+        "rps": len(latencies) / seconds,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, round(len(latencies) * 0.99))],
+        "errors": len(errors),
+    }
+
+
+def crawl_sql_counts(pages):
+    """SQL queries of each page's first request (nothing cached of it), in-process."""
+    code = f"""
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client()
+counts = []
+for body in json.loads({json.dumps(json.dumps([crawl_body(*page) for page in pages]))}):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post("/graphql", json.dumps(body), content_type="application/json")
+    assert response.status_code == 200 and response.json()["data"]["story"], response.content
+    counts.append(len(queries))
+print(json.dumps(counts))
+"""
+    env = {**ENV, "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"}
+    output = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", code], cwd=BASE, env=env,
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_crawl(size):
+    """The crawler at this size: CRAWL_PAGES pages over HTTP with the server running, then
+    the SQL of CRAWL_SQL_PAGES other pages (the first is a warm-up, not counted)."""
+    pages = crawl_pages(CRAWL_PAGES + CRAWL_SQL_PAGES + 1, seed=size)
+    log(f"crawl: {CRAWL_PAGES:,} story pages of {size:,}, each asked once")
+    with running_server():
+        found = crawl(pages[:CRAWL_PAGES])
+    found["sql"] = crawl_sql_counts(pages[CRAWL_PAGES:])[1:]
+    return found
+
+
 def story_slug_now():
     import psycopg
 
     with psycopg.connect(DATABASE) as connection:
         return connection.execute(SLUG_QUERY).fetchone()[0]
+
+
+def crawl_section(run):
+    """The crawler's table: each size's walk, against p99 <= CRAWL_P99 ms."""
+    rows = []
+    for size, measured in run["sizes"].items():
+        found = measured.get("crawl")
+        if found is None:
+            continue
+        rows.append(crawl_row(size, found))
+    return f"""## The long tail: a crawler (PostgreSQL and Redis, {WORKERS} workers)
+
+{CRAWL_PAGES:,} story pages (the contract's `story_page.graphql`, POST, no `Cache-Control`) drawn
+across the whole archive, each in English or Chinese at random, each asked once by
+{CLIENTS} connections at once: no cache holds any of them. Target: p99 <= {CRAWL_P99:.0f} ms. SQL
+per page is counted in-process on the first request of {CRAWL_SQL_PAGES} other pages.
+
+| stories | pages | req/s | p50 ms | p99 ms | SQL per page | errors | |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
+{chr(10).join(rows)}"""
+
+
+def crawl_row(size, found):
+    sql = sorted(set(found["sql"]))
+    sql_text = str(sql[0]) if len(sql) == 1 else f"{sql[0]}–{sql[-1]} (NOT constant)"
+    met = "met" if found["p99"] <= CRAWL_P99 and not found["errors"] else "missed"
+    return (
+        f"| {size:,} | {found['pages']:,} | {found['rps']:.0f} | {found['p50']:.1f} | "
+        f"{found['p99']:.1f} | {sql_text} | {found['errors']} | {met} |"
+    )
+
+
+def crawl_only():
+    """`bench/run.py crawl`: the crawler alone, at each size of BENCH_SIZES."""
+    print("| stories | pages | req/s | p50 ms | p99 ms | SQL per page | errors | |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for size in SIZES:
+        use_archive(size)
+        print(crawl_row(size, measure_crawl(size)), flush=True)
 
 
 def search_report(run):
@@ -508,15 +668,18 @@ Peak memory per worker: {run["memory"]:.0f} MB.
 
 {search_section}
 
+{crawl_section(run)}
+
 ## Reproduce
 
 ```sh
 make bench-peer   # once: installs Directus from npm and loads it (minutes); optional
 make bench        # needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379
 BENCH_SIZES=10000,100000,1000000 make bench   # with a million stories (about an hour more)
+BENCH_SIZES=100000 .venv/bin/python bench/run.py crawl   # the crawler alone
 ```
 
-`BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`,
+`BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`, `BENCH_CRAWL_PAGES`,
 `BENCH_DATABASE_URL`, `BENCH_REDIS_URL` and `BENCH_PORT` override the defaults; `PEER_DIR`,
 `PEER_DATABASE` and `PEER_PORT` those of the peer (bench/peer.py).
 """
@@ -826,6 +989,7 @@ def main():
                     run["growth"][first] = latency_of("/graphql", body)
             run["sizes"][size] = measure_size(server, slug, search_body)
         run["sizes"][size]["searches"] = measure_search(size)
+        run["sizes"][size]["crawl"] = measure_crawl(size)
         if size == SIZES[0]:
             # What the served-story cache buys: the same pages with it off, in this run.
             with running_server(CMS_SERVED_STORY_CACHE="0"):
@@ -852,4 +1016,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["crawl"]:
+        crawl_only()
+    else:
+        main()

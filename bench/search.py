@@ -4,7 +4,8 @@ It fills a database of its own (`BENCH_SEARCH_DATABASE_URL`) with `BENCH_SEARCH_
 generated stories (100,000 by default; only the missing ones are added), plants a rare word
 in 20 of them, then answers searches through the whole GraphQL stack in-process (Django's test
 client, the response cache bypassed with `Cache-Control: no-cache`): a rare word, a word in
-most stories and a multi-word search, in both languages, newest first and by RELEVANCE.
+most stories, words of middle frequency (a few per cent of stories) and multi-word searches,
+in both languages, newest first and by RELEVANCE.
 It prints p50 and p99 per search against the targets (50 ms and 200 ms), with `--explain`
 the plan PostgreSQL runs for each page, and with `--json PATH` writes the rows there:
 `make bench` runs it on each size's archive (bench/run.py) and reports them, with
@@ -34,9 +35,15 @@ SEARCHES = [
     ("en", "common word", "model"),
     ("en", "three words", "openai reasoning model"),
     ("en", "ten words", "analysts say the move changes the economics of training and serving"),
+    # Words of middle frequency: each in about 4 per cent of generated stories, too many
+    # for a page of candidates, too few for the list's first page to hold many.
+    ("en", "middle word", "tariff"),
+    ("en", "two middle words", "tariff sanctions"),
     ("zh-hans", "rare word", RARE["zh-hans"]),
     ("zh-hans", "common word", "模型"),
     ("zh-hans", "two words", "阿里巴巴 推理模型"),
+    ("zh-hans", "middle word", "晶圆"),
+    ("zh-hans", "two middle words", "光刻 良率"),
     ("zh-hans", "English word, Chinese site", "model"),
 ]
 DOCUMENT = """

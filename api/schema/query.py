@@ -18,7 +18,7 @@ from api.caching import keys
 from api.caching import stories as story_cache
 from api.schema.errors import BadUserInput, Gone
 from cms.core import values as bounds
-from cms.counting import counts
+from cms.counting import counters, counts
 from cms.models import Story as StoryModel
 from cms.search import engine as search_engine
 from cms.serving import compiled
@@ -238,7 +238,7 @@ def connection(context, audience, page, first, after, order_by, finder, tag, pla
     stories = page.stories[:first]
     context.depends_on(keys.STORIES)
     snippets = finder.page_snippets([story.pk for story in stories]) if finder else None
-    context.counts.want(story.pk for story in stories)
+    context.counts.want((story.pk for story in stories), counters.stored_counts(stories))
     edges = [
         StoryEdge(
             cursor=pagination.encode_cursor(order_by, served.story),

@@ -39,7 +39,9 @@ def find_stories(info, language, **lookups):
     context = info.context
     audience = context.audience_for(language)
     found = serving.find(context.findable(audience), audience, context.observe, **lookups)
-    context.counts.want(served.pk for served in found)
+    context.counts.want(
+        (served.pk for served in found), counters.stored_counts(served.story for served in found)
+    )
     return [Story(_served=served) for served in found]
 
 

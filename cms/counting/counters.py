@@ -182,12 +182,13 @@ def _count_in_database(slug, counter):
     return value
 
 
-def current(story_ids, read_many=None):
+def current(story_ids, read_many=None, rows=None):
     """(story id, counter) to its current count, for every counter of `story_ids`.
 
     One cache round trip (none where `read_many`, a caller's `cache.get_many`, read the
-    counters together with other keys); stories whose counters the cache lacks cost one
-    SQL query for all of them, and are put in the cache for the next reader.
+    counters together with other keys); stories whose counters the cache lacks are read
+    from `rows` (story id to the stored counts, from story rows the caller has just loaded)
+    or else cost one SQL query for all of them, and are put in the cache for the next reader.
     """
     story_ids = list(dict.fromkeys(story_ids))
     wanted = [(story_id, counter) for story_id in story_ids for counter in COUNTERS]
@@ -201,9 +202,7 @@ def current(story_ids, read_many=None):
             values[story_id, counter] = value
     if missing:
         loaded = {}
-        for story_id, *counts in Story._base_manager.filter(pk__in=missing).values_list(
-            "pk", *COUNTERS
-        ):
+        for story_id, *counts in _stored(missing, rows or {}):
             for counter, value in zip(COUNTERS, counts, strict=True):
                 if (story_id, counter) not in values:
                     loaded[story_id, counter] = value
@@ -219,24 +218,50 @@ def current(story_ids, read_many=None):
     return values
 
 
+def _stored(story_ids, rows):
+    """(story id, *counts) as the database holds them: from `rows` where they are there."""
+    found = [(story_id, *rows[story_id]) for story_id in story_ids if story_id in rows]
+    unread = [story_id for story_id in story_ids if story_id not in rows]
+    if unread:
+        found += Story._base_manager.filter(pk__in=unread).values_list("pk", *COUNTERS)
+    return found
+
+
+def stored_counts(stories):
+    """Story id to its stored counts (in `COUNTERS` order), from loaded `stories`: a
+    `Reader` reads them there instead of asking the database again."""
+    return {
+        story.pk: tuple(getattr(story, counter) for counter in COUNTERS)
+        for story in stories
+        if not story.get_deferred_fields() & set(COUNTERS)
+    }
+
+
 class Reader:
     """The counts one answer shows: loaded for all its stories at the first one asked."""
 
     def __init__(self, read_many=None):
         self.pending = []
         self.values = {}
+        # Stored counts of stories the answer loaded (`stored_counts`).
+        self.rows = {}
         # How the counts are read from the cache (`cache.get_many` unless a caller reads
         # them together with its other keys).
         self.read_many = read_many
 
-    def want(self, story_ids):
-        """Stories the answer may show counts of: loaded together when one is asked for."""
+    def want(self, story_ids, rows=None):
+        """Stories the answer may show counts of: loaded together when one is asked for.
+
+        `rows` (`stored_counts` of the stories, as just loaded) spare the SQL query for
+        counters the cache does not hold yet.
+        """
         self.pending.extend(story_ids)
+        self.rows.update(rows or {})
 
     def value(self, story_id, counter):
         if (story_id, counter) not in self.values:
             ids = [pk for pk in self.pending if (pk, counter) not in self.values]
-            self.values.update(current([story_id, *ids], self.read_many))
+            self.values.update(current([story_id, *ids], self.read_many, self.rows))
             self.pending = []
         return self.values.get((story_id, counter), 0)
 

@@ -219,6 +219,19 @@ def tag_counts(audience, tag_ids=None):
     A tag whose only stories went live moments ago, before the scheduler announced them,
     shows once it has.
     """
+    found = _tag_rows(audience, tag_ids)
+    if found is None:
+        return None
+    return {pk: (slug, count) for pk, (slug, count, _names) in found.items()}
+
+
+def named_tag_counts(audience):
+    """`tag_counts` of every tag with at least one story, each with its names in the
+    audience's language chain, in the same statement: {pk: (slug, count, {code: name})}."""
+    return _tag_rows(audience, None, audience.chain)
+
+
+def _tag_rows(audience, tag_ids, chain=()):
     if not audience.is_public:
         return None
     unannounced = _unannounced(audience).filter(tag_links__tag_id=OuterRef("tag_id"))
@@ -226,13 +239,27 @@ def tag_counts(audience, tag_ids=None):
     rows = StoryCount.objects.filter(language=audience.language, tag__isnull=False)
     if tag_ids is not None:
         rows = rows.filter(tag_id__in=tag_ids)
-    rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired)).values_list(
-        "tag_id", "tag__slug", "count", "extra", "gone"
-    )
-    found = {
-        pk: (slug, count + (extra or 0) - (gone or 0)) for pk, slug, count, extra, gone in rows
+    # One name per language of the chain (at most a few): one row per tag.
+    names = {
+        f"name_{position}": Subquery(
+            Tag.translations.field.model.objects.filter(
+                master_id=OuterRef("tag_id"), language_code=code
+            ).values("name")[:1]
+        )
+        for position, code in enumerate(chain)
     }
-    return {pk: entry for pk, entry in found.items() if entry[1] > 0 or tag_ids is not None}
+    rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **names)
+    found = {}
+    for pk, slug, count, extra, gone, *named in rows.values_list(
+        "tag_id", "tag__slug", "count", "extra", "gone", *names
+    ):
+        total = count + (extra or 0) - (gone or 0)
+        if total > 0 or tag_ids is not None:
+            in_language = {
+                code: name for code, name in zip(chain, named, strict=True) if name is not None
+            }
+            found[pk] = (slug, total, in_language)
+    return found
 
 
 # Checking and repairing.

@@ -1,6 +1,6 @@
 """Who may see which stories, written once: every reader-facing path starts here."""
 
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from parler.managers import TranslatableManager, TranslatableQuerySet
@@ -39,12 +39,27 @@ class StoryQuerySet(TranslatableQuerySet):
         the next live or scheduled story expires. Lists change then by themselves."""
         now = now or timezone.now()
         # Two indexed range reads (publish-time and expiry indexes), never a scan of every
-        # published story.
-        publish = self.scheduled(now).aggregate(models.Min("published_at"))["published_at__min"]
-        expire = self.filter(status="published", expires_at__gt=now).aggregate(
-            models.Min("expires_at")
-        )["expires_at__min"]
-        moments = [moment for moment in (publish, expire) if moment is not None]
+        # published story, asked in one statement.
+        publish = self.scheduled(now).values(moment=models.Min("published_at"))
+        expire = self.filter(status="published", expires_at__gt=now).values(
+            moment=models.Min("expires_at")
+        )
+        parts = [
+            part.order_by().query.get_compiler(using=self.db).as_sql() for part in (publish, expire)
+        ]
+        sql = "SELECT ({}), ({})".format(*(part_sql for part_sql, _params in parts))
+        field = self.model._meta.get_field("published_at")
+        connection = connections[self.db]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [param for _sql, params in parts for param in params])
+            row = cursor.fetchone()
+        converters = connection.ops.get_db_converters(models.Value(None, output_field=field))
+        moments = []
+        for value in row:
+            for converter in converters:
+                value = converter(value, field, connection)
+            if value is not None:
+                moments.append(value)
         return min(moments) if moments else None
 
     def readable(self, audience, now=None):

@@ -15,7 +15,7 @@ dependencies that way without this module knowing about caching.
 from collections import defaultdict
 from functools import cached_property
 
-from django.db.models import Count, FilteredRelation, Q
+from django.db.models import Count, FilteredRelation, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 
 from cms.core import languages, sharing
@@ -39,14 +39,16 @@ def _ignore(kind, ids):
     pass
 
 
-def serve(stories, audience, observer=None):
+def serve(stories, audience, observer=None, every_version=False):
     """`ServedStory`s for `stories` (model instances) as `audience` reads them.
 
     Readable stories always have a version in the audience's languages; another story
-    (a preview) may have none, and then its `translation` is None.
+    (a preview) may have none, and then its `translation` is None. With `every_version`
+    (one-story lookups) the served versions load with every other version the audience may
+    know of, in one query: a story page shows which languages exist.
     """
     stories = list(stories)
-    batch = StoryBatch(stories, audience, observer)
+    batch = StoryBatch(stories, audience, observer, every_version)
     batch.served = [ServedStory(story, batch) for story in stories]
     return batch.served
 
@@ -56,7 +58,23 @@ def find(queryset, audience, observer=None, **lookups):
 
     A previewed draft without a publish time is shown as if it were published now.
     """
-    stories = list(queryset.select_related("source").filter(**lookups))
+    chain = audience.chain
+    # The cited source's name in each language of the chain, in the same statement.
+    names = {
+        f"source_name_{position}": Subquery(
+            Source.translations.field.model.objects.filter(
+                master_id=OuterRef("source_id"), language_code=code
+            ).values("name")[:1]
+        )
+        for position, code in enumerate(chain)
+    }
+    stories = list(queryset.select_related("source").filter(**lookups).annotate(**names))
+    for story in stories:
+        story.source_names = {
+            code: getattr(story, field)
+            for code, field in zip(chain, names, strict=True)
+            if getattr(story, field) is not None
+        }
     for story in stories:
         if story.published_at is None:
             story.published_at = timezone.now()
@@ -67,14 +85,15 @@ def find(queryset, audience, observer=None, **lookups):
     else:
         # Nothing found now may be found once a story is published.
         observe(STORY_LIST, [])
-    return serve(stories, audience, observer)
+    return serve(stories, audience, observer, every_version=True)
 
 
 class StoryBatch:
     """The stories of one answer, served to one audience: relations load page-wide."""
 
-    def __init__(self, stories, audience, observer=None):
+    def __init__(self, stories, audience, observer=None, every_version=False):
         self.stories = stories
+        self.every_version = every_version
         self.audience = audience
         self.chain = audience.chain
         self.observe = observer or _ignore
@@ -111,22 +130,39 @@ class StoryBatch:
     @cached_property
     def translations(self):
         """Story id to its served translation."""
+        codes = list(self.chain)
+        every = self.every_version and not self.loaded("translation_rows")
+        if every:
+            codes += [code for code in self.audience.languages if code not in codes]
         found = defaultdict(list)
-        for row in StoryTranslation.objects.filter(
-            master_id__in=self.ids, language_code__in=self.chain
-        ):
+        for row in StoryTranslation.objects.filter(master_id__in=self.ids, language_code__in=codes):
             found[row.master_id].append(row)
-        served = {story_id: languages.pick(rows, self.chain) for story_id, rows in found.items()}
+        if every:
+            self.__dict__["translation_rows"] = self._state_rows(
+                (
+                    story_id,
+                    [
+                        {field: getattr(row, field) for field in translation_state.FIELDS}
+                        for row in rows
+                    ],
+                )
+                for story_id, rows in found.items()
+            )
+        picked = ((story_id, languages.pick(rows, self.chain)) for story_id, rows in found.items())
+        served = {story_id: row for story_id, row in picked if row is not None}
         self.observe(LANGUAGE, sorted({row.language_code for row in served.values()}))
         return served
 
     @cached_property
     def translation_rows(self):
         """Story id to the state rows of the translations the audience may know of."""
+        return self._state_rows(translation_state.rows_for(self.ids).items())
+
+    def _state_rows(self, found):
         allowed = set(self.audience.languages)
         return {
             story_id: [row for row in rows if row["language_code"] in allowed]
-            for story_id, rows in translation_state.rows_for(self.ids).items()
+            for story_id, rows in found
         }
 
     @cached_property
@@ -166,8 +202,18 @@ class StoryBatch:
     @cached_property
     def source_names(self):
         """Source id to its name in the served language chain."""
-        source_ids = sorted({story.source_id for story in self.stories if story.source_id})
+        cited = [story for story in self.stories if story.source_id]
+        source_ids = sorted({story.source_id for story in cited})
         self.observe(SOURCE, source_ids)
+        if all(hasattr(story, "source_names") for story in cited):
+            # Named by the query that found the stories (`find`).
+            return {
+                story.source_id: next(
+                    story.source_names[code] for code in self.chain if code in story.source_names
+                )
+                for story in cited
+                if story.source_names
+            }
         found = defaultdict(list)
         for row in Source.translations.field.model.objects.filter(
             master_id__in=source_ids, language_code__in=self.chain
@@ -449,18 +495,19 @@ def listed_tag_rows(audience, observer=None):
     observe = observer or _ignore
     observe(STORY_LIST, [])
     observe(TAG_LIST, [])
-    maintained = counts.tag_counts(audience)
+    maintained = counts.named_tag_counts(audience)
     if maintained is not None:
-        found = [(pk, slug, count) for pk, (slug, count) in maintained.items()]
-    else:
-        # Counting and naming in one statement would make PostgreSQL look the name up
-        # once per tagged story; two statements cost a fraction of that.
-        found = (
-            StoryTag.objects.filter(story__in=Story.objects.readable(audience))
-            .values_list("tag_id", "tag__slug")
-            .annotate(story_count=Count("id"))
-            .order_by()
-        )
+        # Counted and named in one statement.
+        rows = [(pk, slug, names, count) for pk, (slug, count, names) in maintained.items()]
+        return sorted(rows, key=lambda row: (-row[3], row[1]))
+    # Counting and naming in one statement would make PostgreSQL look the name up
+    # once per tagged story; two statements cost a fraction of that.
+    found = (
+        StoryTag.objects.filter(story__in=Story.objects.readable(audience))
+        .values_list("tag_id", "tag__slug")
+        .annotate(story_count=Count("id"))
+        .order_by()
+    )
     rows = {pk: (pk, slug, {}, story_count) for pk, slug, story_count in found}
     names = Tag.translations.field.model.objects.filter(
         master_id__in=list(rows), language_code__in=audience.chain

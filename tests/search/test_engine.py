@@ -285,3 +285,23 @@ def test_search_text_with_like_wildcards_is_taken_literally(gql):
     assert [e["node"]["slug"] for e in result["data"]["stories"]["edges"]] == ["pct"]
     result = gql('{ stories(language: "en", search: "_") { edges { node { slug } } } }')
     assert result["data"]["stories"]["edges"] == []
+
+
+@pytest.mark.postgres
+def test_the_stories_a_probe_lists_reach_the_page_query_as_one_array(gql):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    for number in range(12):
+        make_story(f"t{number}", hours_ago=number + 1, title_en="Tariff news", summary_en="x")
+    make_story("t-draft", title_en="Tariff news", status=Story.Status.DRAFT)
+    find(gql, "en", "zebra")  # The first search reads the synonym groups into the cache.
+    next_publication_at()
+    with CaptureQueriesContext(connection) as queries:
+        found = find(gql, "en", "tariff", first=5)
+    assert slugs(found) == [f"t{number}" for number in range(5)]
+    assert found["totalCount"] == 12
+    page = [q["sql"] for q in queries if q["sql"].startswith('SELECT "cms_story"."id"')]
+    # One parameter whatever the number of stories listed, not one per story.
+    assert len(page) == 1
+    assert """"cms_story"."id" = ANY('{""" in page[0]
+    assert '"cms_story"."id" IN (' not in page[0]
