@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from cms.core import languages
 from cms.media.figures import EXACT as IMAGE_LINE
-from cms.models import Story, StoryTranslation, assigned_languages
+from cms.models import PendingTranslation, Story, StoryTranslation, assigned_languages
 from cms.models.disclosure import Involvement
 from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
 from cms.stories import approvals, workflow
@@ -127,10 +127,11 @@ def _grade(version):
     return str(version.get_ai_involvement_display()) if version is not None else ""
 
 
-def story_file(story, source, target):
-    """One story's units from its `source` version, with `target`'s text where it has some."""
+def story_file(story, source, target, proposed=None):
+    """One story's units from its `source` version, with `target`'s text where it has some:
+    the translation waiting for review (`proposed`) if there is one, else the live one."""
     original = story.get_translation(source)
-    translated = _translation(story, target)
+    translated = proposed if proposed is not None else _translation(story, target)
     units = []
     for name in FIELDS:
         for unit_id, text, where in cells(name, getattr(original, name)):
@@ -161,11 +162,13 @@ def _translation(story, code):
 def export(stories, source, target):
     """XLIFF 2.0 bytes for the stories that have a `source` version, and those that don't."""
     files, skipped = [], []
-    for story in stories.prefetch_related("translations"):
+    stories = list(stories.prefetch_related("translations"))
+    proposed = _pending([story.pk for story in stories], target)
+    for story in stories:
         if _translation(story, source) is None:
             skipped.append(story)
         else:
-            files.append(story_file(story, source, target))
+            files.append(story_file(story, source, target, proposed.get(story.pk)))
     document = xliff.Document(bcp47(source), bcp47(target), files)
     return (xliff.write(document) if files else b""), skipped
 
@@ -254,8 +257,18 @@ def rebuild(name, current, targets):
     return [row for row in rows if any(_plain(row.get(cell)) for cell in cells)]
 
 
-def _check_story(story_file, story, source, target, user, problems):
-    """The story's proposed values, or None; problems are added to `problems`."""
+def _pending(story_ids, target):
+    """Story id to its translation waiting for review in `target` (one query)."""
+    rows = PendingTranslation.objects.pending().filter(story_id__in=story_ids, language_code=target)
+    return {row.story_id: row for row in rows}
+
+
+def _check_story(story_file, story, source, target, user, problems, proposed=None):
+    """The story's proposed values, or None; problems are added to `problems`.
+
+    The file's targets go into the translation waiting for review (`proposed`) when there
+    is one, so that what a translator proposed before (in the admin, or in an earlier
+    file) is kept; else into the live version."""
     if not may_import(user, story, target):
         problems.append(
             (_where(story_file.id), _("You may not translate this story into this language."))
@@ -267,7 +280,8 @@ def _check_story(story_file, story, source, target, user, problems):
             (_where(story_file.id), _("The story has no version in the source language."))
         )
         return None
-    current = _translation(story, target)
+    live = _translation(story, target)
+    current = proposed if proposed is not None else live
     expected = {
         unit_id: text
         for name in FIELDS
@@ -287,8 +301,12 @@ def _check_story(story_file, story, source, target, user, problems):
             )
             continue
         text = _plain(unit.target)
-        # A unit left untranslated, or translated as it already is, changes nothing.
-        if text and text != _plain(_target_text(current, unit.id)):
+        # A unit left untranslated, or translated as it already is (in the proposal, or as
+        # readers see it: a file exported before the proposal), changes nothing.
+        if text and text not in (
+            _plain(_target_text(current, unit.id)),
+            _plain(_target_text(live, unit.id)),
+        ):
             targets.setdefault(UNIT_ID.match(unit.id)["field"], {})[unit.id] = text
     if not targets:
         return {}
@@ -351,11 +369,13 @@ def import_xliff(data, user):
     if source is None or target is None or source == target:
         raise ImportRefused(problems)
     stories = _stories(document, problems)
+    proposed = _pending([story.pk for story in stories.values()], target)
     checked, unchanged = {}, []
     for story_file in document.files:
         if story_file.id in stories:
+            story = stories[story_file.id]
             values = _check_story(
-                story_file, stories[story_file.id], source, target, user, problems
+                story_file, story, source, target, user, problems, proposed.get(story.pk)
             )
             if values:
                 checked[story_file.id] = values
@@ -367,7 +387,12 @@ def import_xliff(data, user):
     with transaction.atomic():
         for file_id, values in checked.items():
             story = Story._base_manager.select_for_update().get(pk=stories[file_id].pk)
-            current = StoryTranslation.objects.filter(master=story, language_code=target).first()
+            current = (
+                PendingTranslation.objects.pending()
+                .filter(story=story, language_code=target)
+                .first()
+                or StoryTranslation.objects.filter(master=story, language_code=target).first()
+            )
             if _same(current, values):
                 outcome.unchanged.append(story)
                 continue
