@@ -236,7 +236,7 @@ def _disclosure(item, errors):
         grade = SOURCE_GRADES[code]
     stated = item.get(ninjs_out.GRADE)
     if stated is not None:
-        if stated not in {grade.value for grade in Involvement}:
+        if not isinstance(stated, str) or stated not in {grade.value for grade in Involvement}:
             errors.append(
                 (
                     ninjs_out.GRADE,

@@ -378,6 +378,12 @@ BASE = {"uri": "u", "language": "en", "headlines": [{"value": "T"}]}
 DIGITAL_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
+@pytest.mark.parametrize("stated", [["ai_generated"], {"grade": "human"}, [], 1.5])
+def test_an_ai_grade_that_is_not_text_is_refused_by_field(stated):
+    assert refused_fields({**BASE, "aigc:grade": stated}, language="en") == {"aigc:grade"}
+    assert not Story.objects.exists()
+
+
 @pytest.mark.parametrize(
     "source_type",
     [
