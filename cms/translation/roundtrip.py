@@ -33,6 +33,7 @@ TEXTS = ("title", "summary", "analysis")
 # List fields and the cells of their rows (None: a row is one text).
 LISTS = {"tldr": None, "key_data": KEY_DATA_FIELDS, "insights": INSIGHT_FIELDS, "faq": FAQ_FIELDS}
 FIELDS = (*TEXTS, *LISTS)
+LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 UNIT_ID = re.compile(r"^(?P<field>[a-z_]+)(?:-(?P<row>[1-9][0-9]{0,3})(?:-(?P<cell>[a-z]+))?)?$")
 
 
@@ -44,9 +45,14 @@ def bcp47(code):
     return f"{head}-{rest.title()}" if len(rest) == 4 else f"{head}-{rest.upper()}"
 
 
-def _plain(text):
-    # XML parsers turn CRLF into LF; CAT tools trim what surrounds a segment.
-    return (text or "").replace("\r\n", "\n").strip()
+def _plain(text, unit_id=None):
+    """The text as a unit compares and carries it. XML parsers turn CRLF into LF; CAT tools
+    trim what surrounds a segment. In the analysis (Markdown) an indented first line is a
+    code block, so only blank lines before it and spaces after the text go."""
+    text = (text or "").replace("\r\n", "\n")
+    if unit_id == "analysis":
+        return LEADING_BLANK_LINES.sub("", text).rstrip()
+    return text.strip()
 
 
 def _field_label(name):
@@ -138,8 +144,8 @@ def story_file(story, source, target, proposed=None):
             units.append(
                 xliff.Unit(
                     unit_id,
-                    _plain(text),
-                    _plain(_target_text(translated, unit_id)) or None,
+                    _plain(text, unit_id),
+                    _plain(_target_text(translated, unit_id), unit_id) or None,
                     _unit_notes(name, where),
                 )
             )
@@ -292,7 +298,7 @@ def _check_story(story_file, story, source, target, user, problems, proposed=Non
         if unit.id not in expected:
             problems.append((_where(story_file.id, unit.id), _("The story has no such text.")))
             continue
-        if _plain(unit.source) != _plain(expected[unit.id]):
+        if _plain(unit.source, unit.id) != _plain(expected[unit.id], unit.id):
             problems.append(
                 (
                     _where(story_file.id, unit.id),
@@ -300,12 +306,12 @@ def _check_story(story_file, story, source, target, user, problems, proposed=Non
                 )
             )
             continue
-        text = _plain(unit.target)
+        text = _plain(unit.target, unit.id)
         # A unit left untranslated, or translated as it already is (in the proposal, or as
         # readers see it: a file exported before the proposal), changes nothing.
         if text and text not in (
-            _plain(_target_text(current, unit.id)),
-            _plain(_target_text(live, unit.id)),
+            _plain(_target_text(current, unit.id), unit.id),
+            _plain(_target_text(live, unit.id), unit.id),
         ):
             targets.setdefault(UNIT_ID.match(unit.id)["field"], {})[unit.id] = text
     if not targets:

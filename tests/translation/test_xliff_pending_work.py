@@ -71,3 +71,16 @@ def test_two_files_exported_at_once_both_land_in_the_proposal(translator):
     roundtrip.import_xliff(second, translator)
     proposal = PendingTranslation.objects.pending().get(story=story, language_code="zh-hans")
     assert (proposal.title, proposal.summary) == ("同时导出的标题", "同时导出的摘要")
+
+
+def test_an_analysis_opening_with_an_indented_code_block_keeps_its_indentation(translator):
+    code = "    pip install chips\n\nThen run it."
+    story = make_story("indented", analysis_en=code)
+    data, _skipped = roundtrip.export(Story.objects.filter(pk=story.pk), "en", "zh-hans")
+    store = Xliff2File.parsestring(data)
+    assert {unit.getid(): unit.source for unit in store.units}["analysis"] == code
+    roundtrip.import_xliff(
+        translated(story, {"analysis": "    pip install chips\n\n然后运行它。"}), translator
+    )
+    proposal = PendingTranslation.objects.pending().get(story=story, language_code="zh-hans")
+    assert proposal.analysis == "    pip install chips\n\n然后运行它。"
