@@ -234,6 +234,14 @@ def _stories(document, problems):
         match = re.fullmatch(r"story-([1-9][0-9]{0,17})", story_file.id or "")
         if match is None:
             problems.append((_where(story_file.id), _("This file id names no story of ours.")))
+        elif story_file.id in wanted:
+            # The schema allows it; which copy's text would win is not for us to guess.
+            problems.append(
+                (
+                    _where(story_file.id),
+                    _("This story is in the file more than once: give each story once."),
+                )
+            )
         else:
             wanted[story_file.id] = int(match[1])
     found = Story._base_manager.prefetch_related("translations").in_bulk(list(wanted.values()))
@@ -293,8 +301,17 @@ def _check_story(story_file, story, source, target, user, problems, proposed=Non
         for name in FIELDS
         for unit_id, text, _w in cells(name, getattr(original, name))
     }
-    targets = {}
+    targets, seen = {}, set()
     for unit in story_file.units:
+        if unit.id in seen:
+            problems.append(
+                (
+                    _where(story_file.id, unit.id),
+                    _("This unit is in the file more than once: give each unit once."),
+                )
+            )
+            continue
+        seen.add(unit.id)
         if unit.id not in expected:
             problems.append((_where(story_file.id, unit.id), _("The story has no such text.")))
             continue
