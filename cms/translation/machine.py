@@ -215,6 +215,16 @@ def draft(story, source, target, user, translator=None):
         raise MachineTranslationError(
             _("You may not translate this story into this language."), per_story=True
         )
+    if approvals.pending(story.pk, target).exists():
+        # A draft replaces a proposal whole: a translator's words waiting for review would
+        # be lost. Asked before the service, so no quota is spent on it.
+        raise MachineTranslationError(
+            _(
+                "A translation into this language is waiting for review: approve or reject "
+                "it before drafting a machine translation."
+            ),
+            per_story=True,
+        )
     units = [
         (unit_id, text)
         for name in roundtrip.FIELDS

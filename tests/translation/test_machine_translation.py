@@ -166,3 +166,14 @@ def test_a_translation_no_field_may_hold_is_refused_and_nothing_is_kept(
     assert raised.value.per_story
     assert "title" in str(raised.value).lower()
     assert not PendingTranslation.objects.exists()
+
+
+def test_a_translation_waiting_for_review_is_never_replaced_by_a_machine_draft(deepl, translator):
+    story = make_story("typed")
+    approvals.propose(story, "zh-hans", {"summary": "译者亲手写的摘要"}, translator)
+    with pytest.raises(machine.MachineTranslationError, match="waiting for review") as raised:
+        machine.draft(story, "en", "zh-hans", translator)
+    assert raised.value.per_story
+    assert PendingTranslation.objects.pending().get(story=story).summary == "译者亲手写的摘要"
+    # Refused before the service is asked: no quota is spent on a draft that cannot be kept.
+    assert deepl.requests == []
