@@ -169,6 +169,9 @@ def _index_view(request):
     return sitemap_views.index(request, sections(), sitemap_url_name="sitemap")
 
 
+MAX_PAGE_DIGITS = 18
+
+
 def cached(view):
     """Serve `view`'s answer from the response cache, invalidated with the story list."""
 
@@ -177,7 +180,10 @@ def cached(view):
         # Keyed by what the answer depends on (the page `p`) and nothing else: any other
         # query string would make a new entry for the same bytes.
         page = request.GET.get("p", "1")
-        page = str(int(page)) if page.strip().isdecimal() else page
+        # No sitemap has a page of more digits (and Python refuses to read 4,300 of them):
+        # such a page is the view's 404, never stored.
+        if page.strip().isdecimal() and len(page) <= MAX_PAGE_DIGITS:
+            page = str(int(page))
         material = f"{request.scheme}://{request.get_host()}{request.path}?p={page}"
         key = "sitemap:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
         entry = responses.lookup(key)

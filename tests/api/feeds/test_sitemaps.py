@@ -190,10 +190,21 @@ def test_a_story_that_expires_leaves_the_sitemaps_by_itself(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/sitemaps/fr.xml", "/sitemaps/en.xml?p=2", "/sitemaps/en.xml?p=x"]
+    "path",
+    [
+        "/sitemaps/fr.xml",
+        "/sitemaps/en.xml?p=2",
+        "/sitemaps/en.xml?p=x",
+        # More digits than Python turns into a number (4,300): a 404, never a 500.
+        "/sitemaps/en.xml?p=" + "9" * 5000,
+    ],
 )
 def test_unknown_sitemaps_and_pages_are_404(client, newsroom, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_index_ignores_a_page_number_too_long_to_read(client, newsroom):
+    assert client.get("/sitemap.xml", {"p": "9" * 5000}).status_code == 200
 
 
 def test_news_languages_follow_google_s_codes():
