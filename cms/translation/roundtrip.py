@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cms.core import languages
+from cms.core.text import fit
 from cms.media.figures import EXACT as IMAGE_LINE
 from cms.models import PendingTranslation, Story, StoryTranslation, assigned_languages
 from cms.models.disclosure import Involvement
@@ -48,8 +49,9 @@ def bcp47(code):
 def _plain(text, unit_id=None):
     """The text as a unit compares and carries it. XML parsers turn CRLF into LF; CAT tools
     trim what surrounds a segment. In the analysis (Markdown) an indented first line is a
-    code block, so only blank lines before it and spaces after the text go."""
-    text = (text or "").replace("\r\n", "\n")
+    code block, so only blank lines before it and spaces after the text go. A character no
+    XML can carry, in a row stored before the text rule, is left out as every output does."""
+    text = fit(text or "").replace("\r\n", "\n")
     if unit_id == "analysis":
         return LEADING_BLANK_LINES.sub("", text).rstrip()
     return text.strip()
@@ -150,7 +152,7 @@ def story_file(story, source, target, proposed=None):
                 )
             )
     notes = [
-        ("story", original.title),
+        ("story", fit(original.title)),
         ("ai-grade", _("Original: %(grade)s") % {"grade": _grade(original)}),
     ]
     if translated is not None:
