@@ -184,6 +184,9 @@ def cached(view):
         # such a page is the view's 404, never stored.
         if page.strip().isdecimal() and len(page) <= MAX_PAGE_DIGITS:
             page = str(int(page))
+        if kwargs.get("section") is None:
+            # The index has no pages: one entry, whatever `p` a caller adds.
+            page = ""
         material = f"{request.scheme}://{request.get_host()}{request.path}?p={page}"
         key = "sitemap:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
         entry = responses.lookup(key)

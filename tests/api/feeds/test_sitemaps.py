@@ -248,3 +248,11 @@ def test_sitemaps_tell_browsers_and_shared_caches_what_edges_are_told(client, ne
     )
     assert "public" in control
     assert int(control["s-maxage"]) == int(edge["max-age"]) > 0
+
+
+def test_the_index_is_stored_once_whatever_page_number_a_caller_adds(client, newsroom):
+    first = client.get("/sitemap.xml")
+    assert "stored" in first["Cache-Status"]
+    for page in ("2", "x", "9" * 40):
+        again = client.get("/sitemap.xml", {"p": page})
+        assert "hit" in again["Cache-Status"] and again.content == first.content
