@@ -1,6 +1,7 @@
 """What a feed request for one tag is told: 404 for a tag it cannot see, else its name
 in the served language; and how feed answers may be cached."""
 
+from django.core.validators import slug_re
 from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -14,9 +15,12 @@ def served_name(slug, audience):
 
     A tag that does not exist, that a key is not limited to, or that no story the audience
     may read carries, is a 404: a feed never echoes the query text, and no one is told
-    which other tags exist (a tag made for an embargoed story names it).
+    which other tags exist (a tag made for an embargoed story names it). Text no tag's slug
+    can be (a NUL byte, which PostgreSQL refuses) is not looked up.
     """
-    tag = Tag.objects.filter(slug=slug).first()
+    field = Tag._meta.get_field("slug")
+    possible = len(slug) <= field.max_length and slug_re.fullmatch(slug)
+    tag = Tag.objects.filter(slug=slug).first() if possible else None
     if (
         tag is None
         or (audience.tag_ids is not None and tag.pk not in audience.tag_ids)

@@ -169,6 +169,9 @@ def _index_view(request):
     return sitemap_views.index(request, sections(), sitemap_url_name="sitemap")
 
 
+MAX_PAGE_DIGITS = 18
+
+
 def cached(view):
     """Serve `view`'s answer from the response cache, invalidated with the story list."""
 
@@ -182,7 +185,10 @@ def cached(view):
             # Which one Django reads would depend on their order: no such page.
             raise Http404("Give the page `p` once.")
         page = pages[0] if pages else "1"
-        page = str(int(page)) if page.strip().isdecimal() else page
+        # No sitemap has a page of more digits (and Python refuses to read 4,300 of them):
+        # such a page is the view's 404, never stored.
+        if page.strip().isdecimal() and len(page) <= MAX_PAGE_DIGITS:
+            page = str(int(page))
         material = f"{request.scheme}://{request.get_host()}{request.path}?p={page}"
         key = "sitemap:" + hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
         entry = responses.lookup(key)

@@ -20,7 +20,8 @@ names them (`headlines`, `bodies`, `language`, …):
   in the future schedules it no earlier; `expires` is its expiry time;
 - `digitalsourcetype` (and this publication's `aigc:grade` and `aigc:AIGC`) say how much
   AI wrote it; an item that does not say is AI-generated text (the model's default, the
-  safe reading), which an editor reviews before it may be published;
+  safe reading), which an editor reviews before it may be published; a type outside IPTC's
+  vocabulary is refused, never read as a person's work;
 - `pubstatus` `withheld` keeps it unpublished; `canceled` unpublishes a story imported
   before (and a new canceled item is refused: there is nothing to import).
 
@@ -50,6 +51,25 @@ SOURCE_GRADES = {
     "compositeSynthetic": Involvement.AI_ASSISTED,
     "compositeWithTrainedAlgorithmicMedia": Involvement.AI_ASSISTED,
     "algorithmicallyEnhanced": Involvement.AI_ASSISTED,
+    # What a person made: captured, edited, drawn or programmed without a trained model.
+    **dict.fromkeys(
+        (
+            "digitalCapture",
+            "computationalCapture",
+            "negativeFilm",
+            "positiveFilm",
+            "print",
+            "humanEdits",
+            "minorHumanEdits",
+            "compositeCapture",
+            "dataDrivenMedia",
+            "digitalArt",
+            "digitalCreation",
+            "virtualRecording",
+            "screenCapture",
+        ),
+        Involvement.HUMAN,
+    ),
 }
 # Where a pipeline field's problem lies in the ninjs document.
 FIELDS = {
@@ -198,11 +218,25 @@ def _disclosure(item, errors):
         if not isinstance(source_type, dict):
             errors.append(("digitalsourcetype", _("Give an object with a uri.")))
             return fields
-        code = str(source_type.get("uri") or source_type.get("literal") or "").rsplit("/", 1)[-1]
-        grade = SOURCE_GRADES.get(code, Involvement.HUMAN)
+        code = source_type.get("uri") or source_type.get("literal") or ""
+        code = code.rsplit("/", 1)[-1] if isinstance(code, str) else ""
+        if code not in SOURCE_GRADES:
+            # An unknown type is never read as a person's work: that would hide AI.
+            errors.append(
+                (
+                    "digitalsourcetype",
+                    _(
+                        "Give a type from IPTC's Digital Source Type vocabulary (such as "
+                        "%(example)s); “%(type)s” is not one."
+                    )
+                    % {"example": "trainedAlgorithmicMedia", "type": code[:60]},
+                )
+            )
+            return fields
+        grade = SOURCE_GRADES[code]
     stated = item.get(ninjs_out.GRADE)
     if stated is not None:
-        if stated not in {grade.value for grade in Involvement}:
+        if not isinstance(stated, str) or stated not in {grade.value for grade in Involvement}:
             errors.append(
                 (
                     ninjs_out.GRADE,

@@ -17,6 +17,7 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -187,6 +188,21 @@ def grade(original):
     return Involvement.MACHINE_FROM_AI
 
 
+def _check(values):
+    """Refuse a translation a field would refuse (an empty title, a control character),
+    as the field's own validation says: a provider's answer is outside input."""
+    for name, value in values.items():
+        field = StoryTranslation._meta.get_field(name)
+        try:
+            field.clean(value, None)
+        except ValidationError as error:
+            raise MachineTranslationError(
+                _("The machine translation of the %(field)s cannot be kept: %(problem)s")
+                % {"field": field.verbose_name, "problem": " ".join(error.messages)},
+                per_story=True,
+            ) from None
+
+
 def draft(story, source, target, user, translator=None):
     """Translate `story` from `source` into `target` and propose it; return the proposal."""
     translator = translator or provider()
@@ -198,6 +214,16 @@ def draft(story, source, target, user, translator=None):
     if not roundtrip.may_import(user, story, target):
         raise MachineTranslationError(
             _("You may not translate this story into this language."), per_story=True
+        )
+    if approvals.pending(story.pk, target).exists():
+        # A draft replaces a proposal whole: a translator's words waiting for review would
+        # be lost. Asked before the service, so no quota is spent on it.
+        raise MachineTranslationError(
+            _(
+                "A translation into this language is waiting for review: approve or reject "
+                "it before drafting a machine translation."
+            ),
+            per_story=True,
         )
     units = [
         (unit_id, text)
@@ -229,6 +255,7 @@ def draft(story, source, target, user, translator=None):
         }
         values[name] = roundtrip.rebuild(name, empty, targets)
     values["title"] = values["title"][: StoryTranslation._meta.get_field("title").max_length]
+    _check(values)
     values["ai_involvement"] = grade(original)
     with transaction.atomic():
         locked = Story._base_manager.select_for_update().get(pk=story.pk)

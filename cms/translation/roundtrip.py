@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cms.core import languages
+from cms.core.text import fit
 from cms.media.figures import EXACT as IMAGE_LINE
-from cms.models import Story, StoryTranslation, assigned_languages
+from cms.models import PendingTranslation, Story, StoryTranslation, assigned_languages
 from cms.models.disclosure import Involvement
 from cms.models.story import FAQ_FIELDS, INSIGHT_FIELDS, KEY_DATA_FIELDS
 from cms.stories import approvals, workflow
@@ -33,6 +34,7 @@ TEXTS = ("title", "summary", "analysis")
 # List fields and the cells of their rows (None: a row is one text).
 LISTS = {"tldr": None, "key_data": KEY_DATA_FIELDS, "insights": INSIGHT_FIELDS, "faq": FAQ_FIELDS}
 FIELDS = (*TEXTS, *LISTS)
+LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*\n)+")
 UNIT_ID = re.compile(r"^(?P<field>[a-z_]+)(?:-(?P<row>[1-9][0-9]{0,3})(?:-(?P<cell>[a-z]+))?)?$")
 
 
@@ -44,9 +46,15 @@ def bcp47(code):
     return f"{head}-{rest.title()}" if len(rest) == 4 else f"{head}-{rest.upper()}"
 
 
-def _plain(text):
-    # XML parsers turn CRLF into LF; CAT tools trim what surrounds a segment.
-    return (text or "").replace("\r\n", "\n").strip()
+def _plain(text, unit_id=None):
+    """The text as a unit compares and carries it. XML parsers turn CRLF into LF; CAT tools
+    trim what surrounds a segment. In the analysis (Markdown) an indented first line is a
+    code block, so only blank lines before it and spaces after the text go. A character no
+    XML can carry, in a row stored before the text rule, is left out as every output does."""
+    text = fit(text or "").replace("\r\n", "\n")
+    if unit_id == "analysis":
+        return LEADING_BLANK_LINES.sub("", text).rstrip()
+    return text.strip()
 
 
 def _field_label(name):
@@ -127,23 +135,24 @@ def _grade(version):
     return str(version.get_ai_involvement_display()) if version is not None else ""
 
 
-def story_file(story, source, target):
-    """One story's units from its `source` version, with `target`'s text where it has some."""
+def story_file(story, source, target, proposed=None):
+    """One story's units from its `source` version, with `target`'s text where it has some:
+    the translation waiting for review (`proposed`) if there is one, else the live one."""
     original = story.get_translation(source)
-    translated = _translation(story, target)
+    translated = proposed if proposed is not None else _translation(story, target)
     units = []
     for name in FIELDS:
         for unit_id, text, where in cells(name, getattr(original, name)):
             units.append(
                 xliff.Unit(
                     unit_id,
-                    _plain(text),
-                    _plain(_target_text(translated, unit_id)) or None,
+                    _plain(text, unit_id),
+                    _plain(_target_text(translated, unit_id), unit_id) or None,
                     _unit_notes(name, where),
                 )
             )
     notes = [
-        ("story", original.title),
+        ("story", fit(original.title)),
         ("ai-grade", _("Original: %(grade)s") % {"grade": _grade(original)}),
     ]
     if translated is not None:
@@ -161,11 +170,13 @@ def _translation(story, code):
 def export(stories, source, target):
     """XLIFF 2.0 bytes for the stories that have a `source` version, and those that don't."""
     files, skipped = [], []
-    for story in stories.prefetch_related("translations"):
+    stories = list(stories.prefetch_related("translations"))
+    proposed = _pending([story.pk for story in stories], target)
+    for story in stories:
         if _translation(story, source) is None:
             skipped.append(story)
         else:
-            files.append(story_file(story, source, target))
+            files.append(story_file(story, source, target, proposed.get(story.pk)))
     document = xliff.Document(bcp47(source), bcp47(target), files)
     return (xliff.write(document) if files else b""), skipped
 
@@ -225,6 +236,14 @@ def _stories(document, problems):
         match = re.fullmatch(r"story-([1-9][0-9]{0,17})", story_file.id or "")
         if match is None:
             problems.append((_where(story_file.id), _("This file id names no story of ours.")))
+        elif story_file.id in wanted:
+            # The schema allows it; which copy's text would win is not for us to guess.
+            problems.append(
+                (
+                    _where(story_file.id),
+                    _("This story is in the file more than once: give each story once."),
+                )
+            )
         else:
             wanted[story_file.id] = int(match[1])
     found = Story._base_manager.prefetch_related("translations").in_bulk(list(wanted.values()))
@@ -254,8 +273,18 @@ def rebuild(name, current, targets):
     return [row for row in rows if any(_plain(row.get(cell)) for cell in cells)]
 
 
-def _check_story(story_file, story, source, target, user, problems):
-    """The story's proposed values, or None; problems are added to `problems`."""
+def _pending(story_ids, target):
+    """Story id to its translation waiting for review in `target` (one query)."""
+    rows = PendingTranslation.objects.pending().filter(story_id__in=story_ids, language_code=target)
+    return {row.story_id: row for row in rows}
+
+
+def _check_story(story_file, story, source, target, user, problems, proposed=None):
+    """The story's proposed values, or None; problems are added to `problems`.
+
+    The file's targets go into the translation waiting for review (`proposed`) when there
+    is one, so that what a translator proposed before (in the admin, or in an earlier
+    file) is kept; else into the live version."""
     if not may_import(user, story, target):
         problems.append(
             (_where(story_file.id), _("You may not translate this story into this language."))
@@ -267,18 +296,28 @@ def _check_story(story_file, story, source, target, user, problems):
             (_where(story_file.id), _("The story has no version in the source language."))
         )
         return None
-    current = _translation(story, target)
+    live = _translation(story, target)
+    current = proposed if proposed is not None else live
     expected = {
         unit_id: text
         for name in FIELDS
         for unit_id, text, _w in cells(name, getattr(original, name))
     }
-    targets = {}
+    targets, seen = {}, set()
     for unit in story_file.units:
+        if unit.id in seen:
+            problems.append(
+                (
+                    _where(story_file.id, unit.id),
+                    _("This unit is in the file more than once: give each unit once."),
+                )
+            )
+            continue
+        seen.add(unit.id)
         if unit.id not in expected:
             problems.append((_where(story_file.id, unit.id), _("The story has no such text.")))
             continue
-        if _plain(unit.source) != _plain(expected[unit.id]):
+        if _plain(unit.source, unit.id) != _plain(expected[unit.id], unit.id):
             problems.append(
                 (
                     _where(story_file.id, unit.id),
@@ -286,9 +325,13 @@ def _check_story(story_file, story, source, target, user, problems):
                 )
             )
             continue
-        text = _plain(unit.target)
-        # A unit left untranslated, or translated as it already is, changes nothing.
-        if text and text != _plain(_target_text(current, unit.id)):
+        text = _plain(unit.target, unit.id)
+        # A unit left untranslated, or translated as it already is (in the proposal, or as
+        # readers see it: a file exported before the proposal), changes nothing.
+        if text and text not in (
+            _plain(_target_text(current, unit.id), unit.id),
+            _plain(_target_text(live, unit.id), unit.id),
+        ):
             targets.setdefault(UNIT_ID.match(unit.id)["field"], {})[unit.id] = text
     if not targets:
         return {}
@@ -351,11 +394,13 @@ def import_xliff(data, user):
     if source is None or target is None or source == target:
         raise ImportRefused(problems)
     stories = _stories(document, problems)
+    proposed = _pending([story.pk for story in stories.values()], target)
     checked, unchanged = {}, []
     for story_file in document.files:
         if story_file.id in stories:
+            story = stories[story_file.id]
             values = _check_story(
-                story_file, stories[story_file.id], source, target, user, problems
+                story_file, story, source, target, user, problems, proposed.get(story.pk)
             )
             if values:
                 checked[story_file.id] = values
@@ -367,7 +412,12 @@ def import_xliff(data, user):
     with transaction.atomic():
         for file_id, values in checked.items():
             story = Story._base_manager.select_for_update().get(pk=stories[file_id].pk)
-            current = StoryTranslation.objects.filter(master=story, language_code=target).first()
+            current = (
+                PendingTranslation.objects.pending()
+                .filter(story=story, language_code=target)
+                .first()
+                or StoryTranslation.objects.filter(master=story, language_code=target).first()
+            )
             if _same(current, values):
                 outcome.unchanged.append(story)
                 continue

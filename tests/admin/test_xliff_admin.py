@@ -68,7 +68,10 @@ def test_the_machine_translation_action_is_offered_only_when_a_service_is_set_up
         assert 'value="en:zh-hans"' in client.post("/admin/cms/story/", selected).content.decode()
         answer = client.post("/admin/cms/story/", {**selected, "pair": "en:zh-hans"}, follow=True)
         assert "1 machine translation drafted; it waits for review." in answer.content.decode()
+        again = client.post("/admin/cms/story/", {**selected, "pair": "en:zh-hans"}, follow=True)
+        assert "waiting for review" in again.content.decode()
         server.queued.append((456, {}, {}))
-        answer = client.post("/admin/cms/story/", {**selected, "pair": "en:zh-hans"}, follow=True)
+        other = {"action": "machine_translate", "_selected_action": [make_story("other").pk]}
+        answer = client.post("/admin/cms/story/", {**other, "pair": "en:zh-hans"}, follow=True)
         assert "quota for this period is used up" in answer.content.decode()
     assert PendingTranslation.objects.get().ai_involvement == "machine_from_ai"

@@ -372,3 +372,47 @@ def test_any_item_we_write_imports_as_the_same_text(title, summary, tldr, versio
     row = copy.translations.get(language_code=language)
     assert created and (row.title, row.summary, row.tldr) == (title, summary, tldr)
     assert row.ai_involvement == "human"
+
+
+BASE = {"uri": "u", "language": "en", "headlines": [{"value": "T"}]}
+DIGITAL_SOURCE_TYPES = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+
+@pytest.mark.parametrize("stated", [["ai_generated"], {"grade": "human"}, [], 1.5])
+def test_an_ai_grade_that_is_not_text_is_refused_by_field(stated):
+    assert refused_fields({**BASE, "aigc:grade": stated}, language="en") == {"aigc:grade"}
+    assert not Story.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "source_type",
+    [
+        {"uri": DIGITAL_SOURCE_TYPES + "syntheticText"},
+        {"uri": DIGITAL_SOURCE_TYPES},
+        {"uri": ["trainedAlgorithmicMedia"]},
+        {"literal": "madeByAMachine"},
+        {},
+    ],
+)
+def test_a_digital_source_type_we_cannot_grade_is_refused_never_taken_as_human(source_type):
+    assert refused_fields({**BASE, "digitalsourcetype": source_type}, language="en") == {
+        "digitalsourcetype"
+    }
+    assert not Story.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("code", "grade"),
+    [
+        ("digitalCapture", "human"),
+        ("humanEdits", "human"),
+        ("digitalCreation", "human"),
+        ("trainedAlgorithmicMedia", "ai_generated"),
+        ("compositeWithTrainedAlgorithmicMedia", "ai_assisted"),
+    ],
+)
+def test_the_iptc_digital_source_types_grade_the_story(code, grade):
+    story, _created = ninjs_in.upsert(
+        {**BASE, "digitalsourcetype": {"uri": DIGITAL_SOURCE_TYPES + code}}, language="en"
+    )
+    assert story.translations.get(language_code="en").ai_involvement == grade

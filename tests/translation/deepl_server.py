@@ -1,6 +1,7 @@
 """A local server speaking DeepL's /v2/translate as its documentation describes: the key in
 `Authorization: DeepL-Auth-Key …`, JSON in and out, 403 for a wrong key, and whatever
-answers a test queues (456 quota, 429 with Retry-After, 500, malformed bodies)."""
+answers a test queues (456 quota, 429 with Retry-After, 500, malformed bodies), or each
+text translated as a test says (`answer_for`)."""
 
 import json
 import threading
@@ -29,7 +30,9 @@ class Handler(BaseHTTPRequestHandler):
         translations = [
             {
                 "detected_source_language": request["source_lang"],
-                "text": f"[{request['target_lang']}] {t}",
+                "text": server.answer_for(t)
+                if server.answer_for
+                else f"[{request['target_lang']}] {t}",
             }
             for t in request["text"]
         ]
@@ -50,6 +53,8 @@ class Handler(BaseHTTPRequestHandler):
 def deepl_server():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.requests, server.queued = [], []
+    # A test's own translation of each text (None: the target language's tag before it).
+    server.answer_for = None
     server.url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -140,3 +140,40 @@ def test_a_translator_drafts_only_into_their_languages(deepl):
     with pytest.raises(machine.MachineTranslationError, match="may not translate"):
         machine.draft(make_story("theirs"), "en", "zh-hans", only_english)
     assert deepl.requests == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "field"),
+    [
+        (lambda text: text + "\x00", "title"),
+        (lambda text: "\x1b[31m" + text, "title"),
+        (lambda text: "" if text.endswith("title") else text, "title"),
+        (lambda text: "x" * 400 if text.endswith("summary") else text, None),
+    ],
+)
+def test_a_translation_no_field_may_hold_is_refused_and_nothing_is_kept(
+    deepl, translator, answer, field
+):
+    deepl.answer_for = answer
+    story = make_story("unfit")
+    if field is None:
+        # A long text a field takes is kept whole.
+        proposal = machine.draft(story, "en", "zh-hans", translator)
+        assert proposal.summary == "x" * 400
+        return
+    with pytest.raises(machine.MachineTranslationError) as raised:
+        machine.draft(story, "en", "zh-hans", translator)
+    assert raised.value.per_story
+    assert "title" in str(raised.value).lower()
+    assert not PendingTranslation.objects.exists()
+
+
+def test_a_translation_waiting_for_review_is_never_replaced_by_a_machine_draft(deepl, translator):
+    story = make_story("typed")
+    approvals.propose(story, "zh-hans", {"summary": "译者亲手写的摘要"}, translator)
+    with pytest.raises(machine.MachineTranslationError, match="waiting for review") as raised:
+        machine.draft(story, "en", "zh-hans", translator)
+    assert raised.value.per_story
+    assert PendingTranslation.objects.pending().get(story=story).summary == "译者亲手写的摘要"
+    # Refused before the service is asked: no quota is spent on a draft that cannot be kept.
+    assert deepl.requests == []

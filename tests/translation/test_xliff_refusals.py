@@ -211,3 +211,36 @@ def test_any_text_comes_back_exactly_or_with_a_named_refusal(translator, title, 
             assert proposal.title == title.replace("\r\n", "\n").strip()
         if bullet.strip():
             assert bullet.replace("\r\n", "\n").strip() in proposal.tldr
+
+
+def test_a_story_given_twice_in_one_file_is_refused_rather_than_one_copy_dropped(translator):
+    story = make_story("twice")
+
+    def change(root):
+        first = root.find("x:file", NS)
+        second = etree.fromstring(etree.tostring(first))
+        root.append(second)
+        set_target(root, "title", "第一份的标题", story)
+        second.find(".//x:unit[@id='summary']/x:segment/x:target", NS).text = "第二份的摘要"
+
+    problems = refused(edited(exported(story), change), translator)
+    assert problems == {
+        f"story-{story.pk}": "This story is in the file more than once: give each story once."
+    }
+
+
+def test_a_unit_given_twice_is_refused_rather_than_one_translation_dropped(translator):
+    story = make_story("unit-twice")
+
+    def change(root):
+        set_target(root, "title", "第一个译文")
+        again = etree.fromstring(etree.tostring(unit(root, "title")))
+        again.find("x:segment/x:target", NS).text = "第二个译文"
+        root.find("x:file", NS).append(again)
+
+    problems = refused(edited(exported(story), change), translator)
+    assert problems == {
+        f"story-{story.pk} · title": (
+            "This unit is in the file more than once: give each unit once."
+        )
+    }

@@ -140,3 +140,17 @@ def test_a_partly_translated_file_changes_only_the_units_translated():
     ).proposals
     assert proposal.tldr == ["partly zh-hans bullet", "价格上涨"]
     assert proposal.title == "partly zh-hans title"
+
+
+def test_a_row_stored_with_a_character_xml_cannot_carry_still_exports_and_comes_back():
+    # Written around the text rule (an old row, a direct database write).
+    story = make_story("unfit", title_en="Chips\x0bon hold", tldr_en=["Prices\x01 rise"])
+    data = exported(story)
+    assert xliff.schema_errors(data) == []
+    units = {unit.getid(): unit.source for unit in Xliff2File.parsestring(data).units}
+    assert (units["title"], units["tldr-1"]) == ("Chips on hold", "Prices rise")
+    store = translated_by_the_toolkit(data, lambda source: "译:" + source)
+    (proposal,) = roundtrip.import_xliff(
+        store, make_user("tr", "Translator", languages=["zh-hans"])
+    ).proposals
+    assert (proposal.title, proposal.tldr) == ("译:Chips on hold", ["译:Prices rise"])

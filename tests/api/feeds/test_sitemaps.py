@@ -190,10 +190,21 @@ def test_a_story_that_expires_leaves_the_sitemaps_by_itself(client):
 
 
 @pytest.mark.parametrize(
-    "path", ["/sitemaps/fr.xml", "/sitemaps/en.xml?p=2", "/sitemaps/en.xml?p=x"]
+    "path",
+    [
+        "/sitemaps/fr.xml",
+        "/sitemaps/en.xml?p=2",
+        "/sitemaps/en.xml?p=x",
+        # More digits than Python turns into a number (4,300): a 404, never a 500.
+        "/sitemaps/en.xml?p=" + "9" * 5000,
+    ],
 )
 def test_unknown_sitemaps_and_pages_are_404(client, newsroom, path):
     assert client.get(path).status_code == 404
+
+
+def test_the_index_ignores_a_page_number_too_long_to_read(client, newsroom):
+    assert client.get("/sitemap.xml", {"p": "9" * 5000}).status_code == 200
 
 
 def test_news_languages_follow_google_s_codes():
@@ -237,3 +248,11 @@ def test_sitemaps_tell_browsers_and_shared_caches_what_edges_are_told(client, ne
     )
     assert "public" in control
     assert int(control["s-maxage"]) == int(edge["max-age"]) > 0
+
+
+def test_the_index_is_stored_once_whatever_page_number_a_caller_adds(client, newsroom):
+    first = client.get("/sitemap.xml")
+    assert "stored" in first["Cache-Status"]
+    for page in ("2", "x", "9" * 40):
+        again = client.get("/sitemap.xml", {"p": page})
+        assert "hit" in again["Cache-Status"] and again.content == first.content

@@ -159,3 +159,10 @@ def test_a_key_s_feed_is_never_kept_by_a_shared_cache(client, tagged):
     response = fetch(client, "/feeds/en/rss.xml", token=key.issue_feed_token())
     assert response["Cache-Control"] == "private, no-store"
     assert "Surrogate-Control" not in response
+
+
+@pytest.mark.parametrize("name", ["rss.xml", "atom.xml", "feed.json"])
+@pytest.mark.parametrize("tag", ["a%00b", "x" * 5000, "no%20such%20tag!", "%ff%fe"])
+def test_a_tag_no_tag_could_have_is_a_404_never_a_500(client, tagged, name, tag):
+    response = client.get(f"/feeds/en/{name}?tag={tag}")
+    assert response.status_code == 404
