@@ -247,13 +247,18 @@ def draft(story, source, target, user, translator=None):
             start = piece.index(core)
             piece = piece[:start] + next(done).strip() + piece[start + len(core) :]
         joined[unit_id] = joined.get(unit_id, "") + piece
+    # Put into the target version as it stands, as an XLIFF import does: what only the
+    # target has (a row the original lacks, a text the original leaves empty) is kept for
+    # the reviewer, never dropped by approving the draft.
+    current = StoryTranslation.objects.filter(master=story, language_code=target).first()
     values = {}
     for name in roundtrip.FIELDS:
-        empty = StoryTranslation._meta.get_field(name).get_default()
+        field = StoryTranslation._meta.get_field(name)
+        now = getattr(current, name) if current is not None else field.get_default()
         targets = {
             unit_id: text for unit_id, text in joined.items() if unit_id.split("-")[0] == name
         }
-        values[name] = roundtrip.rebuild(name, empty, targets)
+        values[name] = roundtrip.rebuild(name, now, targets)
     values["title"] = values["title"][: StoryTranslation._meta.get_field("title").max_length]
     _check(values)
     values["ai_involvement"] = grade(original)

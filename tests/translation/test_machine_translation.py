@@ -177,3 +177,19 @@ def test_a_translation_waiting_for_review_is_never_replaced_by_a_machine_draft(d
     assert PendingTranslation.objects.pending().get(story=story).summary == "译者亲手写的摘要"
     # Refused before the service is asked: no quota is spent on a draft that cannot be kept.
     assert deepl.requests == []
+
+
+def test_what_only_the_target_version_has_stays_in_the_draft(deepl, translator):
+    story = make_story(
+        "target-rows",
+        tldr_en=["One bullet"],
+        tldr_zh_hans=["旧要点", "只有中文的要点"],
+        key_data_zh_hans=[{"entity": "台积电", "detail": "产能", "metric": "+10%"}],
+        summary_en="",
+        summary_zh_hans="只有中文的摘要",
+    )
+    proposal = machine.draft(story, "en", "zh-hans", translator)
+    assert proposal.tldr == ["[ZH-HANS] One bullet", "只有中文的要点"]
+    assert proposal.key_data == [{"entity": "台积电", "detail": "产能", "metric": "+10%"}]
+    assert proposal.summary == "只有中文的摘要"
+    assert proposal.title == "[ZH-HANS] target-rows en title"
