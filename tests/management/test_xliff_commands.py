@@ -101,6 +101,7 @@ def test_machine_translate_drafts_proposals_and_names_a_used_up_quota(settings):
     from tests.translation.deepl_server import KEY, deepl_server
 
     make_story("mt-one")
+    make_story("mt-two")
     make_user("tr", "Translator", languages=["zh-hans"])
     with deepl_server() as server:
         settings.CMS_DEEPL_AUTH_KEY, settings.CMS_DEEPL_URL = KEY, server.url
@@ -109,9 +110,11 @@ def test_machine_translate_drafts_proposals_and_names_a_used_up_quota(settings):
         call_command("machine_translate", *args, stdout=out)
         assert out.getvalue() == "mt-one: proposed (zh-hans).\n"
         assert PendingTranslation.objects.get().ai_involvement == "machine_from_ai"
+        # Another story (mt-one's draft now waits for review, and is never replaced).
         server.queued.append((456, {"message": "Quota exceeded"}, {}))
         with pytest.raises(CommandError, match="quota for this period is used up"):
-            call_command("machine_translate", *args, stdout=io.StringIO())
+            call_command("machine_translate", "mt-two", *args[1:], stdout=io.StringIO())
+        assert PendingTranslation.objects.count() == 1
 
 
 def test_machine_translate_without_a_key_says_it_is_not_set_up(settings):
