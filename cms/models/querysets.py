@@ -38,15 +38,17 @@ class StoryQuerySet(TranslatableQuerySet):
         """The next visibility change, or None: when the next scheduled story goes live or
         the next live or scheduled story expires. Lists change then by themselves."""
         now = now or timezone.now()
-        # Two indexed range reads (publish-time and expiry indexes), never a scan of every
-        # published story, asked in one statement.
-        publish = self.scheduled(now).values(moment=models.Min("published_at"))
-        expire = self.filter(status="published", expires_at__gt=now).values(
-            moment=models.Min("expires_at")
+        # Two indexed range reads (publish-time and expiry indexes: the first row in index
+        # order), never a scan of every published story, asked in one statement. Each
+        # subquery yields one row at most, as a scalar subquery must (PostgreSQL refuses
+        # more; SQLite would silently take the first).
+        publish = self.scheduled(now).order_by("published_at").values("published_at")[:1]
+        expire = (
+            self.filter(status="published", expires_at__gt=now)
+            .order_by("expires_at")
+            .values("expires_at")[:1]
         )
-        parts = [
-            part.order_by().query.get_compiler(using=self.db).as_sql() for part in (publish, expire)
-        ]
+        parts = [part.query.get_compiler(using=self.db).as_sql() for part in (publish, expire)]
         sql = "SELECT ({}), ({})".format(*(part_sql for part_sql, _params in parts))
         field = self.model._meta.get_field("published_at")
         connection = connections[self.db]

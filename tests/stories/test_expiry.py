@@ -103,6 +103,17 @@ def test_the_next_visibility_change_is_the_earliest_publication_or_expiry():
     assert Story.objects.next_publication() == Story.objects.get(slug="going").expires_at
 
 
+def test_the_next_visibility_change_is_found_among_many_scheduled_and_expiring_stories():
+    now = timezone.now()
+    for hours in (5, 3, 4):
+        make_story(f"later-{hours}", hours_ago=-hours, expires_at=now + timedelta(hours=9))
+    for minutes in (50, 30, 40):
+        make_story(f"going-{minutes}", expires_at=now + timedelta(minutes=minutes))
+    assert Story.objects.next_publication() == Story.objects.get(slug="going-30").expires_at
+    Story.objects.filter(slug__startswith="going").delete()
+    assert Story.objects.next_publication() == Story.objects.get(slug="later-3").published_at
+
+
 def test_the_transition_queues_the_expiry_for_the_scheduler_and_an_edge_purge(settings):
     settings.CMS_EDGE_PURGE_BACKEND = "varnish"
     settings.CMS_EDGE_VARNISH_URLS = ["http://127.0.0.1:9950/"]
