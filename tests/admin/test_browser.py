@@ -125,6 +125,23 @@ def browser(chromium, monkeypatch):
             driver.quit()
 
 
+def gone(element):
+    """Whether `element`'s page has been replaced. While the next page loads, Chromium may
+    answer "Node with given id does not belong to the document" instead of a stale-element
+    error: both mean the old page is gone."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
+    return False
+
+
 class Editor:
     """A person at the admin in the browser, taking the steps of the editor's guide."""
 
@@ -175,7 +192,7 @@ class Editor:
         page = self.find("html")
         self.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
         element.click()
-        self.wait.until(self.until.staleness_of(page))
+        self.wait.until(lambda _driver: gone(page))
         self.page_is_sound()
 
     def submit(self, button):

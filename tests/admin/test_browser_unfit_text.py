@@ -6,6 +6,7 @@ still in the form to fix."""
 import pytest
 
 from cms.models import Story
+from tests.admin.test_browser import gone
 from tests.admin.test_browser_drafts import PASTE, writer_account
 from tests.admin.test_browser_translating import (  # noqa: F401  (fixtures)
     ENGLISH,
@@ -48,7 +49,7 @@ def save_refused(someone):
     button = someone.find('input[name="_continue"]')
     someone.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", button)
     button.click()
-    someone.wait.until(someone.until.staleness_of(page))
+    someone.wait.until(lambda _driver: gone(page))
     someone.visible("body")
     assert not someone.driver.title.startswith("Server Error")
     errors = [
