@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search bench-peer cluster cluster-stop clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search bench-peer bench-tasks cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -92,6 +92,13 @@ bench-search: setup
 bench-peer: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) bench/peer.py
+
+# The task queues, one after the other on the same workload (docs/operations/tasks.md): our
+# database queue on PostgreSQL and SQLite, RQ, Celery and procrastinate (PostgreSQL and Redis
+# db 1 on this machine, BENCH_TASK_REDIS_URL; about ten minutes).
+bench-tasks: setup
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(PY) -m bench.task_queues
 
 lint: setup
 	$(VENV)/bin/ruff check .
