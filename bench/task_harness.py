@@ -6,8 +6,10 @@ Nothing here knows a candidate: bench/task_queues.py drives them.
 
 import contextlib
 import json
+import math
 import os
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -118,7 +120,7 @@ def percentile(values, fraction):
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))]
 
 
 class Worker:
@@ -245,3 +247,53 @@ class MemorySampler:
     def __exit__(self, *exc):
         self.stopping.set()
         self.thread.join()
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A Redis of the benchmark's own on a free port, as deploy/cluster/ctl runs
+    production's: a cache, without persistence (`appendonly=True` writes an append-only
+    file, fsynced every second, to see what that would change)."""
+
+    def __init__(self, folder, appendonly=False):
+        self.folder = Path(folder)
+        self.port = free_port()
+        self.appendonly = appendonly
+        self.process = None
+
+    @property
+    def url(self):
+        return f"redis://127.0.0.1:{self.port}/1"
+
+    def start(self):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        persistence = ["--appendonly", "yes", "--appendfsync", "everysec"]
+        self.process = subprocess.Popen(
+            ["redis-server", "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+            + (persistence if self.appendonly else ["--appendonly", "no"])
+            + ["--dir", str(self.folder), "--logfile", str(self.folder / "redis.log")],
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not answer on {self.port}")
+
+    def crash_and_restart(self):
+        """kill -9, then start again on the same port (what it kept, it loads)."""
+        self.process.kill()
+        self.process.wait()
+        self.start()
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)

@@ -12,9 +12,12 @@ holds it ~200 ms (bench/task_harness.py). Per candidate:
    connections to its database or broker are terminated (pg_terminate_backend, CLIENT
    KILL): does the same worker go on, and is anything lost;
 4. kill: BENCH_TASKS_KILL deliveries enqueued at once; when the middle one arrives at the
-   receiver the worker's whole process group gets SIGKILL, and a new worker starts at
-   once: deliveries lost, run twice, and the time from the kill to the interrupted
-   delivery's second arrival (waiting at most BENCH_TASKS_REDELIVERY_TIMEOUT seconds).
+   receiver every process of the worker gets SIGKILL (a lost machine or container), and a
+   new worker starts at once: deliveries lost, run twice, and the time from the kill to
+   the interrupted delivery's second arrival (waiting at most
+   BENCH_TASKS_REDELIVERY_TIMEOUT seconds, 90 by default). Before it, the same with only
+   the process running the task killed (kill-runner: Celery's pool child, RQ's work horse;
+   the main process lives on), for the candidates that run tasks in a child.
 
 Candidates (BENCH_TASK_CANDIDATES, comma-separated): db-postgres and db-sqlite (the
 project's queue: django_tasks_db with our leased worker), rq (django-tasks-rq), celery
@@ -28,19 +31,28 @@ procrastinate (its own API and worker: it has no backend for Django's tasks API)
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from bench.task_harness import ROOT, MemorySampler, Receiver, Worker, account, percentile
+from bench.task_harness import (
+    ROOT,
+    MemorySampler,
+    Receiver,
+    RedisServer,
+    Worker,
+    account,
+    percentile,
+)
 
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
 VAR = Path(os.environ.get("BENCH_TASKS_VAR", ROOT / "var" / "bench-tasks"))
 POSTGRES = os.environ.get("BENCH_TASKS_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 DB_PREFIX = os.environ.get("BENCH_TASKS_DB_PREFIX", "h_tasks_bench")
-REDIS = os.environ.get("BENCH_TASK_REDIS_URL", "redis://127.0.0.1:6379/1")
 CANDIDATES = ["db-postgres", "db-sqlite", "rq", "celery", "procrastinate"]
 HARNESS = "bench-tasks-harness"
 
@@ -74,7 +86,6 @@ class Candidate:
             "DJANGO_SETTINGS_MODULE": "bench.task_settings",
             "DJANGO_SECRET_KEY": "bench-tasks-only-secret-key-not-for-production",
             "DJANGO_VAR_DIR": str(VAR / "sqlite"),
-            "BENCH_TASK_REDIS_URL": REDIS,
         }
 
     def worker_env(self):
@@ -112,6 +123,13 @@ class Candidate:
     def cut(self, worker):
         """Terminate the worker's connections; how many (None: nothing to cut)."""
         return None
+
+    # Restart the broker (kill -9, start again): only where the broker is the candidate's
+    # own (Redis); PostgreSQL here is the machine's, shared.
+    restart = None
+
+    def close(self):
+        pass
 
 
 class DatabaseQueue(Candidate):
@@ -164,15 +182,29 @@ def terminate_backends(database, ports):
 
 
 class RedisCandidate(Candidate):
-    def prepare(self):
-        import redis
+    """A queue on a Redis of its own (bench/task_harness.py: RedisServer)."""
 
-        redis.Redis.from_url(REDIS).flushdb()
+    def __init__(self):
+        super().__init__()
+        self.server = RedisServer(
+            VAR / f"redis-{self.name}", appendonly=bool(os.environ.get("BENCH_TASKS_REDIS_AOF"))
+        )
+        self.env["BENCH_TASK_REDIS_URL"] = self.server.url
+
+    def setup(self):
+        self.server.start()
+        super().setup()
+
+    def close(self):
+        self.server.stop()
+
+    def restart(self):
+        self.server.crash_and_restart()
 
     def cut(self, worker):
         import redis
 
-        client = redis.Redis.from_url(REDIS)
+        client = redis.Redis.from_url(self.server.url)
         ports = worker.tcp_ports()
         cut = 0
         for entry in client.client_list():
@@ -270,12 +302,25 @@ def run(candidate, phases):
                 results.update(latency(candidate, receiver))
             if "connection" in phases:
                 results.update(lost_connection(candidate, receiver, worker))
+            if "restart" in phases:
+                results.update(restart(candidate, receiver, worker))
+                if not worker.alive():
+                    worker = candidate.worker("restarted")
+                    workers.append(worker)
+            if "kill-runner" in phases:
+                found, second = kill(candidate, receiver, worker, timeout, runner_only=True)
+                results.update(found)
+                if second:
+                    workers.append(second)
+                    worker = second
             if "kill" in phases:
-                second = kill(candidate, receiver, worker, timeout, results)
+                found, second = kill(candidate, receiver, worker, timeout)
+                results.update(found)
                 workers.append(second)
         finally:
             for started in workers:
                 started.stop()
+            candidate.close()
     return results
 
 
@@ -344,8 +389,49 @@ def lost_connection(candidate, receiver, worker):
     }
 
 
-def kill(candidate, receiver, worker, timeout, results):
-    batch = ids("kill", number("BENCH_TASKS_KILL", 12))
+def restart(candidate, receiver, worker):
+    """Crash the broker (kill -9) and start it again while deliveries wait in it."""
+    if candidate.restart is None:
+        return {"restart": "n/a (the machine's PostgreSQL, shared: see connections terminated)"}
+    batch = ids("restart", number("BENCH_TASKS_RESTART", 12))
+    seen = []
+    restarting = []
+
+    def on_start(record):
+        if record[0] in batch and not restarting:
+            seen.append(record[0])
+            if len(seen) == 2:
+                restarting.append(threading.Thread(target=candidate.restart))
+                restarting[0].start()
+
+    receiver.on_start = on_start
+    for delivery in batch:
+        candidate.enqueue(receiver.url, delivery)
+    deadline = time.monotonic() + 60
+    while not restarting and time.monotonic() < deadline:
+        time.sleep(0.01)
+    receiver.on_start = None
+    if restarting:
+        restarting[0].join()
+    receiver.wait_done(batch, 60)
+    starts, dones = receiver.snapshot()
+    counts = account(batch, starts, dones)
+    survived = worker.alive()
+    return {
+        "restart_tasks": counts["tasks"],
+        "restart_lost": counts["lost"],
+        "restart_run_twice": counts["run_twice"],
+        "worker_survived_restart": survived,
+        "restart": f"{counts['lost']} of {counts['tasks']} lost; "
+        + ("the worker goes on" if survived else "the worker exits"),
+    }
+
+
+def kill(candidate, receiver, worker, timeout, runner_only=False):
+    """Kill the worker mid-task: every process of it, or only the process running the
+    task (`runner_only`: Celery's pool child, RQ's work horse). A worker left with no
+    process is replaced at once, as its supervisor would; the results and that worker."""
+    batch = ids("runner" if runner_only else "kill", number("BENCH_TASKS_KILL", 12))
     middle = len(batch) // 2
     seen = []
     killed = {}
@@ -354,7 +440,13 @@ def kill(candidate, receiver, worker, timeout, results):
         if record[0] in batch and not killed:
             seen.append(record[0])
             if len(seen) == middle + 1:
-                worker.kill()
+                if not runner_only:
+                    worker.kill()
+                elif record[3] == worker.pid:
+                    killed.update(same=True)
+                    return
+                else:
+                    os.kill(record[3], signal.SIGKILL)
                 killed.update(at=time.time(), interrupted=record[0])
 
     receiver.on_start = on_start
@@ -364,48 +456,71 @@ def kill(candidate, receiver, worker, timeout, results):
     while not killed and time.monotonic() < deadline:
         time.sleep(0.01)
     receiver.on_start = None
-    second = candidate.worker("second")
+    prefix = "runner_" if runner_only else ""
+    if killed.get("same"):
+        receiver.wait_done(batch, 60)
+        return {f"{prefix}kill": "the worker runs its tasks in its own process"}, None
+    second = None if worker.alive() else candidate.worker("second")
     receiver.wait_done(batch, timeout)
     starts, dones = receiver.snapshot()
     counts = account(batch, starts, dones, killed.get("at"), killed.get("interrupted"))
-    results.update(
-        kill_tasks=counts["tasks"],
-        kill_lost=counts["lost"],
-        kill_run_twice=counts["run_twice"],
-        redelivery_seconds=counts["redelivery_seconds"],
-        kill_lost_ids=counts["lost_ids"],
-        kill_run_twice_ids=counts["run_twice_ids"],
-        interrupted=killed.get("interrupted"),
-        redelivery_timeout=timeout,
+    results = {
+        f"{prefix}kill_tasks": counts["tasks"],
+        f"{prefix}kill_lost": counts["lost"],
+        f"{prefix}kill_run_twice": counts["run_twice"],
+        f"{prefix}redelivery_seconds": counts["redelivery_seconds"],
+        f"{prefix}kill_lost_ids": counts["lost_ids"],
+        f"{prefix}kill_run_twice_ids": counts["run_twice_ids"],
+        f"{prefix}interrupted": killed.get("interrupted"),
+        "redelivery_timeout": timeout,
+    }
+    return results, second
+
+
+def outcome(row, prefix=""):
+    """'lost / run twice / redelivered after' of one kill phase."""
+    if f"{prefix}kill" in row:
+        return "same as the kill (one process)"
+    if f"{prefix}kill_tasks" not in row:
+        return "not measured"
+    redelivery = row.get(f"{prefix}redelivery_seconds")
+    redelivery = (
+        f"in {redelivery} s"
+        if redelivery is not None
+        else f"never (waited {row['redelivery_timeout']:.0f} s)"
     )
-    return second
+    return (
+        f"{row[f'{prefix}kill_lost']} lost, {row[f'{prefix}kill_run_twice']} twice, "
+        f"redelivered {redelivery}"
+    )
 
 
 def table(rows):
     """The results as a Markdown table."""
     lines = [
-        "| candidate | lost at kill | run twice | kill → redelivery | tasks/s (1 process) "
-        "| enqueue→start p50 / p99 | worker RSS (PSS) | lost connection |",
+        "| candidate | worker killed (all its processes) | only the task's process killed "
+        "| tasks/s (1 process) | enqueue→start p50 / p99 | worker RSS (PSS) "
+        "| connections terminated | broker crashed and restarted |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         if "error" in row:
             lines.append(f"| {row['candidate']} | error: {row['error']} |||||||")
             continue
-        redelivery = row.get("redelivery_seconds")
-        redelivery = (
-            f"{redelivery} s"
-            if redelivery is not None
-            else f"never (waited {row.get('redelivery_timeout'):.0f} s)"
-        )
         lines.append(
-            f"| {row['candidate']} | {row.get('kill_lost')} of {row.get('kill_tasks')} "
-            f"| {row.get('kill_run_twice')} | {redelivery} | {row.get('tasks_per_second')} "
+            f"| {row['candidate']} | {outcome(row)} | {outcome(row, 'runner_')} "
+            f"| {row.get('tasks_per_second')} "
             f"| {row.get('latency_p50_ms')} / {row.get('latency_p99_ms')} ms "
             f"| {row.get('worker_rss_mib')} ({row.get('worker_pss_mib')}) MiB "
-            f"| {row.get('connection')} |"
+            f"| {row.get('connection')} | {row.get('restart', 'not measured')} |"
         )
     return "\n".join(lines)
+
+
+def stop(child):
+    """Stop the whole run: the candidate's process stops its workers (and waits for them)."""
+    child.terminate()
+    sys.exit(1)
 
 
 def main():
@@ -413,12 +528,14 @@ def main():
     parser.add_argument("--candidate", choices=CANDIDATES)
     parser.add_argument(
         "--phases",
-        default="throughput,latency,connection,kill",
-        help="comma-separated: throughput, latency, connection, kill",
+        default="throughput,latency,connection,restart,kill-runner,kill",
+        help="comma-separated: throughput, latency, connection, restart, kill-runner, kill",
     )
     options = parser.parse_args()
     phases = options.phases.split(",")
     if options.candidate:
+        # Stopped (SIGTERM from the run of all candidates, say): stop the workers too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
         print(json.dumps(run(make(options.candidate), phases)))
         return
     rows = []
@@ -426,18 +543,20 @@ def main():
     for name in names:
         print(f"== {name}", flush=True)
         # A process per candidate: each configures Django for its own backend.
-        done = subprocess.run(
+        with subprocess.Popen(
             [PYTHON, "-m", "bench.task_queues", "--candidate", name, "--phases", options.phases],
             cwd=ROOT,
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
-        )
+        ) as child:
+            signal.signal(signal.SIGTERM, lambda *_, child=child: stop(child))
+            stdout, stderr = child.communicate()
         try:
-            row = json.loads(done.stdout.strip().splitlines()[-1])
+            row = json.loads(stdout.strip().splitlines()[-1])
         except (IndexError, ValueError):
-            row = {"candidate": name, "error": (done.stderr.strip().splitlines() or ["?"])[-1]}
-            print(done.stderr[-3000:], file=sys.stderr)
+            row = {"candidate": name, "error": (stderr.strip().splitlines() or ["?"])[-1]}
+            print(stderr[-3000:], file=sys.stderr)
         print(json.dumps(row), flush=True)
         rows.append(row)
     Path(ROOT / "bench" / "tasks-results.json").write_text(json.dumps(rows, indent=2) + "\n")
