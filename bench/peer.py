@@ -2,10 +2,11 @@
 
 `make bench-peer` runs this file. It installs Directus 12 from npm and loads it with the same
 number of stories as our base size (the peer's `setup.sh`, minutes the first time), then
-measures it with the peer's `bench.sh` with our wrk settings, cache off (as our uncached
-scenarios), and saves the numbers to `bench/results/directus.json`. `make bench` measures an
-installed peer again in its own run (`measure`), or includes that file when present;
-`make bench-edge` measures its cached modes (`measure_cached`) beside Varnish.
+measures it with the peer's `bench.sh` with our wrk settings in each cache mode (`MODES`:
+off, its default, set beside our uncached modes; on, and on with its schema frozen, beside
+our cached ones), and saves the numbers to `bench/results/directus.json`. `make bench`
+measures an installed peer again in its own run (`measure`), or includes that file when
+present; `make bench-edge` measures its cached modes (`measure_cached`) beside Varnish.
 Where npm or the peer's folder is missing, it says so and skips.
 
 The peer's scripts are not ours, so this file adapts how they are called:
@@ -39,6 +40,9 @@ RESULTS = BASE / "bench" / "results"
 RESULT = RESULTS / "directus.json"
 CACHED_RESULT = RESULTS / "directus-cached.json"
 ENDPOINTS = ("ping", "graphql", "graphql-full")
+# Every cache mode `make bench` sets beside ours: off (Directus's default), on (its cache in
+# memory), on+freeze (and its schema frozen: its fastest cached reads, the peer's README).
+MODES = ("off", "on", "on+freeze")
 # The front-page reads of the cached modes (ping is no read: it has no cache to hit).
 CACHED_ENDPOINTS = ("graphql", "graphql-full", "rest")
 CACHED_MODES = ("on", "on+freeze")
@@ -231,10 +235,11 @@ def _measure(modes, endpoints, seconds, clients, threads, warmup, result_file):
     return result
 
 
-def measure(seconds, clients, threads, warmup):
-    """Measure the installed peer, cache off, with these wrk settings; save and return it."""
-    log("measuring Directus (cache off): " + ", ".join(ENDPOINTS))
-    result = _measure(("off",), ENDPOINTS, seconds, clients, threads, warmup, RESULT)
+def measure(seconds, clients, threads, warmup, modes=MODES):
+    """Measure the installed peer in each of `modes` with these wrk settings; save and
+    return it (`endpoints`: the numbers with its cache off)."""
+    log(f"measuring Directus (cache {', '.join(modes)}): " + ", ".join(ENDPOINTS))
+    result = _measure(modes, ENDPOINTS, seconds, clients, threads, warmup, RESULT)
     result["endpoints"] = result["modes"]["off"]
     return result
 

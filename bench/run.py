@@ -31,6 +31,7 @@ from pathlib import Path
 import edge_directus
 import fixtures
 import peer
+import peer_table
 
 BASE = Path(__file__).resolve().parent.parent
 CONTRACT = BASE.parent / "shared" / "contract"
@@ -322,6 +323,35 @@ def page_size_scenarios():
             body = {"query": document, "variables": {"language": LANGUAGE, "first": first}}
             scenarios[f"{name}, first={first}"] = ("POST", "/graphql", body, no_cache)
     return scenarios
+
+
+def measure_cached_pages():
+    """The front pages the peer also serves (zh-hans), answered from the response cache:
+    POSTed as Apollo Client sends them, and as a persisted query's GET."""
+    results = {}
+    for name, (_method, path, body, _headers) in size_scenarios(None).items():
+        if name == "contract story page":
+            continue
+        log(f"load: {name}, cached POST")
+        results[name, "cached POST"] = wrk(path, post_script(body))
+        get_path = persisted_get_path(body["query"], body["variables"])
+        urllib.request.urlopen(URL + get_path).read()
+        log(f"load: {name}, cached GET")
+        results[name, "cached GET"] = wrk(get_path)
+    return results
+
+
+def our_modes(run):
+    """Each front page the peer serves in each of our modes (bench/peer_table.py)."""
+    found = {}
+    for name, _endpoint, _document in peer_table.PAGES:
+        found[name] = {
+            "cold": run["without_story_cache"][name],
+            "entity-cached": run["sizes"][SIZES[0]]["results"][name],
+            "cached GET": run["cached"][name, "cached GET"],
+            "cached POST": run["cached"][name, "cached POST"],
+        }
+    return found
 
 
 def measure_size(server, story_slug, search_body):
@@ -759,12 +789,6 @@ stories with it off (`CMS_SERVED_STORY_CACHE=0`, the cost after every story chan
 ![Throughput by archive size](bench/growth.png)"""
 
 
-PEER_PAIRS = (
-    ("contract front page", "graphql-full", "front_page_full.graphql"),
-    ("lean front page", "graphql", "front_page.graphql"),
-)
-
-
 def peer_section(run):
     edge = edge_directus.cited()
     edge = f"\n\n{edge}" if edge else ""
@@ -774,44 +798,51 @@ def peer_section(run):
 
 Not measured: {run["peer_note"]}. Run `make bench-peer` (it installs Directus from npm, which
 takes minutes), then `make bench` again (with the same `PEER_DIR`).{edge}"""
-    ours = run["sizes"][SIZES[0]]["results"]
-    rows = []
-    for name, endpoint, document in PEER_PAIRS:
-        theirs = measured["endpoints"][endpoint]
-        ratio = ours[name]["rps"] / theirs["rps"]
-        verdict = "met" if ratio >= PEER_TARGET else "missed"
-        rows.append(
-            f"| {name} vs `{document}` | {ours[name]['rps']:.1f} | {theirs['rps']:.1f} | "
-            f"{ours[name]['p50']:.0f} / {theirs['p50']:.0f} | **{ratio:.2f}x** ({verdict}) |"
-        )
-    ping = measured["endpoints"]["ping"]
+    notes = []
     failed = {
-        endpoint: int(numbers.get("non2xx", 0) + numbers.get("errors", 0))
-        for endpoint, numbers in measured["endpoints"].items()
+        f"{mode} {endpoint}": int(numbers.get("non2xx", 0) + numbers.get("errors", 0))
+        for mode, endpoints in measured["modes"].items()
+        for endpoint, numbers in endpoints.items()
     }
     if any(failed.values()):
-        rows.append(
-            "\nDirectus answered some requests with an error or not at all (non-2xx plus socket"
+        failed = {name: count for name, count in failed.items() if count}
+        notes.append(
+            "Directus answered some requests with an error or not at all (non-2xx plus socket"
             f" errors: {failed}); its req/s counts them."
         )
+    missing = [mode for mode in peer_table.PEER_MODES if mode not in measured["modes"]]
+    if missing:
+        notes.append(f"Directus's modes {', '.join(missing)} were not measured (–).")
     if measured["stories"] != SIZES[0]:
-        rows.append(
-            f"\nThe peer holds {measured['stories']:,} stories and ours {SIZES[0]:,}: these "
+        notes.append(
+            f"The peer holds {measured['stories']:,} stories and ours {SIZES[0]:,}: these "
             "ratios do not compare equal archives (`PEER_STORIES` sets the peer's count)."
         )
-    return f"""## Against Directus
+    met, counted = peer_table.summary(run)
+    ping = measured["endpoints"]["ping"]
+    modes = "\n".join(f"- {mode}: {text}" for mode, text in peer_table.OUR_MODES.items())
+    notes = "\n\n".join(notes)
+    notes = f"\n\n{notes}" if notes else ""
+    return f"""## Against Directus, in every mode
 
 Directus {measured["directus"]} from `../shared/peers/directus/` with {measured["stories"]:,}
-stories, cache off (its default), one Node process, measured {run["peer_note"]}
-({measured["measured_at"]}) with `wrk {measured["wrk"]}`; our side is the first size's
-uncached pages above. Target: ours at least {PEER_TARGET}x the peer's throughput.
+stories, one Node process, measured {run["peer_note"]} ({measured["measured_at"]}) with
+`wrk {measured["wrk"]}`, in each of its cache modes: off (its default), on
+(`CACHE_ENABLED=true CACHE_STORE=memory`; every answer a hit) and on+freeze (and
+`CACHE_SCHEMA_FREEZE_ENABLED=true`, its fastest). Our side, at {SIZES[0]:,} stories in the
+same run, in zh-hans as the peer's documents ask, in each of our modes:
 
-| page | ours req/s | Directus req/s | p50 ms ours / Directus | ours / Directus |
-| --- | ---: | ---: | ---: | ---: |
-{chr(10).join(rows)}
+{modes}
 
-Directus's no-database floor (`/server/ping`): {ping["rps"]:.0f} req/s; ours (`/bench/plain`):
-{run["results"]["plain view (yardstick)"]["rps"]:.0f} req/s.{edge}
+Each cell is Directus's req/s and ours divided by it. Target: ours at least
+{peer_table.TARGET:g}x the peer doing the same work (bold): an answer we compute against
+Directus computing its own (cache off), a cached answer against Directus's fastest cached
+mode for that page. {met} of {counted} met.
+
+{peer_table.table(run)}{notes}
+
+Directus's no-database floor (`/server/ping`, cache off): {ping["rps"]:.0f} req/s; ours
+(`/bench/plain`): {run["results"]["plain view (yardstick)"]["rps"]:.0f} req/s.{edge}
 
 ![Ours and Directus](bench/peer.png)"""
 
@@ -903,22 +934,26 @@ def plot_peer(run):
     if run["peer"] is None:
         return
     plt = _pyplot()
-    ours = run["sizes"][SIZES[0]]["results"]
-    labels = [name for name, _endpoint, _document in PEER_PAIRS]
-    our_rates = [ours[name]["rps"] for name in labels]
-    their_rates = [run["peer"]["endpoints"][endpoint]["rps"] for _n, endpoint, _d in PEER_PAIRS]
-    positions = range(len(labels))
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    axes.bar([p - 0.2 for p in positions], our_rates, 0.4, label="ours", color="#2a6fdb")
-    axes.bar([p + 0.2 for p in positions], their_rates, 0.4, label="Directus", color="#888888")
-    axes.bar(
-        [p + 0.2 for p in positions], [PEER_TARGET * r for r in their_rates], 0.4,
-        fill=False, linestyle="--", edgecolor="#cc3333", label=f"target: {PEER_TARGET}x Directus",
-    )  # fmt: skip
-    axes.set_xticks(list(positions), labels)
-    axes.set_ylabel("requests per second, uncached (higher is better)")
-    axes.set_title(f"Ours and Directus, {SIZES[0]:,} stories, same wrk settings")
-    axes.legend()
+    groups = []
+    for page, endpoint, _document in peer_table.PAGES:
+        bars = [
+            (f"ours, {mode}", run["our_modes"][page][mode]["rps"], "#2a6fdb")
+            for mode in peer_table.OUR_MODES
+        ]
+        bars += [
+            (f"Directus, {mode}", run["peer"]["modes"][mode][endpoint]["rps"], "#888888")
+            for mode in peer_table.PEER_MODES
+            if endpoint in run["peer"]["modes"].get(mode, {})
+        ]
+        groups.append((page, bars))
+    figure, axes = plt.subplots(1, len(groups), figsize=(12, 5), sharex=True)
+    for axis, (page, bars) in zip(axes, groups, strict=True):
+        labels = [label for label, _rate, _color in bars][::-1]
+        axis.barh(labels, [r for _l, r, _c in bars][::-1], color=[c for *_x, c in bars][::-1])
+        axis.set_xscale("log")
+        axis.set_title(page)
+        axis.set_xlabel("requests per second, log scale (higher is better)")
+    figure.suptitle(f"Ours and Directus in every mode, {SIZES[0]:,} stories, same wrk settings")
     figure.tight_layout()
     figure.savefig(BASE / "bench" / "peer.png", dpi=100)
 
@@ -988,6 +1023,8 @@ def main():
                     }
                     run["growth"][first] = latency_of("/graphql", body)
             run["sizes"][size] = measure_size(server, slug, search_body)
+            if size == SIZES[0]:
+                run["cached"] = measure_cached_pages()
         run["sizes"][size]["searches"] = measure_search(size)
         run["sizes"][size]["crawl"] = measure_crawl(size)
         if size == SIZES[0]:
@@ -1008,6 +1045,7 @@ def main():
             )
             # Measured while our server is stopped, so the two never share the cores.
             run["peer"], run["peer_note"] = measure_peer()
+    run["our_modes"] = our_modes(run)
     run["machine"] = machine_description()
     run["elapsed"] = time.monotonic() - started
     write_report(run)

@@ -62,17 +62,38 @@ def advance(dependencies):
 
 def next_publication_at(reads=None):
     """Epoch seconds of the next scheduled publication, cached until any story changes."""
+    current, value, version = cached_next_publication(reads)
+    if current:
+        return value
+    moment = Story.objects.next_publication()
+    return remember_next_publication(moment, version, reads)
+
+
+def cached_next_publication(reads=None):
+    """(whether the cached next publication is current, its value, the stories version
+    read): when it is not, the caller may read it in a statement it runs anyway (see
+    `cms.counting.counts.total_and_next_change`) and `remember_next_publication` it with
+    this version, read before that statement."""
     stories_version = version_key(keys.STORIES)
     found = (reads or cache).get_many([NEXT_PUBLISH, stories_version])
     stored = found.get(NEXT_PUBLISH)
     version = found.get(stories_version)
-    if (
+    if version is None:
+        # A flushed cache: the list gets its first version now, as the answer would when
+        # stored (`versions_at`), so what is kept with it stays current after that.
+        started = reads.generation() if reads is not None else generation()
+        version = versions_at([keys.STORIES], started, reads)[keys.STORIES]
+    current = (
         stored is not None
         and stored[0] == version
         and (stored[1] is None or stored[1] > time.time())
-    ):
-        return stored[1]
-    moment = Story.objects.next_publication()
+    )
+    return current, stored[1] if current else None, version
+
+
+def remember_next_publication(moment, version, reads=None):
+    """Keep `moment` (a datetime or None), read after `version` of the story list was,
+    as the next publication until the list changes; its epoch seconds."""
     value = moment.timestamp() if moment else None
     cache.set(NEXT_PUBLISH, (version, value), timeout=None)
     if reads is not None:

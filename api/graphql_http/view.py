@@ -164,6 +164,7 @@ def prepare_caches(key, context):
     # The answer's shared-cache reads, made with the change counter's where it can.
     reads = cache_reads.Reads(key)
     started = reads.generation()
+    context.reads = reads
     context.counts.read_many = reads.get_many
     if started is not None and settings.CMS_SERVED_STORY_CACHE:
         context.story_cache = story_cache.StoryCache(started, reads)

@@ -43,6 +43,8 @@ class Context:
         self.languages_served = []
         # The served-story cache of this answer (api/caching/stories.py), when it may use one.
         self.story_cache = None
+        # The answer's shared-cache reads (api/caching/reads.py), when it is to be stored.
+        self.reads = None
         self._captures = []
 
     @cached_property

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from strawberry import relay
 from strawberry.types import Info
 
-from api.caching import keys
+from api.caching import keys, versions
 from api.caching import stories as story_cache
 from api.schema.errors import BadUserInput, Gone
 from cms.core import values as bounds
@@ -160,8 +160,22 @@ def maintained_total(context, audience, tag):
         context,
         ["total", audience.language, tag],
         dependencies,
-        lambda: counts.total(audience, tag),
+        lambda: counted_with_next_change(context, audience, tag),
     )
+
+
+def counted_with_next_change(context, audience, tag):
+    """The maintained count; when the answer is to be stored and the shared cache does not
+    know the next publication (flushed, or a story changed), the same statement reads it,
+    so the answer's lifetime costs no statement of its own."""
+    if context.reads is None:
+        return counts.total(audience, tag)
+    current, _value, version = versions.cached_next_publication(context.reads)
+    if current:
+        return counts.total(audience, tag)
+    count, moment = counts.total_and_next_change(audience, tag)
+    versions.remember_next_publication(moment, version, context.reads)
+    return count
 
 
 def searching(search, order_by, audience):

@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from cms.core import languages
 from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag
+from cms.models.querysets import earliest
 
 
 def _started_q(now=None):
@@ -194,6 +195,19 @@ def total(audience, tag=None):
     where only counting the list can say (a key's restrictions)."""
     if not audience.is_public:
         return None
+    return _total(audience, tag)[0]
+
+
+def total_and_next_change(audience, tag=None):
+    """`total`, and `Story.objects.next_publication()` read in the same statement: (count,
+    moment). For an answer whose lifetime the next change bounds and which no cache told
+    yet (a flushed cache, a story changed): it then costs no statement of its own."""
+    if not audience.is_public:
+        return None, Story.objects.next_publication()
+    return _total(audience, tag, next_change=True)
+
+
+def _total(audience, tag, next_change=False):
     unannounced, expired = _unannounced(audience), _counted_but_expired(audience)
     rows = StoryCount.objects.filter(language=audience.language)
     if tag is None:
@@ -201,15 +215,18 @@ def total(audience, tag=None):
     else:
         rows = rows.filter(tag__slug=tag)
         unannounced, expired = unannounced.with_tag(tag), expired.with_tag(tag)
+    moments = Story.objects.next_change_subqueries() if next_change else {}
     found = (
-        rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired))
-        .values_list("count", "extra", "gone")
+        rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **moments)
+        .values_list("count", "extra", "gone", *moments)
         .first()
     )
     if found is None:
-        return unannounced.count()
-    counted, extra, gone = found
-    return counted + (extra or 0) - (gone or 0)
+        # No story was ever counted in this list.
+        moment = Story.objects.next_publication() if next_change else None
+        return unannounced.count(), moment
+    counted, extra, gone, *changes = found
+    return counted + (extra or 0) - (gone or 0), earliest(*changes)
 
 
 def tag_counts(audience, tag_ids=None):

@@ -25,6 +25,12 @@ def scheduled_q(now=None):
     return Q(status="published", published_at__gt=now or timezone.now())
 
 
+def earliest(*moments):
+    """The earliest of `moments` that is not None, or None."""
+    found = [moment for moment in moments if moment is not None]
+    return min(found) if found else None
+
+
 class StoryQuerySet(TranslatableQuerySet):
     def published(self, now=None):
         """Stories readers may see: published, and their publish time has come."""
@@ -34,21 +40,37 @@ class StoryQuerySet(TranslatableQuerySet):
         """Stories published for later, not yet visible."""
         return self.filter(scheduled_q(now))
 
-    def next_publication(self, now=None):
-        """The next visibility change, or None: when the next scheduled story goes live or
-        the next live or scheduled story expires. Lists change then by themselves."""
-        now = now or timezone.now()
+    def _next_changes(self, now):
         # Two indexed range reads (publish-time and expiry indexes: the first row in index
-        # order), never a scan of every published story, asked in one statement. Each
-        # subquery yields one row at most, as a scalar subquery must (PostgreSQL refuses
-        # more; SQLite would silently take the first).
+        # order), never a scan of every published story. Each yields one row at most, as a
+        # scalar subquery must (PostgreSQL refuses more; SQLite would silently take the first).
+        now = now or timezone.now()
         publish = self.scheduled(now).order_by("published_at").values("published_at")[:1]
         expire = (
             self.filter(status="published", expires_at__gt=now)
             .order_by("expires_at")
             .values("expires_at")[:1]
         )
-        parts = [part.query.get_compiler(using=self.db).as_sql() for part in (publish, expire)]
+        return publish, expire
+
+    def next_change_subqueries(self, now=None):
+        """`next_publication`'s two moments as subqueries another statement can carry (it
+        then costs no statement of its own): {"next_publish": ..., "next_expiry": ...},
+        each None when there is none; `earliest` of the two is `next_publication`."""
+        field = self.model._meta.get_field("published_at")
+        publish, expire = self._next_changes(now)
+        return {
+            "next_publish": Subquery(publish, output_field=field),
+            "next_expiry": Subquery(expire, output_field=field),
+        }
+
+    def next_publication(self, now=None):
+        """The next visibility change, or None: when the next scheduled story goes live or
+        the next live or scheduled story expires. Lists change then by themselves."""
+        # The two subqueries asked in one statement of their own.
+        parts = [
+            part.query.get_compiler(using=self.db).as_sql() for part in self._next_changes(now)
+        ]
         sql = "SELECT ({}), ({})".format(*(part_sql for part_sql, _params in parts))
         field = self.model._meta.get_field("published_at")
         connection = connections[self.db]
@@ -60,9 +82,8 @@ class StoryQuerySet(TranslatableQuerySet):
         for value in row:
             for converter in converters:
                 value = converter(value, field, connection)
-            if value is not None:
-                moments.append(value)
-        return min(moments) if moments else None
+            moments.append(value)
+        return earliest(*moments)
 
     def readable(self, audience, now=None):
         """What `audience` (a `cms.serving.audience.Audience`) sees: the one visibility rule."""

@@ -6,6 +6,7 @@ feeds and sitemaps spending the client's budget like GraphQL misses)."""
 import json
 import time
 import uuid
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -17,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.caching.backend import ResilientRedisCache
+from api.caching.versions import NEXT_PUBLISH
 from cms.models import ApiKey, Partner, Story
 from tests.api.caching.helpers import LIST, PAGE, get, post, stored_answers
 from tests.conftest import without_cost
@@ -121,6 +123,26 @@ def test_freshness_never_outlasts_the_next_scheduled_publication(client, story):
     response = get(client, LIST)
     max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
     assert 0 <= max_age <= 20
+
+
+@pytest.mark.parametrize("change", ["a story goes live", "a story expires"])
+def test_after_a_flush_a_counted_list_reads_its_next_change_with_its_total_and_ends_then(
+    client, story, change
+):
+    soon = timezone.now() + timedelta(seconds=20)
+    if change == "a story goes live":
+        make_story("soon", hours_ago=-20 / 3600)
+    else:
+        make_story("ending", expires_at=soon)
+    caches["default"].clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, "{ stories { totalCount edges { node { slug } } } }")
+    max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
+    assert 0 <= max_age <= 20
+    # No statement of its own: the total's statement read it.
+    assert not [q for q in queries if q["sql"].startswith("SELECT (SELECT")]
+    assert [q for q in queries if '"cms_storycount"' in q["sql"] and "next_publish" in q["sql"]]
+    assert caches["default"].get(NEXT_PUBLISH)[1] == pytest.approx(soon.timestamp(), abs=2)
 
 
 @pytest.mark.parametrize("served_story_cache", [True, False])
