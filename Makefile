@@ -62,7 +62,7 @@ test: setup
 # Retake the screenshots of the editor's guide with the browser test: docs/editors-guide/*.png,
 # which the English and the Chinese guide beside them (README.md, README.zh-Hans.md) both show.
 screenshots: setup
-	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_drafts.py -p no:cacheprovider
+	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_drafts.py tests/admin/test_browser_kill.py -p no:cacheprovider
 
 # The read-path benchmark (PostgreSQL and Redis on this machine; about fifteen minutes with
 # the default BENCH_SIZES=10000,100000). It includes the Directus peer when installed.
