@@ -33,12 +33,13 @@ run: setup
 	$(DEV_ENV) $(PY) manage.py load_demo
 	@$(DEV_ENV) $(PY) manage.py demo_account
 	@echo "GraphQL API and GraphiQL: http://$(HOST):$(PORT)/graphql   Admin: http://$(HOST):$(PORT)/admin/"
-	@# The task worker (webhook deliveries) and the hot ranking (every five minutes) run
-	@# beside the server and stop with it. runserver serves ASGI through daphne: the API, the
-	@# admin and GraphQL subscriptions (WebSocket /graphql) from one process.
+	@# The task worker (webhook deliveries), the hot ranking (every five minutes) and the sync
+	@# log's pruning (hourly) run beside the server and stop with it. runserver serves ASGI
+	@# through daphne: the API, the admin and GraphQL subscriptions (WebSocket /graphql).
 	$(DEV_ENV) $(PY) manage.py db_worker --no-startup-delay & worker=$$!; \
 		$(DEV_ENV) $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
-		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \
+		$(DEV_ENV) $(PY) manage.py prune_sync --every 3600 & pruner=$$!; \
+		trap 'kill $$worker $$ranker $$pruner 2>/dev/null' EXIT INT TERM; \
 		$(DEV_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 # Production serving: gunicorn workers, DEBUG off (DJANGO_SECRET_KEY must be set).
@@ -50,7 +51,8 @@ serve: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py db_worker & worker=$$!; $(PY) manage.py rank_stories --every 300 & ranker=$$!; \
-		trap 'kill $$worker $$ranker 2>/dev/null' EXIT INT TERM; \
+		$(PY) manage.py prune_sync --every 3600 & pruner=$$!; \
+		trap 'kill $$worker $$ranker $$pruner 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn api.wsgi --config gunicorn.conf.py --bind $(HOST):$(PORT) --workers $(WORKERS) \
 		--access-logfile - --max-requests 20000 --max-requests-jitter 2000
 
@@ -60,7 +62,7 @@ test: setup
 # Retake the screenshots of the editor's guide with the browser test: docs/editors-guide/*.png,
 # which the English and the Chinese guide beside them (README.md, README.zh-Hans.md) both show.
 screenshots: setup
-	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_drafts.py -p no:cacheprovider
+	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_drafts.py tests/admin/test_browser_kill.py -p no:cacheprovider
 
 # The read-path benchmark (PostgreSQL and Redis on this machine; about fifteen minutes with
 # the default BENCH_SIZES=10000,100000). It includes the Directus peer when installed.

@@ -311,6 +311,13 @@ CMS_PREVIEW_MAX_AGE = env_number("CMS_PREVIEW_MAX_AGE", 3600)
 # Partners' sync tokens (cms/sync/tokens.py) expire this many seconds after they were issued:
 # a partner that has not synced for longer starts again with a full sync.
 CMS_SYNC_TOKEN_MAX_AGE = env_number("CMS_SYNC_TOKEN_MAX_AGE", 30 * 24 * 3600)
+# The sync's change log keeps what rounds begun this many days back still read
+# (cms/sync/prune.py, `manage.py prune_sync`); an older round's token asks for a full resync.
+CMS_SYNC_RETENTION_DAYS = env_number("CMS_SYNC_RETENTION_DAYS", 90)
+if CMS_SYNC_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured(
+        f"CMS_SYNC_RETENTION_DAYS must be 1 or more; it is {CMS_SYNC_RETENTION_DAYS}."
+    )
 # Hot ranking (cms/counting/ranking.py, docs/editors-guide/README.md): how fast attention and
 # stories fade, how much a share weighs against a view, the weighted engagement that scores
 # 50, the days counted.

@@ -20,7 +20,7 @@ from .story import (
     StoryTranslation,
     set_tags,
 )
-from .sync import SyncEntry
+from .sync import SyncEntry, SyncHorizon
 from .synonym import SearchSynonym
 from .tag import Tag
 from .webhook import WebhookDelivery, WebhookEndpoint
@@ -56,6 +56,7 @@ __all__ = [
     "StoryTag",
     "StoryTranslation",
     "SyncEntry",
+    "SyncHorizon",
     "Tag",
     "TaskWorker",
     "WebhookDelivery",

@@ -18,6 +18,8 @@ class SyncEntry(models.Model):
     story_id = models.BigIntegerField()
     seq = models.BigIntegerField(null=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When `seq` was given: what the retention bound is measured from (cms/sync/prune.py).
+    numbered_at = models.DateTimeField(null=True)
 
     class Meta:
         indexes = [
@@ -27,7 +29,27 @@ class SyncEntry(models.Model):
                 condition=models.Q(seq__isnull=True),
                 name="sync_entry_unnumbered_idx",
             ),
+            # Pruning: a story's later entries, and the newest entry numbered before a time.
+            models.Index(fields=["story_id", "seq"], name="sync_entry_story_seq_idx"),
+            models.Index(fields=["numbered_at", "seq"], name="sync_entry_numbered_at_idx"),
         ]
 
     def __str__(self):
         return f"story {self.story_id} (#{self.seq})"
+
+
+class SyncHorizon(models.Model):
+    """How far the change log has been pruned (one row; cms/sync/prune.py).
+
+    Entries numbered up to `pruned_upto` may be gone: a token whose round reads the log
+    from below it is refused as expired (its partner resyncs from scratch), so no partner
+    ever resumes past a hole. `checked_upto` is where the search for superseded entries
+    (a story's entries older than its newest) stands.
+    """
+
+    pruned_upto = models.BigIntegerField(default=0)
+    checked_upto = models.BigIntegerField(default=0)
+    pruned_at = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"pruned up to #{self.pruned_upto}"

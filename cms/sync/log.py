@@ -15,6 +15,7 @@ a long transaction holds back only its own entries, never those of others.
 
 from django.db import connection, transaction
 from django.db.models import F, Max
+from django.utils import timezone
 
 from cms.models import SyncEntry
 
@@ -52,6 +53,6 @@ def number():
         # with an id in the range, is numbered with them: it is committed, so in order.
         offset = highest + 1 - waiting[0]
         SyncEntry.objects.filter(seq__isnull=True, id__gte=waiting[0], id__lte=waiting[-1]).update(
-            seq=F("id") + offset
+            seq=F("id") + offset, numbered_at=timezone.now()
         )
         return waiting[-1] + offset

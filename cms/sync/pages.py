@@ -34,7 +34,7 @@ from cms.serving import ninjs
 from cms.serving.audience import Audience
 from cms.serving.stories import serve
 
-from . import log, tokens
+from . import log, prune, tokens
 from .tokens import DONE, EXPIRED, LOG, PUBLISHED, WALK, Position
 
 MAX_FIRST = 500
@@ -125,12 +125,19 @@ def page(key, token=None, first=DEFAULT_FIRST):
             position = _next_round(position, rights)
         elif position.rights != rights:
             position = _restart(position, rights)
+    if token is not None and moment(position.since) < timezone.now() - prune.retention():
+        # The round reads changes from before the log's retention bound: some may be gone.
+        raise tokens.TokenError(tokens.EXPIRED_CODE, tokens.expired_message())
+    reads_log_from = position.after
     story_ids = []
     budget = first
     while budget > 0 and position.phase != DONE:
         found, position = READERS[position.phase](position, budget)
         story_ids.extend(found)
         budget -= len(found)
+    if token is not None and reads_log_from < prune.horizon():
+        # Read after the log (cms/sync/prune.py): the entries this round needs may be gone.
+        raise tokens.TokenError(tokens.EXPIRED_CODE, tokens.expired_message())
     return Page(_items(_unique(story_ids), position, key.pk), position)
 
 

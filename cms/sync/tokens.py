@@ -20,6 +20,18 @@ WALK, LOG, PUBLISHED, EXPIRED, DONE = "walk", "log", "published", "expired", "do
 PHASES = (WALK, LOG, PUBLISHED, EXPIRED, DONE)
 
 
+EXPIRED_CODE = "SYNC_TOKEN_EXPIRED"
+
+
+def expired_message():
+    """Said for a token too old to use: issued too long ago, or its round began before the
+    change log was pruned (cms/sync/prune.py)."""
+    return _(
+        "This sync token has expired: start again without a token (a full resync), "
+        "and replace your copy with what it returns."
+    )
+
+
 class TokenError(Exception):
     """A token that cannot be used, with a stable code and a message for the partner."""
 
@@ -60,13 +72,7 @@ def loads(token, key_id):
     try:
         data = signing.loads(token, salt=SALT, max_age=settings.CMS_SYNC_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
-        raise TokenError(
-            "SYNC_TOKEN_EXPIRED",
-            _(
-                "This sync token has expired: start again without a token (a full resync), "
-                "and replace your copy with what it returns."
-            ),
-        ) from None
+        raise TokenError(EXPIRED_CODE, expired_message()) from None
     except (signing.BadSignature, ValueError, UnicodeError):
         raise TokenError(
             "SYNC_TOKEN_INVALID",

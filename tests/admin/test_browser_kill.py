@@ -1,12 +1,14 @@
 """Killing a story in the browser, as a Publisher (the role that holds the permission), in
 both UI languages: a refused kill keeps every word typed and changes nothing; an Editor is
-offered no kill and is refused the page."""
+offered no kill and is refused the page. The Publisher's steps are photographed for the
+editors' guide (`make screenshots` writes them to docs/editors-guide/)."""
 
 import pytest
 from django.conf import settings
 
 from cms.models import Story
 from tests.admin.test_browser import PASSWORD, Editor, browser, chromium  # noqa: F401  (fixtures)
+from tests.admin.test_browser_guide import Person
 from tests.factories import make_story, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -23,7 +25,7 @@ def person(role, ui, driver, live_server):
     user = make_user(role.lower(), role)
     user.set_password(PASSWORD)
     user.save()
-    editor = Editor(driver, live_server.url)
+    editor = Person(driver, live_server.url, ui)
     editor.log_in(user.username)
     driver.add_cookie({"name": settings.LANGUAGE_COOKIE_NAME, "value": ui, "path": "/"})
     return editor
@@ -42,17 +44,20 @@ def test_a_publisher_kills_a_live_story_after_a_refused_kill_lost_nothing(
     link = publisher.find(TOOL)
     assert link.text.lower() == KILL_LINK[ui]  # the admin shows tools in capitals
     publisher.follow(link)
+    publisher.shoot("11-publisher-kill-page")
     publisher.type("notice_en", "A court ordered its removal.")
     publisher.follow(publisher.find('[name="_kill"]'))
     assert REFUSED[ui] in publisher.find(".errornote").text
     assert publisher.find('[name="notice_en"]').get_attribute("value") == (
         "A court ordered its removal."
     )
+    publisher.shoot("12-publisher-kill-refused")
     story.refresh_from_db()
     assert story.status == Story.Status.PUBLISHED
     publisher.type("notice_zh-hans", "法院下令删除。")
     publisher.follow(publisher.find('[name="_kill"]'))
     assert DONE[ui] in publisher.find(".messagelist").text
+    publisher.shoot("13-publisher-killed")
     story.refresh_from_db()
     assert story.status == Story.Status.KILLED
     assert story.kill_notice == {"en": "A court ordered its removal.", "zh-hans": "法院下令删除。"}

@@ -1,10 +1,13 @@
 """A stateful model of the newsroom and one partner: random publishes, edits, schedules,
 expiries, unpublishes, archives, kills, deletions, language and tag changes and changes of the
-key's rights, with the clock moved by hand, interleaved with syncs of random page sizes.
+key's rights, with the clock moved by hand, interleaved with syncs of random page sizes and
+with prunings of the change log (a retention bound of an hour, in batches).
 
 After every complete sync, the partner's copy, built only from the sync's pages, must
 equal what the key may read at that moment (worked out from the models, not by the sync's
-code): the same versions, with the same title, analysis (or none) and tags.
+code): the same versions, with the same title, analysis (or none) and tags. A token is
+refused as expired only when its round reads changes from before the retention bound; the
+partner then starts again without a token, as the partner guide tells it to.
 """
 
 from datetime import timedelta
@@ -17,10 +20,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
 from cms.models import ApiKey, Partner, Story, set_tags
 from cms.stories import publishing, workflow
-from cms.sync import pages
+from cms.sync import pages, prune, tokens
 from tests.factories import make_story, make_tag, make_user
 
 LANGUAGES = ("en", "zh-hans")
+RETENTION = timedelta(hours=1)
 language_sets = st.sampled_from([("en",), ("zh-hans",), ("en", "zh-hans")])
 
 
@@ -71,6 +75,8 @@ class MirrorMachine(RuleBasedStateMachine):
         self.clock = Clock()
         self.patch = mock.patch.object(timezone, "now", self.clock)
         self.patch.start()
+        self.retention = mock.patch.object(prune, "retention", lambda: RETENTION)
+        self.retention.start()
         # Each example in a savepoint of the test's transaction, rolled back at its end.
         self.atomic = transaction.atomic()
         self.atomic.__enter__()
@@ -82,6 +88,7 @@ class MirrorMachine(RuleBasedStateMachine):
         transaction.set_rollback(True)
         self.atomic.__exit__(None, None, None)
         self.patch.stop()
+        self.retention.stop()
 
     @initialize()
     def partner(self):
@@ -200,6 +207,21 @@ class MirrorMachine(RuleBasedStateMachine):
     def time_passes(self, minutes):
         self.clock.now += timedelta(minutes=minutes)
 
+    # The operator.
+
+    @rule(
+        batch=st.integers(1, 3),
+        max_batches=st.none() | st.integers(1, 4),
+        later=st.sampled_from([timedelta(0), RETENTION / 2, RETENTION * 2]),
+    )
+    def prune_the_log(self, batch, max_batches, later):
+        """The operator's periodic pruning, run again `later` (often past the retention
+        bound, so what the first run numbered is old by the second)."""
+        prune.prune(batch=batch, max_batches=max_batches)
+        if later:
+            self.clock.now += later
+            prune.prune(batch=batch, max_batches=max_batches)
+
     # The partner's key.
 
     @rule(
@@ -225,15 +247,29 @@ class MirrorMachine(RuleBasedStateMachine):
                 self.versions.pop(where, None)
         self.token = page.token
 
+    def page(self, first):
+        """The next page; after a refused (expired) token, the first page of a resync."""
+        try:
+            return pages.page(self.key, self.token, first)
+        except tokens.TokenError as error:
+            assert error.code == "SYNC_TOKEN_EXPIRED", error.code
+            position = tokens.loads(self.token, self.key.pk)
+            reads_from = position.until if position.phase == tokens.DONE else position.since
+            # A round within the retention bound always resumes.
+            assert pages.moment(reads_from) < self.clock.now - RETENTION
+            self.versions = {}
+            self.token = None
+            return pages.page(self.key, None, first)
+
     @rule(first=st.integers(1, 4), count=st.integers(1, 3))
     def sync_some_pages(self, first, count):
         for _ in range(count):
-            self.apply(pages.page(self.key, self.token, first))
+            self.apply(self.page(first))
 
     @rule(first=st.integers(1, 6))
     def sync_to_the_end(self, first):
         for _ in range(1000):
-            page = pages.page(self.key, self.token, first)
+            page = self.page(first)
             self.apply(page)
             if not page.has_more:
                 break
