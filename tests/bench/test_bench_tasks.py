@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -66,15 +67,16 @@ def bench_var(tmp_path_factory):
     return tmp_path_factory.mktemp("bench-tasks")
 
 
-def run_kill(bench_var, **env):
-    """The benchmark's kill phase on our queue on SQLite: its JSON result."""
+def run_kill(bench_var, candidate="db-sqlite", phases="kill", **env):
+    """The benchmark's phases on one candidate (the kill on our queue on SQLite): its JSON."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.task_queues", "--candidate", "db-sqlite", "--phases", "kill"],
+        [sys.executable, "-m", "bench.task_queues", "--candidate", candidate, "--phases", phases],
         cwd=ROOT,
         env={
             **os.environ,
             "BENCH_TASKS_VAR": str(bench_var),
             "BENCH_TASKS_KILL": "4",
+            "BENCH_TASKS_CUT": "5",
             **env,
         },
         capture_output=True,
@@ -103,3 +105,39 @@ def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_bac
     assert result["kill_lost_ids"] == [result["interrupted"]]
     assert (result["kill_lost"], result["kill_run_twice"]) == (1, 0)
     assert result["redelivery_seconds"] is None
+
+
+@pytest.fixture
+def postgres_bench():
+    """The benchmark's PostgreSQL settings beside the test database, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("Needs PostgreSQL: set DATABASE_URL.")
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    server = f"{parts.scheme}://{parts.netloc}"
+    prefix = f"{parts.path.lstrip('/')}_bench_tasks"
+    yield {"BENCH_TASKS_POSTGRES": server, "BENCH_TASKS_DB_PREFIX": prefix}
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_db" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_on_postgresql_our_worker_goes_on_when_its_connection_is_cut_and_loses_nothing_killed(
+    bench_var, postgres_bench
+):
+    result = run_kill(
+        bench_var,
+        "db-postgres",
+        "connection,kill",
+        CMS_TASK_LEASE_SECONDS="2",
+        BENCH_TASKS_REDELIVERY_TIMEOUT="90",
+        **postgres_bench,
+    )
+
+    assert result["connections_cut"] >= 1
+    assert result["worker_survived_cut"] is True
+    assert (result["cut_lost"], result["cut_run_twice"]) == (0, 0)
+    assert (result["kill_tasks"], result["kill_lost"], result["kill_run_twice"]) == (4, 0, 0)
+    assert result["redelivery_seconds"] is not None
