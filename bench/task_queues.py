@@ -31,6 +31,7 @@ procrastinate (its own API and worker: it has no backend for Django's tasks API)
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -551,6 +552,11 @@ def main():
     names = os.environ.get("BENCH_TASK_CANDIDATES", ",".join(CANDIDATES)).split(",")
     for name in names:
         print(f"== {name}", flush=True)
+        if isinstance(make(name), RedisCandidate) and not shutil.which("redis-server"):
+            missing = "redis-server is missing (apt-get install redis-server)"
+            rows.append({"candidate": name, "error": missing})
+            print(missing, flush=True)
+            continue
         # A process per candidate: each configures Django for its own backend.
         with subprocess.Popen(
             [PYTHON, "-m", "bench.task_queues", "--candidate", name, "--phases", options.phases],

@@ -67,6 +67,14 @@ def bench_var(tmp_path_factory):
     return tmp_path_factory.mktemp("bench-tasks")
 
 
+@pytest.fixture
+def sqlite_suite():
+    """The runs on SQLite are the same whatever the suite's database: the SQLite suite runs
+    them, the PostgreSQL suite runs the one on PostgreSQL below."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        pytest.skip("Run in the SQLite suite; this suite runs the PostgreSQL one.")
+
+
 def run_kill(bench_var, candidate="db-sqlite", phases="kill", **env):
     """The benchmark's phases on one candidate (the kill on our queue on SQLite): its JSON."""
     done = subprocess.run(
@@ -88,7 +96,9 @@ def run_kill(bench_var, candidate="db-sqlite", phases="kill", **env):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_killed(bench_var):
+def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_killed(
+    bench_var, sqlite_suite
+):
     result = run_kill(bench_var, CMS_TASK_LEASE_SECONDS="2", BENCH_TASKS_REDELIVERY_TIMEOUT="90")
 
     assert result["interrupted"] is not None
@@ -97,7 +107,9 @@ def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_kille
     assert result["redelivery_seconds"] is not None
 
 
-def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_back(bench_var):
+def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_back(
+    bench_var, sqlite_suite
+):
     # A lease far longer than the wait (long enough for the new worker to run the rest):
     # the new worker leaves the interrupted task to its dead owner.
     result = run_kill(bench_var, CMS_TASK_LEASE_SECONDS="600", BENCH_TASKS_REDELIVERY_TIMEOUT="20")
