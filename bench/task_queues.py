@@ -31,6 +31,7 @@ procrastinate (its own API and worker: it has no backend for Django's tasks API)
 import argparse
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,6 +56,7 @@ POSTGRES = os.environ.get("BENCH_TASKS_POSTGRES", "postgres://postgres@127.0.0.1
 DB_PREFIX = os.environ.get("BENCH_TASKS_DB_PREFIX", "h_tasks_bench")
 CANDIDATES = ["db-postgres", "db-sqlite", "rq", "celery", "procrastinate"]
 HARNESS = "bench-tasks-harness"
+RESULTS = ROOT / "bench" / "tasks-results.json"
 
 
 def number(name, default, kind=int):
@@ -127,6 +129,7 @@ class Candidate:
     # Restart the broker (kill -9, start again): only where the broker is the candidate's
     # own (Redis); PostgreSQL here is the machine's, shared.
     restart = None
+    no_restart = "n/a (the machine's PostgreSQL, shared: see connections terminated)"
 
     def close(self):
         pass
@@ -169,6 +172,7 @@ class PostgresQueue(DatabaseQueue):
 
 class SqliteQueue(DatabaseQueue):
     name = "db-sqlite"
+    no_restart = "n/a (no server)"
 
 
 def terminate_backends(database, ports):
@@ -392,7 +396,7 @@ def lost_connection(candidate, receiver, worker):
 def restart(candidate, receiver, worker):
     """Crash the broker (kill -9) and start it again while deliveries wait in it."""
     if candidate.restart is None:
-        return {"restart": "n/a (the machine's PostgreSQL, shared: see connections terminated)"}
+        return {"restart": candidate.no_restart}
     batch = ids("restart", number("BENCH_TASKS_RESTART", 12))
     seen = []
     restarting = []
@@ -531,8 +535,14 @@ def main():
         default="throughput,latency,connection,restart,kill-runner,kill",
         help="comma-separated: throughput, latency, connection, restart, kill-runner, kill",
     )
+    parser.add_argument(
+        "--table", action="store_true", help="only print the table of the last results"
+    )
     options = parser.parse_args()
     phases = options.phases.split(",")
+    if options.table:
+        print(table(json.loads(RESULTS.read_text())))
+        return
     if options.candidate:
         # Stopped (SIGTERM from the run of all candidates, say): stop the workers too.
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -542,6 +552,11 @@ def main():
     names = os.environ.get("BENCH_TASK_CANDIDATES", ",".join(CANDIDATES)).split(",")
     for name in names:
         print(f"== {name}", flush=True)
+        if isinstance(make(name), RedisCandidate) and not shutil.which("redis-server"):
+            missing = "redis-server is missing (apt-get install redis-server)"
+            rows.append({"candidate": name, "error": missing})
+            print(missing, flush=True)
+            continue
         # A process per candidate: each configures Django for its own backend.
         with subprocess.Popen(
             [PYTHON, "-m", "bench.task_queues", "--candidate", name, "--phases", options.phases],
@@ -559,7 +574,7 @@ def main():
             print(stderr[-3000:], file=sys.stderr)
         print(json.dumps(row), flush=True)
         rows.append(row)
-    Path(ROOT / "bench" / "tasks-results.json").write_text(json.dumps(rows, indent=2) + "\n")
+    RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     markdown = table(rows)
     Path(ROOT / "bench" / "tasks-results.md").write_text(markdown + "\n")
     print(markdown)

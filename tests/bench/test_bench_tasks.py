@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -66,15 +67,24 @@ def bench_var(tmp_path_factory):
     return tmp_path_factory.mktemp("bench-tasks")
 
 
-def run_kill(bench_var, **env):
-    """The benchmark's kill phase on our queue on SQLite: its JSON result."""
+@pytest.fixture
+def sqlite_suite():
+    """The runs on SQLite are the same whatever the suite's database: the SQLite suite runs
+    them, the PostgreSQL suite runs the one on PostgreSQL below."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        pytest.skip("Run in the SQLite suite; this suite runs the PostgreSQL one.")
+
+
+def run_kill(bench_var, candidate="db-sqlite", phases="kill", **env):
+    """The benchmark's phases on one candidate (the kill on our queue on SQLite): its JSON."""
     done = subprocess.run(
-        [sys.executable, "-m", "bench.task_queues", "--candidate", "db-sqlite", "--phases", "kill"],
+        [sys.executable, "-m", "bench.task_queues", "--candidate", candidate, "--phases", phases],
         cwd=ROOT,
         env={
             **os.environ,
             "BENCH_TASKS_VAR": str(bench_var),
             "BENCH_TASKS_KILL": "4",
+            "BENCH_TASKS_CUT": "5",
             **env,
         },
         capture_output=True,
@@ -86,7 +96,9 @@ def run_kill(bench_var, **env):
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_killed(bench_var):
+def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_killed(
+    bench_var, sqlite_suite
+):
     result = run_kill(bench_var, CMS_TASK_LEASE_SECONDS="2", BENCH_TASKS_REDELIVERY_TIMEOUT="90")
 
     assert result["interrupted"] is not None
@@ -95,7 +107,9 @@ def test_our_queue_loses_nothing_and_runs_nothing_twice_when_its_worker_is_kille
     assert result["redelivery_seconds"] is not None
 
 
-def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_back(bench_var):
+def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_back(
+    bench_var, sqlite_suite
+):
     # A lease far longer than the wait (long enough for the new worker to run the rest):
     # the new worker leaves the interrupted task to its dead owner.
     result = run_kill(bench_var, CMS_TASK_LEASE_SECONDS="600", BENCH_TASKS_REDELIVERY_TIMEOUT="20")
@@ -103,3 +117,39 @@ def test_a_kill_counts_the_interrupted_delivery_lost_when_no_worker_takes_it_bac
     assert result["kill_lost_ids"] == [result["interrupted"]]
     assert (result["kill_lost"], result["kill_run_twice"]) == (1, 0)
     assert result["redelivery_seconds"] is None
+
+
+@pytest.fixture
+def postgres_bench():
+    """The benchmark's PostgreSQL settings beside the test database, dropped afterwards."""
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        pytest.skip("Needs PostgreSQL: set DATABASE_URL.")
+    import psycopg
+
+    parts = urllib.parse.urlsplit(url)
+    server = f"{parts.scheme}://{parts.netloc}"
+    prefix = f"{parts.path.lstrip('/')}_bench_tasks"
+    yield {"BENCH_TASKS_POSTGRES": server, "BENCH_TASKS_DB_PREFIX": prefix}
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{prefix}_db" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_on_postgresql_our_worker_goes_on_when_its_connection_is_cut_and_loses_nothing_killed(
+    bench_var, postgres_bench
+):
+    result = run_kill(
+        bench_var,
+        "db-postgres",
+        "connection,kill",
+        CMS_TASK_LEASE_SECONDS="2",
+        BENCH_TASKS_REDELIVERY_TIMEOUT="90",
+        **postgres_bench,
+    )
+
+    assert result["connections_cut"] >= 1
+    assert result["worker_survived_cut"] is True
+    assert (result["cut_lost"], result["cut_run_twice"]) == (0, 0)
+    assert (result["kill_tasks"], result["kill_lost"], result["kill_run_twice"]) == (4, 0, 0)
+    assert result["redelivery_seconds"] is not None
