@@ -34,6 +34,7 @@ from graphql import (
 
 from api.graphql_http.refusals import DocumentError
 from api.schema import schema
+from cms.core import languages
 from cms.search import engine as search_engine
 
 # How many items a list field may hold, where its size is not an argument.
@@ -45,6 +46,14 @@ LIST_SIZES = {
 }
 DEFAULT_LIST_SIZE = 10
 DEFAULT_PAGE_SIZE = 20
+
+
+def list_size(parent, name):
+    """How many items the list field `name` of type `parent` may hold."""
+    if (parent, name) == ("SyncPage", "items"):
+        # `first` on `sync` already counts the stories; each gives an item per language.
+        return len(languages.codes())
+    return LIST_SIZES.get((parent, name), DEFAULT_LIST_SIZE)
 
 
 class LimitExceeded(DocumentError):
@@ -218,7 +227,7 @@ class _Walker:
             isinstance(field_type, GraphQLList)
             or (getattr(parent, "name", None), name) in LIST_SIZES
         ):
-            multiplier = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
+            multiplier = list_size(parent.name, name)
         children = self.selections(node.selection_set, named, depth + 1, spread)
         return 1 + searching + multiplier * children
 

@@ -43,8 +43,31 @@ def _segmenter():
                 tokenizer.initialize()
                 for word in DOMAIN_WORDS:
                     tokenizer.add_word(word)
+                _memoise_hmm()
                 _jieba = tokenizer
     return _jieba
+
+
+def _memoise_hmm():
+    """Remember jieba's HMM pass over runs of characters its dictionary lacks.
+
+    Names and new coinages are such runs, and they recur from story to story; the HMM's
+    Viterbi search in pure Python is about half of segmenting a Chinese text. The pass is a
+    pure function of the run (this project adds no forced splits), so a bounded memo returns
+    exactly what it would compute. jieba looks the function up on its module at each call.
+    """
+    from jieba import finalseg
+
+    if getattr(finalseg.cut, "memoised", False):
+        return
+    compute = finalseg.cut
+    remembered = lru_cache(maxsize=100_000)(lambda run: tuple(compute(run)))
+
+    def cut(run):
+        return iter(remembered(run))
+
+    cut.memoised = True
+    finalseg.cut = cut
 
 
 @lru_cache(maxsize=1)

@@ -63,8 +63,8 @@ def insert(model, objects):
 
 
 @contextmanager
-def indexes_rebuilt(*models):
-    """Drop the secondary indexes of `models`' tables, and build them again on leaving.
+def indexes_rebuilt(*tables):
+    """Drop the secondary indexes of `tables`, and build them again on leaving.
 
     Keeping a full-text or trigram index up to date row by row costs far more than building
     it once over the loaded rows. Unique and primary-key indexes stay (they back
@@ -73,7 +73,6 @@ def indexes_rebuilt(*models):
     if not copying():
         yield
         return
-    tables = [model._meta.db_table for model in models]
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -84,7 +83,7 @@ def indexes_rebuilt(*models):
             WHERE t.relname = ANY(%s) AND t.relnamespace = 'public'::regnamespace
               AND NOT x.indisunique AND NOT x.indisprimary
             """,
-            [tables],
+            [list(tables)],
         )
         definitions = cursor.fetchall()
         for name, _definition in definitions:

@@ -1,6 +1,8 @@
 """The sync over HTTP: the GraphQL `sync` field and `GET /sync`, as partners call them."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -156,3 +158,27 @@ def test_a_pages_sql_count_does_not_grow_with_the_archive(client, phase):
             count, _body = queries_for_a_page(client, secret, body["nextToken"])
         counts.append(count)
     assert counts[0] == counts[1]
+
+
+def guide_document():
+    """The GraphQL sync document the partner guide tells partners to copy."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "partners.md").read_text()
+    blocks = re.findall(r"```graphql\n(.*?)```", guide, re.S)
+    return next(block for block in blocks if "sync(" in block)
+
+
+def test_the_partner_guides_sync_document_is_answered_with_a_hundred_stories_a_page(client):
+    for _ in range(3):
+        make_story()
+    _key, secret = issue()
+    response = client.post(
+        "/graphql",
+        json.dumps({"query": guide_document(), "variables": {"token": None}}),
+        content_type="application/json",
+        headers={"authorization": f"Bearer {secret}"},
+    )
+    body = response.json()
+    assert "errors" not in body, body
+    # Each story gives an item per language: the cost counts two items a story, not ten.
+    assert body["extensions"]["cost"]["requested"] < 5000
+    assert len(body["data"]["sync"]["items"]) == 6
