@@ -34,6 +34,7 @@ from graphql import (
 
 from api.graphql_http.refusals import DocumentError
 from api.schema import schema
+from cms.core import languages
 from cms.search import engine as search_engine
 
 # How many items a list field may hold, where its size is not an argument.
@@ -44,6 +45,9 @@ LIST_SIZES = {
     ("Story", "shareLinks"): 9,
 }
 DEFAULT_LIST_SIZE = 10
+# Lists holding an item per language of what `first` counted: a sync page has up to one
+# item per story and language (`first` on `sync` counts stories).
+PER_LANGUAGE = {("SyncPage", "items")}
 DEFAULT_PAGE_SIZE = 20
 
 
@@ -218,7 +222,11 @@ class _Walker:
             isinstance(field_type, GraphQLList)
             or (getattr(parent, "name", None), name) in LIST_SIZES
         ):
-            multiplier = LIST_SIZES.get((parent.name, name), DEFAULT_LIST_SIZE)
+            key = (getattr(parent, "name", None), name)
+            if key in PER_LANGUAGE:
+                multiplier = len(languages.codes())
+            else:
+                multiplier = LIST_SIZES.get(key, DEFAULT_LIST_SIZE)
         children = self.selections(node.selection_set, named, depth + 1, spread)
         return 1 + searching + multiplier * children
 
