@@ -52,7 +52,10 @@ def _error(status, code, message, headers=None):
 
 
 def _version(request):
-    version = request.GET.get("version", ninjs.VERSIONS[0])
+    given = request.GET.getlist("version")
+    if len(given) > 1:
+        raise RequestError(400, _("Give `version` once."))
+    version = given[0] if given else ninjs.VERSIONS[0]
     if version not in ninjs.VERSIONS:
         raise RequestError(
             400,
@@ -109,6 +112,18 @@ def without_body_for_head(view):
         return response
 
     return wrapped
+
+
+def unknown(request, rest):
+    """Any other address under /ninjs/: a JSON 404 naming the addresses there are."""
+    return _error(
+        404,
+        "NOT_FOUND",
+        _(
+            "No such address: a story's ninjs item is at /ninjs/<language>/<slug>.json, "
+            "the schemas at /ninjs/schema/<version>.json."
+        ),
+    )
 
 
 @require_safe
