@@ -6,8 +6,8 @@ schema.
   as `cms.serving.ninjs` writes it. Only what the caller may read: the public, or a key
   (`Authorization: Bearer`, or its feed token as `?token=`) within its languages and tags,
   in full text or not as the key allows. A draft, scheduled or expired story is a 404,
-  the same as a story that never existed; a slug the story had before is a 301 to its
-  current address.
+  the same as a story that never existed; a killed one is a 410 with the editors' notice;
+  a slug the story had before is a 301 to its current address.
 - `/ninjs/schema/<version>.json`: the JSON Schema the documents name in `standard.schema`.
 
 Public answers are cached like sitemaps: in the response cache under the story, its tags
@@ -42,8 +42,9 @@ MEDIA_TYPE = "application/json"
 MAX_SLUG = 200
 
 
-def _error(status, code, message, headers=None):
-    body = json.dumps({"error": {"code": code, "message": str(message)}}, ensure_ascii=False)
+def _error(status, code, message, headers=None, **more):
+    error = {"code": code, "message": str(message), **more}
+    body = json.dumps({"error": error}, ensure_ascii=False)
     response = HttpResponse(body, status=status, content_type=MEDIA_TYPE)
     for name, value in (headers or {}).items():
         response[name] = value
@@ -52,7 +53,10 @@ def _error(status, code, message, headers=None):
 
 
 def _version(request):
-    version = request.GET.get("version", ninjs.VERSIONS[0])
+    given = request.GET.getlist("version")
+    if len(given) > 1:
+        raise RequestError(400, _("Give `version` once."))
+    version = given[0] if given else ninjs.VERSIONS[0]
     if version not in ninjs.VERSIONS:
         raise RequestError(
             400,
@@ -93,6 +97,22 @@ def _moved(request, audience, slug):
     return response
 
 
+def _gone(audience, slug):
+    """410 with the editors' notice when `slug` names a killed story in the audience's
+    language (as GraphQL's `GONE`), else None."""
+    story = (
+        Story.objects.filter(slug=slug, status=Story.Status.KILLED)
+        .in_chain((audience.language,))
+        .only("kill_notice")
+        .first()
+    )
+    if story is None:
+        return None
+    notice = story.kill_notice or {}
+    text = notice.get(audience.language) or next(iter(notice.values()), "")
+    return _error(410, "GONE", _("This story was taken down and is gone for good."), notice=text)
+
+
 def _not_found():
     return _error(404, "NOT_FOUND", _("No story with that address in that language."))
 
@@ -111,6 +131,18 @@ def without_body_for_head(view):
     return wrapped
 
 
+def unknown(request, rest):
+    """Any other address under /ninjs/: a JSON 404 naming the addresses there are."""
+    return _error(
+        404,
+        "NOT_FOUND",
+        _(
+            "No such address: a story's ninjs item is at /ninjs/<language>/<slug>.json, "
+            "the schemas at /ninjs/schema/<version>.json."
+        ),
+    )
+
+
 @require_safe
 @without_body_for_head
 def story(request, language, slug):
@@ -126,7 +158,7 @@ def story(request, language, slug):
             audience = Audience.of(code, key)
             body = _document(audience, slug, version)
             if body is None:
-                return _moved(request, audience, slug) or _not_found()
+                return _moved(request, audience, slug) or _gone(audience, slug) or _not_found()
             # For this key alone: never stored here, by browsers or by edges.
             entry = responses.make_entry(body, 200, MEDIA_TYPE, content_language=code)
             response = from_entry(request, entry, private=True)
@@ -154,7 +186,7 @@ def _public(request, code, slug, version):
         audience = Audience.of(code)
         body = _document(audience, slug, version, observe)
         if body is None:
-            return _moved(request, audience, slug) or _not_found()
+            return _moved(request, audience, slug) or _gone(audience, slug) or _not_found()
         entry = responses.make_entry(body, 200, MEDIA_TYPE, content_language=code)
         responses.store(cache_key, entry, sorted(shown), started)
         stored = "miss"

@@ -1,7 +1,8 @@
 """`GET /sync`: a partner's delta sync as plain JSON, for systems without a GraphQL client.
 
 The same pages as the GraphQL `sync` field (cms/sync/pages.py): `?token=` (omitted on the
-first call) and `?first=`, the key in `Authorization: Bearer <key>`. Errors are JSON with
+first call; an empty one is refused, as in GraphQL) and `?first=`, each at most once, the key
+in `Authorization: Bearer <key>`. Errors are JSON with
 a stable `code`, as GraphQL's: 401 without a usable key, 429 over quota, 400 for a bad
 `first` or an invalid token, 403 for another key's token, 410 for an expired one (start
 again without a token). Answers are never cached.
@@ -35,8 +36,19 @@ def _error(status, code, message, headers=None):
     return _answer(status, body, headers)
 
 
+def _once(request, name):
+    """The parameter `name` given at most once (a client that sends two means one of them
+    and would be answered for the other), or None."""
+    values = request.GET.getlist(name)
+    if len(values) > 1:
+        raise RequestError(400, _("Give `%(name)s` once.") % {"name": name}, "BAD_USER_INPUT")
+    return values[0] if values else None
+
+
 def _first(request):
-    raw = request.GET.get("first", str(pages.DEFAULT_FIRST))
+    raw = _once(request, "first")
+    if raw is None:
+        return pages.DEFAULT_FIRST
     refusal = RequestError(
         400, _("`first` must be from 1 to %(most)s.") % {"most": pages.MAX_FIRST}, "BAD_USER_INPUT"
     )
@@ -55,8 +67,10 @@ def sync(request):
         key = auth.authenticate(request)
         allowance = auth.take_quota(key)
         first = _first(request)
-        token = request.GET.get("token") or None
-        if token is not None and len(token) > MAX_TOKEN_LENGTH:
+        token = _once(request, "token")
+        # An empty token is a lost one, not a first sync: a first sync sends no tombstones
+        # for what the partner's copy holds, so it must be asked for by sending no token.
+        if token is not None and (not token or len(token) > MAX_TOKEN_LENGTH):
             raise tokens.TokenError(
                 "SYNC_TOKEN_INVALID",
                 _("This sync token is not valid: send a token exactly as a sync returned it."),

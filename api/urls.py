@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from api import aigc_namespace, feeds, home, media, ninjs, sitemaps, sync
 from api.graphql_http.view import graphql_view
@@ -15,6 +15,7 @@ urlpatterns = [
     path("feeds/<str:language>/feed.json", feeds.json_feed, name="feed-json"),
     path("ninjs/schema/<str:version>.json", ninjs.schema, name="ninjs-schema"),
     path("ninjs/<str:language>/<str:slug>.json", ninjs.story, name="ninjs-story"),
+    re_path(r"^ninjs/(?P<rest>[\s\S]*)\Z", ninjs.unknown),
     path("media/<path:name>", media.serve, name="media"),
     path("sync", sync.sync, name="sync"),
     path("sitemap.xml", sitemaps.index, name="sitemap-index"),

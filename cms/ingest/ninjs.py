@@ -31,6 +31,8 @@ Pictures, audio, video and events are refused (`type`): only text becomes a stor
 import html
 import re
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -324,4 +326,12 @@ def _cited(item, uri):
             ("http://", "https://")
         ):
             return entry["uri"] if len(entry["uri"]) <= MAX_URL else ""
-    return uri if uri.startswith(("http://", "https://")) and len(uri) <= MAX_URL else ""
+    # The item's own uri is an identifier first: cited only when it is a web address a
+    # story can keep (an error on a field the item never gave would mislead the sender).
+    if not uri.startswith(("http://", "https://")) or len(uri) > MAX_URL:
+        return ""
+    try:
+        URLValidator(schemes=("http", "https"))(uri)
+    except ValidationError:
+        return ""
+    return uri

@@ -87,12 +87,11 @@ def prune(*, keep=None, batch=BATCH, max_batches=None):
             return False
         return True
 
-    while room():
+    # Checked first, so a run with nothing old left spends no batch on it.
+    old = SyncEntry.objects.filter(seq__lte=result.horizon, seq__lt=newest)
+    while old.exists() and room():
         result.batches += 1
-        deleted = _old(result.horizon, newest, batch)
-        result.expired += deleted
-        if deleted < batch:
-            break
+        result.expired += _old(result.horizon, newest, batch)
     checked = state.checked_upto
     while checked < newest and room():
         result.batches += 1

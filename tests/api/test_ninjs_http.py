@@ -11,8 +11,9 @@ from django.utils import timezone
 from api.caching import edge
 from cms.models import ApiKey, Partner, Story
 from cms.serving import ninjs
+from cms.stories import publishing
 from tests import ninjs_validation
-from tests.factories import make_source, make_story, make_tag
+from tests.factories import make_source, make_story, make_tag, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +166,17 @@ def test_an_old_slug_leads_to_the_current_address_and_a_draft_s_stays_unknown(cl
     draft.slug = "draft-newer"
     draft.save()
     assert client.get("/ninjs/en/draft-new.json").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_killed_storys_item_answers_gone_with_the_notice(client, story, language):
+    assert client.get(f"/ninjs/{language}/s.json").status_code == 200
+    notice = {"en": "A court ordered its removal.", "zh-hans": "法院下令删除。"}
+    publishing.kill(story, make_user("pia", "Publisher"), notice)
+    for headers in ({}, {"authorization": f"Bearer {key_for(scopes=['read'])[1]}"}):
+        response = client.get(f"/ninjs/{language}/s.json", headers=headers)
+        assert response.status_code == 410
+        assert response["Cache-Control"] == "no-store"
+        error = json.loads(response.content)["error"]
+        assert error["code"] == "GONE" and error["notice"] == notice[language]
+    assert client.get("/ninjs/en/never-was.json").status_code == 404

@@ -109,6 +109,22 @@ def test_importing_the_same_item_again_updates_the_same_story():
     assert again.translations.get(language_code="en").title == "Updated headline"
 
 
+@pytest.mark.parametrize("uri", ["http://x/abc", "https://exa mple.com/item", "urn:x:1"])
+def test_an_item_uri_that_is_no_web_address_is_its_id_and_never_an_error(uri):
+    """The uri names the item; it is cited as the source only when it is a page address
+    (an error on `infosources`, which the item never gave, misled a partner)."""
+    document = read(EXAMPLES / "2.1" / "ninjsExSimpleText_2.json")
+    document["uri"] = uri
+    story, created = ninjs_in.upsert(document, language="en")
+    assert created and story.external_id == uri and story.source_url == ""
+
+
+def test_an_info_source_that_is_no_web_address_is_refused_on_infosources():
+    document = read(EXAMPLES / "2.1" / "ninjsExSimpleText_2.json")
+    document["infosources"] = [{"uri": "http://x/abc", "name": "X"}]
+    assert refused_fields(document, language="en") == {"infosources"}
+
+
 def test_bodies_are_sanitised_as_every_analysis_is():
     document = {
         "uri": "urn:x:1",

@@ -130,8 +130,7 @@ def test_the_newest_entry_is_kept_so_numbers_go_on_above_every_token(monkeypatch
 
 
 def queries_for_two_batches():
-    """A run stopped after two batches (for superseded entries, the first batch finds no
-    old entry and the second is the superseded one)."""
+    """A run stopped after two batches (of old entries, or of superseded ones)."""
     with CaptureQueriesContext(connection) as queries:
         done = prune.prune(max_batches=2, batch=5)
     assert done.batches == 2 and done.more
@@ -178,3 +177,21 @@ def test_a_round_whose_changes_were_pruned_is_refused_even_within_the_setting():
         pages.page(key, mirror.token, 10)
     assert refused.value.code == "SYNC_TOKEN_EXPIRED"
     assert Mirror(key).sync().titles() == readable_titles(key)
+
+
+def test_runs_of_one_batch_each_make_progress_until_nothing_is_left(monkeypatch):
+    """Bounded runs (`--batches 1`) get through old and superseded entries alike: a run
+    with nothing old left spends its batch on superseded ones."""
+    clock = Clock(monkeypatch)
+    stories = [make_story() for _ in range(4)]
+    log.number()
+    clock.days(100)
+    for story in stories:
+        for n in range(3):
+            edit_title(story, "en", f"take {n}")
+    log.number()
+    runs = [prune.prune(max_batches=1, batch=3) for _ in range(12)]
+    assert not runs[-1].more
+    assert sum(run.expired for run in runs) == 4  # each story's first entry, numbered 100 days ago
+    assert sum(run.superseded for run in runs) == 8
+    assert sorted(entries()) == sorted(story.pk for story in stories)

@@ -67,14 +67,17 @@ class Command(BaseCommand):
         self.stdout.write(
             _(
                 "Sync log pruned: %(superseded)s superseded and %(expired)s old entries "
-                "deleted in %(batches)s batches; tokens from before entry %(horizon)s resync."
+                "deleted in %(batches)s batches."
             )
-            % {
-                "superseded": done.superseded,
-                "expired": done.expired,
-                "batches": done.batches,
-                "horizon": done.horizon,
-            }
+            % {"superseded": done.superseded, "expired": done.expired, "batches": done.batches}
         )
+        if done.horizon:
+            self.stdout.write(
+                _(
+                    "Sync rounds reading the log from before entry %(horizon)s are refused: "
+                    "their partners resync from scratch."
+                )
+                % {"horizon": done.horizon}
+            )
         if done.more:
             self.stdout.write(_("More is left for the next run."))
