@@ -121,7 +121,11 @@ async def _shared_event(served_story, message):
             del _readings[old]
         reading = asyncio.ensure_future(database_sync_to_async(_event)(served_story, message))
         found = _readings[key] = (now, reading)
-    return await asyncio.shield(found[1])
+    reading = found[1]
+    if reading.done():
+        # Most subscribers come after the reading ended: no waiting to set up for them.
+        return reading.result()
+    return await asyncio.shield(reading)
 
 
 @strawberry.type(
