@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 DEV_ENV := DJANGO_DEBUG=1
 TEST_ENV := DJANGO_SECRET_KEY=test-only-secret-key-not-for-production
 
-.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search bench-peer bench-tasks cluster cluster-stop clean
+.PHONY: setup run serve test screenshots lint format schema graphiql messages bench bench-edge bench-search bench-peer bench-tasks bench-live cluster cluster-stop clean
 
 setup: $(STAMP)
 
@@ -62,7 +62,7 @@ test: setup
 # Retake the screenshots of the editor's guide with the browser test: docs/editors-guide/*.png,
 # which the English and the Chinese guide beside them (README.md, README.zh-Hans.md) both show.
 screenshots: setup
-	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_drafts.py tests/admin/test_browser_kill.py -p no:cacheprovider
+	BROWSER_SCREENSHOTS_FOR_DOCS=1 $(TEST_ENV) $(PY) -m pytest tests/admin/test_browser.py tests/admin/test_browser_guide.py tests/admin/test_browser_guide_live.py tests/admin/test_browser_drafts.py tests/admin/test_browser_kill.py -p no:cacheprovider
 
 # The read-path benchmark (PostgreSQL and Redis on this machine; about fifteen minutes with
 # the default BENCH_SIZES=10000,100000). It includes the Directus peer when installed.
@@ -70,6 +70,14 @@ bench: setup
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
 	$(PY) bench/run.py
+
+# Live subscribers (bench/subscribers.py; `make bench` runs it last): 1,000 WebSocket
+# subscribers on the ASGI workers receive new entries (p99 target 1 s), memory per idle
+# subscriber, and the front page from ASGI vs WSGI workers (docs/operations/topology.md).
+bench-live: setup
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev,bench]"
+	$(PY) bench/run.py live
 
 # The production topology on this machine (docs/operations/topology.md): Varnish on 9100,
 # two app processes, a streaming replica on 5433, Redis, the task worker. Needs root.

@@ -15,7 +15,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import conditional_page
 
-from api import feed_disclosure, feed_media, feed_tags
+from api import feed_disclosure, feed_live, feed_media, feed_tags
 from api.caching import edge
 from api.graphql_http import auth, ratelimit
 from api.graphql_http.refusals import RequestError
@@ -255,7 +255,7 @@ class StoryFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item):
-        return item.updated_at
+        return feed_live.updated(item)
 
     def item_categories(self, item):
         return [tag.name for tag in item.tags]
@@ -290,6 +290,7 @@ def _content_html(item):
         full_text = not item.batch.audience.is_public and item.analysis_served
         if full_text and item.translation.analysis_html:
             parts.append(item.translation.analysis_html)
+        parts += feed_live.html(item)
         if item.source_name:
             url = item.story.cited_url
             label = escape(_("Source: %(name)s") % {"name": item.source_name})

@@ -32,6 +32,7 @@ import edge_directus
 import fixtures
 import peer
 import peer_table
+import subscribers
 
 BASE = Path(__file__).resolve().parent.parent
 CONTRACT = BASE.parent / "shared" / "contract"
@@ -1051,10 +1052,20 @@ def main():
     write_report(run)
     log("wrote BENCHMARKS.md and bench/*.png")
     print((BASE / "BENCHMARKS.md").read_text(encoding="utf-8"))
+    live_only()
+
+
+def live_only():
+    """`bench/run.py live`: live subscribers and the topology comparison
+    (bench/subscribers.py; bench/live-results.md)."""
+    subscribers.main()
+    log("wrote bench/live-results.md")
 
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["crawl"]:
         crawl_only()
+    elif sys.argv[1:] == ["live"]:
+        live_only()
     else:
         main()

@@ -45,8 +45,6 @@ LIST_SIZES = {
     ("Story", "shareLinks"): 9,
 }
 DEFAULT_LIST_SIZE = 10
-# Lists holding an item per language of what `first` counted: a sync page has up to one
-# item per story and language (`first` on `sync` counts stories).
 DEFAULT_PAGE_SIZE = 20
 
 

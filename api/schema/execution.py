@@ -1,4 +1,5 @@
-"""Executing answers with the served-story cache (api/caching/stories.py).
+"""Executing answers with the served-story cache (api/caching/stories.py), and subscription
+events answered once for the subscribers that read them alike.
 
 graphql-core completes each `Story` of an answer by resolving its selected fields one by
 one: on a front page, nine in ten of the resolvers an answer runs. Here a story's fields
@@ -9,10 +10,11 @@ replayed into the answer's dependencies, so the response cache and the edge see 
 dependencies whether a story came from the cache or not.
 """
 
+import asyncio
 import hashlib
 
 import orjson
-from graphql import print_ast
+from graphql import ExecutionResult, OperationType, print_ast
 from graphql.language import visit
 from graphql.language.visitor import Visitor
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -100,6 +102,24 @@ def _selection_of(context, field_details_list):
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution, with stories' stable fields read from the served-story cache."""
 
+    def execute_operation(self, serially=None):
+        """A subscription event shared by the subscribers of one audience (it carries
+        `shared_answers`: api/schema/subscription.py) is answered once per document and
+        variables: a thousand readers of a live story cost one execution, not a thousand.
+        Its fields read only the event, which was read for that audience."""
+        answers = getattr(self.root_value, "shared_answers", None)
+        if answers is None or self.operation.operation != OperationType.SUBSCRIPTION:
+            return super().execute_operation(serially)
+        key = (id(self.operation), orjson.dumps(self.variable_values.coerced, default=repr))
+        found = answers.get(key)
+        # The operation is kept with its answer, so its id cannot name another meanwhile.
+        if found is None or found[0] is not self.operation:
+            result = super().execute_operation(serially)
+            if self.is_awaitable(result):
+                result = asyncio.ensure_future(result)
+            found = answers[key] = (self.operation, result)
+        return _copy(found[1])
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # (batch id, selection id) to (batch, selection, story id to part key).
@@ -172,3 +192,14 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if unresolved:
             answer.update(self.execute_fields(return_type, result, path, unresolved, position))
         return {k: answer[k] if k in moving else computed[k] for k in grouped}
+
+
+def _copy(answer):
+    """A subscriber's own ExecutionResult of a shared answer (or of its future)."""
+    if isinstance(answer, asyncio.Future):
+
+        async def awaited():
+            return _copy(await asyncio.shield(answer))
+
+        return awaited()
+    return ExecutionResult(answer.data, answer.errors, answer.extensions)

@@ -43,8 +43,13 @@ class LiveEntry:
     def language(self) -> str:
         return self._served.entry.language_code
 
-    @strawberry.field(description="The entry's text, as sanitized HTML and as plain text.")
-    def text(self) -> RichText:
+    @strawberry.field(
+        description="The entry's text, as sanitized HTML and as plain text; null for partner "
+        "keys without the full_text scope (as the story's `analysis`)."
+    )
+    def text(self) -> RichText | None:
+        if not self._served.text_served:
+            return None
         entry = self._served.entry
         return RichText(html=entry.text_html, text=entry.text_plain)
 

@@ -87,15 +87,23 @@ def _event(served_story, message):
     if change == LiveEntryChange.WITHDRAWN:
         if message.get("language") != served_story.language:
             return None
-        return LiveEntryEvent(
-            change=change, entry_id=strawberry.ID(str(message["entry"])), entry=None
+        return shared(
+            LiveEntryEvent(change=change, entry_id=strawberry.ID(str(message["entry"])), entry=None)
         )
     found = serving_live.one(served_story, message["entry"])
     if found is None:
         return None
-    return LiveEntryEvent(
+    event = LiveEntryEvent(
         change=change, entry_id=strawberry.ID(str(found.pk)), entry=LiveEntry(_served=found)
     )
+    return shared(event)
+
+
+def shared(event):
+    """Mark an event read once for every subscriber of one audience: each document and
+    variables it is asked with are answered once (api/schema/execution.py)."""
+    event.shared_answers = {}
+    return event
 
 
 # (event id, story id, audience) to (when, the future of its reading), in this process.
@@ -113,7 +121,11 @@ async def _shared_event(served_story, message):
             del _readings[old]
         reading = asyncio.ensure_future(database_sync_to_async(_event)(served_story, message))
         found = _readings[key] = (now, reading)
-    return await asyncio.shield(found[1])
+    reading = found[1]
+    if reading.done():
+        # Most subscribers come after the reading ended: no waiting to set up for them.
+        return reading.result()
+    return await asyncio.shield(reading)
 
 
 @strawberry.type(

@@ -14,6 +14,7 @@ from api.schema.errors import ApiError
 from cms.sync import pages, tokens
 
 from .content import FaqEntry, Insight, KeyDataRow, RichText
+from .live import LiveStatus
 
 
 class SyncError(ApiError):
@@ -64,6 +65,83 @@ class SyncSource:
     url: str = strawberry.field(
         description="The cited article, or the source's homepage when the story names none."
     )
+
+
+@strawberry.type(description="One entry of a synced live story, in the version's language.")
+class SyncLiveEntry:
+    _data: strawberry.Private[dict]
+
+    @strawberry.field(description="The entry's `id`, as `Story.liveEntries` names it.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self._data["id"]))
+
+    @strawberry.field(description="When the entry was published.")
+    def published_at(self) -> datetime:
+        return datetime.fromisoformat(self._data["publishedAt"])
+
+    @strawberry.field(description="When the entry was last corrected; null if never.")
+    def corrected_at(self) -> datetime | None:
+        value = self._data["correctedAt"]
+        return datetime.fromisoformat(value) if value else None
+
+    @strawberry.field(description="What the last correction changed; null if never corrected.")
+    def correction(self) -> str | None:
+        return self._data["correction"]
+
+    @strawberry.field(description="Whether editors marked the entry as a key event.")
+    def key_event(self) -> bool:
+        return self._data["keyEvent"]
+
+    @strawberry.field(description="Whether editors pinned the entry above the stream.")
+    def pinned(self) -> bool:
+        return self._data["pinned"]
+
+    @strawberry.field(
+        description="The entry's text; null unless the key holds the `full_text` scope."
+    )
+    def text(self) -> RichText | None:
+        text = self._data["text"]
+        return RichText(**text) if text is not None else None
+
+    @strawberry.field(description="The explicit AI label of this entry, in its language.")
+    def ai_label(self) -> str:
+        return self._data["disclosure"]["label"]
+
+    @strawberry.field(description="The IPTC digital source type URI of this entry.")
+    def digital_source_type(self) -> str:
+        return self._data["disclosure"]["digitalSourceType"]
+
+
+@strawberry.type(description="A synced story's live coverage and its entries.")
+class SyncLive:
+    _data: strawberry.Private[dict]
+
+    @strawberry.field(description="Whether the coverage is running or ended.")
+    def status(self) -> LiveStatus:
+        return LiveStatus(self._data["status"])
+
+    @strawberry.field(description="When the coverage started.")
+    def coverage_start_time(self) -> datetime | None:
+        value = self._data["coverageStartedAt"]
+        return datetime.fromisoformat(value) if value else None
+
+    @strawberry.field(description="When the coverage ended; null while it runs.")
+    def coverage_end_time(self) -> datetime | None:
+        value = self._data["coverageEndedAt"]
+        return datetime.fromisoformat(value) if value else None
+
+    @strawberry.field(
+        description="The entries, newest first (at most 500; withdrawn ones are gone)."
+    )
+    def entries(self) -> list[SyncLiveEntry]:
+        return [SyncLiveEntry(_data=entry) for entry in self._data["entries"]]
+
+    @strawberry.field(
+        description="Whether older entries exist than `entries` holds (read them from "
+        "`Story.liveEntries`)."
+    )
+    def more_entries(self) -> bool:
+        return self._data["moreEntries"]
 
 
 @strawberry.type(
@@ -178,6 +256,14 @@ class SyncVersion:
     )
     def ninjs(self) -> JSON:
         return self._data["ninjs"]
+
+    @strawberry.field(
+        description="The story's live coverage with its entries; null without coverage. An "
+        "entry published, corrected or withdrawn changes the version."
+    )
+    def live(self) -> SyncLive | None:
+        live = self._data.get("live")
+        return SyncLive(_data=live) if live is not None else None
 
 
 @strawberry.type(description="One change for the partner's copy: an upsert or a tombstone.")

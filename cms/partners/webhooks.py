@@ -23,7 +23,7 @@ from django_tasks import task
 
 from cms.core import netguard
 from cms.disclosure import rules as disclosure
-from cms.models import LiveEntry, Story, WebhookDelivery, WebhookEndpoint
+from cms.models import ApiKey, LiveEntry, Scope, Story, WebhookDelivery, WebhookEndpoint
 from cms.models.webhook import Event
 
 # Seconds to wait before each retry: about 23 hours in all.
@@ -78,7 +78,8 @@ def _iso(moment):
 
 
 def entry_json(entry):
-    """A live entry as a webhook carries it: its text as sanitized HTML and plain text."""
+    """A live entry as a webhook carries it: its text as sanitized HTML and plain text (left
+    out for partners without the full_text right, as the API leaves it out for their keys)."""
     return {
         "id": entry.pk,
         "language": entry.language_code,
@@ -94,6 +95,23 @@ def entry_json(entry):
             "label": disclosure.label(entry.ai_involvement, entry.language_code),
         },
     }
+
+
+def _reading_full_text(partner_ids):
+    """The partners among `partner_ids` holding a usable key with the full_text right: an
+    entry's text is the story's body, sent only where the API would serve it."""
+    keys = ApiKey.objects.usable().filter(partner_id__in=partner_ids)
+    return {
+        partner_id
+        for partner_id, scopes in keys.values_list("partner_id", "scopes")
+        if Scope.FULL_TEXT in scopes
+    }
+
+
+def _without_text(payload):
+    """The payload with the entry's text left out (its id, times, flags and disclosure stay)."""
+    entry = {**payload["data"]["entry"], "html": None, "text": None}
+    return {**payload, "data": {**payload["data"], "entry": entry}}
 
 
 def enqueue(event, story, entry=None):
@@ -129,18 +147,30 @@ def enqueue(event, story, entry=None):
     if event == Event.KILLED:
         # Why, by language: partners show it, or keep it for their records.
         payload["data"]["notice"] = dict(story.kill_notice)
-    endpoints = WebhookEndpoint.objects.filter(active=True)
+    endpoints = [
+        endpoint
+        for endpoint in WebhookEndpoint.objects.filter(active=True)
+        if endpoint.wants(event, story_languages)
+    ]
+    full_text = (
+        _reading_full_text({endpoint.partner_id for endpoint in endpoints})
+        if entry is not None and endpoints
+        else set()
+    )
     with transaction.atomic():
         for endpoint in endpoints:
-            if endpoint.wants(event, story_languages):
-                delivery = WebhookDelivery.objects.create(
-                    endpoint=endpoint,
-                    message_id=f"msg_{uuid.uuid4().hex}",
-                    event=event,
-                    payload=payload,
-                    next_attempt_at=now,
-                )
-                schedule(delivery)
+            delivery = WebhookDelivery.objects.create(
+                endpoint=endpoint,
+                message_id=f"msg_{uuid.uuid4().hex}",
+                event=event,
+                payload=(
+                    payload
+                    if entry is None or endpoint.partner_id in full_text
+                    else _without_text(payload)
+                ),
+                next_attempt_at=now,
+            )
+            schedule(delivery)
 
 
 def schedule(delivery):

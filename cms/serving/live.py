@@ -2,9 +2,11 @@
 
 Entries are those `LiveEntry.objects.readable(audience)` gives (the story's visibility, a
 key's languages and tags; never a withdrawn one), in the language each story is served
-in, newest first. One page of entries for every live story of a batch costs the same few
-queries whatever the number of entries or stories: the entries (a window per story), then
-their images and their authors.
+in, newest first. An entry's text is the story's body as the analysis is: a partner key
+without the `full_text` right reads each entry's time, flags and disclosure, not its text.
+One page of entries for every live story of a batch costs the same few queries whatever
+the number of entries or stories: the entries (a window per story), then their images and
+their authors.
 """
 
 from django.db.models import F, Q, Window
@@ -24,10 +26,12 @@ KEY_EVENTS = "key_events"
 class ServedEntry:
     """One entry as its story's audience reads it."""
 
-    def __init__(self, entry, image=None, author=None):
+    def __init__(self, entry, image=None, author=None, text_served=True):
         self.entry = entry
         self.image = image
         self.author = author
+        # Whether the audience reads the entry's text (as `ServedStory.analysis_served`).
+        self.text_served = text_served
 
     @property
     def pk(self):
@@ -95,14 +99,15 @@ class LivePages:
             .order_by("story_id", "-published_at", "-id")
         )
         found = {}
-        for served in serve(rows):
+        for served in serve(rows, self.batch.audience.full_text):
             found.setdefault(served.entry.story_id, []).append(served)
         return found
 
 
-def serve(rows):
+def serve(rows, full_text=True):
     """`ServedEntry`s of `rows` (LiveEntry rows), in their order, with their images and
-    authors in each entry's language: a constant number of queries."""
+    authors in each entry's language: a constant number of queries. `full_text`: whether
+    the audience reads the entries' text (partner keys need the right)."""
     images = served_media.load_images_in(
         {
             code: [row.image_id for row in rows if row.image_id and row.language_code == code]
@@ -115,6 +120,7 @@ def serve(rows):
             row,
             images.get((row.language_code, row.image_id)),
             authors.get((row.language_code, row.author_id)),
+            full_text,
         )
         for row in rows
     ]
@@ -144,10 +150,10 @@ def since(served_story, after_id, limit):
     """Up to `limit` readable entries published after entry `after_id` (0: from the first),
     oldest first: what a subscriber that saw `after_id` missed."""
     rows = list(_readable(served_story).filter(pk__gt=after_id).order_by("id")[:limit])
-    return serve(rows)
+    return serve(rows, served_story.batch.audience.full_text)
 
 
 def one(served_story, entry_id):
     """Entry `entry_id` as the served story's audience reads it, or None if it may not."""
     rows = list(_readable(served_story).filter(pk=entry_id))
-    return serve(rows)[0] if rows else None
+    return serve(rows, served_story.batch.audience.full_text)[0] if rows else None

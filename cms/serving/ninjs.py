@@ -38,6 +38,8 @@ LABEL, GRADE, AIGC = (
     f"{EXTENSION_PREFIX}grade",
     f"{EXTENSION_PREFIX}AIGC",
 )
+# A live story's newest entries its item carries, as associated text items.
+LIVE_ENTRIES = 50
 # ninjs 3.x names of the 2.x properties this module writes (and the reader reads).
 CAMEL = {
     "firstcreated": "firstCreated",
@@ -171,9 +173,17 @@ def of_served(served, version="2.2"):
             if story.cited_url:
                 source["uri"] = story.cited_url
             item["infosources"] = [source]
-        pictures = parts.associations(served, image_uri)
-        if pictures:
-            item["associations"] = pictures
+        associated = parts.associations(served, image_uri)
+        if story.live_status:
+            associated += parts.live_entries(
+                served,
+                lambda pk: f"{story_uri(story.pk, language)}/entry/{pk}",
+                timestamp,
+                bcp47(language),
+                LIVE_ENTRIES,
+            )
+        if associated:
+            item["associations"] = associated
         item["altids"] = [{"role": "url", "value": served.url}]
         item["digitalsourcetype"] = {
             "uri": found.iptc,

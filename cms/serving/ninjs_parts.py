@@ -138,3 +138,44 @@ def associations(served, image_uri_of):
             picture["renditions"] = renditions
         found.append(picture)
     return found
+
+
+def live_entries(served, entry_uri, timestamp, language_tag, first):
+    """A live story's newest `first` entries as associated `text` items, newest first:
+    ninjs lets an item carry associated news objects with every ninjs property, so each
+    entry keeps its own uri, times, body (for audiences that read it), correction and AI
+    disclosure (`digitalsourcetype`: an entry's grade is its own)."""
+    entries, _more = served.live_entries(first)
+    found = []
+    for served_entry in entries:
+        entry = served_entry.entry
+        item = {
+            "name": _("Live entry %(number)s") % {"number": entry.pk},
+            "uri": entry_uri(entry.pk),
+            "type": "text",
+            "representationtype": "full" if served_entry.text_served else "partial",
+            # Its saves, as the story's: published, then each correction.
+            "version": "2" if entry.corrected_at else "1",
+            "firstcreated": timestamp(entry.published_at),
+            "versioncreated": timestamp(entry.corrected_at or entry.published_at),
+            "language": language_tag,
+        }
+        if served_entry.text_served:
+            item["bodies"] = [
+                {"role": "main", "contenttype": "text/html", "value": entry.text_html},
+                {"role": "main", "contenttype": "text/plain", "value": entry.text_plain},
+            ]
+        if entry.correction_note:
+            item["descriptions"] = [
+                {"role": "correction", "contenttype": "text/plain", "value": entry.correction_note}
+            ]
+        if served_entry.author is not None:
+            item.update(byline([served_entry.author]))
+        found_disclosure = served_entry.disclosure
+        item["digitalsourcetype"] = {
+            "uri": found_disclosure.iptc,
+            "literal": found_disclosure.iptc.rsplit("/", 1)[-1],
+            "name": found_disclosure.label,
+        }
+        found.append(item)
+    return found

@@ -125,22 +125,27 @@ def live_blog(article, served):
     if story.coverage_ended_at:
         article["coverageEndTime"] = story.coverage_ended_at.isoformat()
     entries, _more = served.live_entries(live.STRUCTURED_UPDATES)
-    article["liveBlogUpdate"] = [
-        {
-            "@type": "BlogPosting",
-            "headline": entry.entry.text_plain[:110],
-            "articleBody": entry.entry.text_plain,
-            "datePublished": entry.published_at.isoformat(),
-            **(
-                {"dateModified": entry.entry.corrected_at.isoformat()}
-                if entry.entry.corrected_at
-                else {}
-            ),
-            "inLanguage": entry.entry.language_code,
-            **({"author": person(entry.author)} if entry.author else {}),
-        }
-        for entry in entries
-    ]
+    article["liveBlogUpdate"] = [update(entry) for entry in entries]
+
+
+def update(entry):
+    """One entry as a `liveBlogUpdate` BlogPosting: its own AI disclosure (an entry's grade
+    is its own, not the story's), and its text only for audiences that read it."""
+    row = entry.entry
+    posting = {
+        "@type": "BlogPosting",
+        "datePublished": entry.published_at.isoformat(),
+        "inLanguage": row.language_code,
+        "digitalSourceType": entry.disclosure.schema_org,
+    }
+    if entry.text_served:
+        posting["headline"] = row.text_plain[:110]
+        posting["articleBody"] = row.text_plain
+    if row.corrected_at:
+        posting["dateModified"] = row.corrected_at.isoformat()
+    if entry.author:
+        posting["author"] = person(entry.author)
+    return posting
 
 
 def publisher():

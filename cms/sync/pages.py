@@ -39,6 +39,9 @@ from .tokens import DONE, EXPIRED, LOG, PUBLISHED, WALK, Position
 
 MAX_FIRST = 500
 DEFAULT_FIRST = 100
+# A live story's entries a version carries, newest first (`live.moreEntries` says whether
+# older ones exist: a live blog of more is read through the API's cursors).
+SYNC_ENTRIES = 500
 
 UPSERT, TOMBSTONE = "upsert", "tombstone"
 # Why a version left (or is not in) a partner's copy.
@@ -375,4 +378,38 @@ def as_json(version):
         "disclosure": disclosure.as_json(version.disclosure),
         "source": {"slug": source.slug, "url": source.url} if source is not None else None,
         "tags": [tag.slug for tag in version.tags],
+        "live": _live(version),
+    }
+
+
+def _live(version):
+    """A live story's coverage and entries in the version's language (null without
+    coverage): publishing, correcting or withdrawing an entry changes the version. Entry
+    texts, like the analysis, only for keys with the full_text right."""
+    story = version.story
+    if not story.live_status:
+        return None
+    entries, more = version.live_entries(SYNC_ENTRIES)
+    return {
+        "status": story.live_status,
+        "coverageStartedAt": _time(story.coverage_started_at),
+        "coverageEndedAt": _time(story.coverage_ended_at),
+        "entries": [_entry(served) for served in entries],
+        "moreEntries": more,
+    }
+
+
+def _entry(served):
+    entry = served.entry
+    return {
+        "id": entry.pk,
+        "publishedAt": _time(entry.published_at),
+        "correctedAt": _time(entry.corrected_at),
+        "correction": entry.correction_note or None,
+        "keyEvent": entry.key_event,
+        "pinned": entry.pinned,
+        "text": (
+            {"html": entry.text_html, "text": entry.text_plain} if served.text_served else None
+        ),
+        "disclosure": disclosure.as_json(served.disclosure),
     }

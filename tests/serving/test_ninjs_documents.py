@@ -211,3 +211,51 @@ def test_every_generated_story_gives_valid_ninjs(
         assert ninjs_validation.problems(document, version) == []
         headline = document["headlines"][0]["value"]
         assert headline == title
+
+
+def test_a_live_story_s_item_carries_its_entries_as_associated_text_items():
+    from cms.stories import live
+    from tests.factories import make_user
+
+    publisher = make_user("publisher", "Publisher")
+    story = make_story("hearing", ai_involvement="ai_generated")
+    live.start(story.pk, publisher)
+    first = live.publish(story.pk, publisher, language="en", text="The hearing **opens**.")
+    live.correct(story.pk, publisher, first.pk, text="The hearing opened.", note="Tense.")
+    second = live.publish(
+        story.pk, publisher, language="en", text="A summary by AI.", ai_involvement="ai_reviewed"
+    )
+    live.publish(story.pk, publisher, language="zh-hans", text="中文条目")
+    withdrawn = live.publish(story.pk, publisher, language="en", text="Wrong.")
+    live.withdraw(story.pk, publisher, withdrawn.pk)
+    story.refresh_from_db()
+
+    reader = audience.Audience.of("en")
+    served = serving.serve([story], reader)[0]
+    for version in ninjs.VERSIONS:
+        document = ninjs.of_served(served, version)
+        assert ninjs_validation.problems(document, version) == []
+    item = ninjs.of_served(served)
+    entries = [a for a in item["associations"] if "/entry/" in a["uri"]]
+    assert [e["uri"] for e in entries] == [
+        f"{ninjs.story_uri(story.pk, 'en')}/entry/{second.pk}",
+        f"{ninjs.story_uri(story.pk, 'en')}/entry/{first.pk}",
+    ]
+    newest, corrected = entries
+    assert newest["bodies"][1] == {
+        "role": "main",
+        "contenttype": "text/plain",
+        "value": "A summary by AI.",
+    }
+    assert newest["digitalsourcetype"]["literal"] == "trainedAlgorithmicMedia"
+    assert (corrected["version"], corrected["descriptions"][0]["value"]) == ("2", "Tense.")
+    assert corrected["digitalsourcetype"]["literal"] == "digitalCreation"
+
+    limited = audience.Audience(
+        language="en", chain=reader.chain, languages=reader.languages, full_text=False, key_id=1
+    )
+    partial = ninjs.of_served(serving.serve([story], limited)[0])
+    entries = [a for a in partial["associations"] if "/entry/" in a["uri"]]
+    assert len(entries) == 2
+    assert all(e["representationtype"] == "partial" and "bodies" not in e for e in entries)
+    assert ninjs_validation.problems(partial, "2.2") == []

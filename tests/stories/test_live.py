@@ -202,9 +202,13 @@ def test_entries_follow_a_partner_key_s_languages_and_tags(covered, publisher):
     assert not LiveEntry.objects.readable(Audience.of("zh-hans", key)).exists()
 
 
-def endpoint(*events):
+def endpoint(*events, scopes=("read", "full_text")):
+    from cms.models import ApiKey
+
+    partner = Partner.objects.create(name="P")
+    ApiKey.issue(partner=partner, name="k", scopes=list(scopes))
     return WebhookEndpoint.objects.create(
-        partner=Partner.objects.create(name="P"),
+        partner=partner,
         url="https://partner.example.com/hooks",
         events=list(events),
     )
@@ -229,6 +233,18 @@ def test_partners_hear_of_published_and_corrected_entries_and_the_end(covered, p
     assert published["live"]["status"] == "live"
     assert deliveries[1].payload["data"]["entry"]["correction"] == "A typo."
     assert deliveries[2].payload["data"]["live"]["coverageEndTime"] is not None
+
+
+def test_an_entry_s_text_reaches_only_partners_with_the_full_text_right(covered, publisher):
+    summary_only = endpoint("live.entry_published", scopes=["read"])
+    full_text = endpoint("live.entry_published")
+    publish(covered, publisher, ai_involvement="ai_assisted")
+    told = {d.endpoint_id: d.payload["data"]["entry"] for d in WebhookDelivery.objects.all()}
+    assert "<strong>Breaking</strong>" in told[full_text.pk]["html"]
+    assert (told[summary_only.pk]["html"], told[summary_only.pk]["text"]) == (None, None)
+    # What is not the body is told to both, the entry's own disclosure included.
+    assert told[summary_only.pk]["disclosure"] == told[full_text.pk]["disclosure"]
+    assert told[summary_only.pk]["disclosure"]["grade"] == "ai_assisted"
 
 
 def test_partners_hear_nothing_of_a_draft_s_entries(publisher):

@@ -1,15 +1,18 @@
 """A stateful model of the newsroom and one partner: random publishes, edits, schedules,
-expiries, unpublishes, archives, kills, deletions, language and tag changes and changes of the
-key's rights, with the clock moved by hand, interleaved with syncs of random page sizes and
-with prunings of the change log (a retention bound of an hour, in batches).
+expiries, unpublishes, archives, kills, deletions, language and tag changes, live coverage
+(entries published, corrected and withdrawn) and changes of the key's rights, with the clock
+moved by hand, interleaved with syncs of random page sizes and with prunings of the change
+log (a retention bound of an hour, in batches).
 
 After every complete sync, the partner's copy, built only from the sync's pages, must
 equal what the key may read at that moment (worked out from the models, not by the sync's
-code): the same versions, with the same title, analysis (or none) and tags. A token is
-refused as expired only when its round reads changes from before the retention bound; the
-partner then starts again without a token, as the partner guide tells it to.
+code): the same versions, with the same title, analysis (or none), tags and live entries
+(each with its text, or none without the full_text right). A token is refused as expired
+only when its round reads changes from before the retention bound; the partner then starts
+again without a token, as the partner guide tells it to.
 """
 
+import contextlib
 from datetime import timedelta
 from unittest import mock
 
@@ -18,8 +21,8 @@ from django.utils import timezone
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, rule
 
-from cms.models import ApiKey, Partner, Story, set_tags
-from cms.stories import publishing, workflow
+from cms.models import ApiKey, LiveEntry, Partner, Story, set_tags
+from cms.stories import live, publishing, workflow
 from cms.sync import pages, prune, tokens
 from tests.factories import make_story, make_tag, make_user
 
@@ -44,6 +47,13 @@ def expected(key, now):
     key_tags = {tag.pk for tag in key.tags.all()}
     full_text = key.has_scope("full_text")
     found = {}
+    entries = {}
+    for entry in LiveEntry.objects.filter(withdrawn_at__isnull=True).order_by(
+        "-published_at", "-id"
+    ):
+        entries.setdefault((entry.story_id, entry.language_code), []).append(
+            (entry.pk, entry.text_plain if full_text else None)
+        )
     for story in Story.objects.prefetch_related("translations", "tag_links__tag"):
         if not story.is_live(now):
             continue
@@ -52,19 +62,35 @@ def expected(key, now):
             continue
         for version in story.translations.all():
             if version.language_code in allowed:
-                found[(story.pk, version.language_code)] = (
+                where = (story.pk, version.language_code)
+                found[where] = (
                     version.title,
                     full_text,
                     [link.tag.slug for link in links],
+                    entries.get(where, []) if story.live_status else None,
                 )
     return found
 
 
 def held(versions):
     return {
-        where: (version["title"], version["analysis"] is not None, version["tags"])
+        where: (
+            version["title"],
+            version["analysis"] is not None,
+            version["tags"],
+            _entries(version["live"]),
+        )
         for where, version in versions.items()
     }
+
+
+def _entries(coverage):
+    if coverage is None:
+        return None
+    return [
+        (entry["id"], entry["text"]["text"] if entry["text"] else None)
+        for entry in coverage["entries"]
+    ]
 
 
 class MirrorMachine(RuleBasedStateMachine):
@@ -202,6 +228,35 @@ class MirrorMachine(RuleBasedStateMachine):
         with transaction.atomic():
             publishing.withdraw(story)
             story.delete()
+
+    @rule(pk=stories, ended=st.booleans())
+    def cover_live(self, pk, ended):
+        story = self.story(pk)
+        if story is None:
+            return
+        with contextlib.suppress(live.Refused):
+            (live.end if ended else live.start)(pk, self.publisher)
+
+    @rule(pk=stories, language=st.sampled_from(LANGUAGES))
+    def publish_entry(self, pk, language):
+        if self.story(pk) is None:
+            return
+        self.edits += 1
+        with contextlib.suppress(live.Refused):
+            live.publish(pk, self.publisher, language=language, text=f"entry {self.edits}")
+
+    @rule(pk=stories, withdraw=st.booleans())
+    def correct_or_withdraw_entry(self, pk, withdraw):
+        entry = LiveEntry.objects.filter(story_id=pk, withdrawn_at__isnull=True).first()
+        if entry is None:
+            return
+        self.edits += 1
+        if withdraw:
+            live.withdraw(pk, self.publisher, entry.pk)
+        else:
+            live.correct(
+                pk, self.publisher, entry.pk, text=f"corrected {self.edits}", note="Fixed."
+            )
 
     @rule(minutes=st.integers(1, 180))
     def time_passes(self, minutes):

@@ -5,6 +5,7 @@ never reach a subscriber; a key's languages hold; only subscriptions are served.
 
 import asyncio
 import json
+from unittest import mock
 
 import pytest
 from asgiref.sync import async_to_sync
@@ -12,6 +13,7 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
 from api.asgi import application
+from cms.disclosure import rules as disclosure
 from cms.models import ApiKey, Partner, Story
 from cms.stories import live
 from tests.factories import make_story, make_user
@@ -267,5 +269,60 @@ def test_bad_subscription_arguments_get_a_clear_error(story, variables, message)
         answer = await client.receive()
         assert message in json.dumps(answer, ensure_ascii=False)
         await client.close()
+
+    run(scenario)
+
+
+SHOWN = """subscription($slug: String!) {
+  liveEntries(slug: $slug) { change entry { text { text } disclosure { grade } } }
+}"""
+
+
+def test_readers_alike_share_one_answer_and_each_audience_reads_its_own(story, publisher):
+    """A thousand readers of a story cost one execution per event, not a thousand; a key
+    without the full_text right still reads no entry text."""
+    partner = Partner.objects.create(name="P")
+    _key, secret = ApiKey.issue(partner=partner, name="k", scopes=["read"])
+    executions = []
+    of_entry = disclosure.of_entry
+
+    def counted(entry):
+        executions.append(entry.pk)
+        return of_entry(entry)
+
+    async def reader(payload=None):
+        client = Client()
+        await client.open(payload)
+        await client.subscribe({"slug": "hearing"}, query=SHOWN)
+        return client
+
+    async def scenario():
+        readers = [await reader() for _ in range(4)]
+        summary_only = await reader({"authorization": f"Bearer {secret}"})
+        await asyncio.sleep(0.5)
+        with mock.patch.object(disclosure, "of_entry", counted):
+            entry = await publish(story, publisher, "The vote is **in**.")
+            answers = [await client.receive() for client in readers]
+            partners = await summary_only.receive()
+        assert {json.dumps(answer["payload"]) for answer in answers} == {
+            json.dumps(
+                {
+                    "data": {
+                        "liveEntries": {
+                            "change": "PUBLISHED",
+                            "entry": {
+                                "text": {"text": "The vote is in."},
+                                "disclosure": {"grade": "HUMAN"},
+                            },
+                        }
+                    }
+                }
+            )
+        }
+        assert partners["payload"]["data"]["liveEntries"]["entry"]["text"] is None
+        # Once for the readers, once for the partner's key: two audiences.
+        assert executions == [entry.pk, entry.pk]
+        for client in [*readers, summary_only]:
+            await client.close()
 
     run(scenario)

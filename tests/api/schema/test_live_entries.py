@@ -180,7 +180,8 @@ def test_first_out_of_bounds_is_refused(gql, publisher, first):
 def key_client(client, **restrictions):
     partner = Partner.objects.create(name="P")
     tags = restrictions.pop("tags", [])
-    key, secret = ApiKey.issue(partner=partner, name="k", scopes=["read"], **restrictions)
+    scopes = restrictions.pop("scopes", ["read"])
+    key, secret = ApiKey.issue(partner=partner, name="k", scopes=scopes, **restrictions)
     key.tags.set(tags)
     return lambda document, variables: without_cost(
         client.post(
@@ -198,7 +199,7 @@ def test_a_key_s_languages_and_tags_hold_for_entries(client, publisher):
     entry(story, publisher, "in English", 2)
     entry(story, publisher, "中文条目", 1, language="zh-hans")
 
-    chinese_key = key_client(client, languages=["zh-hans"])
+    chinese_key = key_client(client, languages=["zh-hans"], scopes=["read", "full_text"])
     answer = chinese_key(PAGE, {"slug": "hearing", "language": "zh-hans"})
     assert texts(answer["data"]["story"]) == ["中文条目"]
     assert chinese_key(PAGE, {"slug": "hearing", "language": "en"})["data"]["story"] is None
@@ -206,6 +207,34 @@ def test_a_key_s_languages_and_tags_hold_for_entries(client, publisher):
     other_tag = key_client(client, tags=[make_tag("other")])
     answer = other_tag(PAGE, {"slug": "hearing"})
     assert answer["data"]["story"] is None
+
+
+def test_an_entry_s_text_is_the_story_s_body_partner_keys_read_it_with_full_text_only(
+    client, publisher
+):
+    story = covered(publisher)
+    entry(story, publisher, "The CEO is **sworn in**.", 2, key_event=True)
+    entry(story, publisher, "A model wrote this.", 1, ai_involvement="ai_reviewed")
+    document = PAGE.replace("pinnedEntries", "analysis { text } structuredData pinnedEntries")
+
+    summary_only = key_client(client)(document, {"slug": "hearing"})["data"]["story"]
+    assert summary_only["analysis"] is None
+    nodes = [edge["node"] for edge in summary_only["liveEntries"]["edges"]]
+    assert [node["text"] for node in nodes] == [None, None]
+    # What is not the body still reads: times, flags and each entry's own disclosure.
+    assert [node["keyEvent"] for node in nodes] == [False, True]
+    assert [node["disclosure"]["grade"] for node in nodes] == ["AI_REVIEWED", "HUMAN"]
+    updates = summary_only["structuredData"][0]["liveBlogUpdate"]
+    assert [sorted(update) for update in updates] == [
+        ["@type", "datePublished", "digitalSourceType", "inLanguage"]
+    ] * 2
+
+    full_text = key_client(client, scopes=["read", "full_text"])(document, {"slug": "hearing"})
+    story = full_text["data"]["story"]
+    assert story["analysis"] is not None
+    assert texts(story) == ["A model wrote this.", "The CEO is sworn in."]
+    updates = story["structuredData"][0]["liveBlogUpdate"]
+    assert [update["articleBody"] for update in updates] == texts(story)
 
 
 def count_queries(gql, document, variables):
@@ -282,6 +311,19 @@ def test_a_live_story_s_json_ld_is_a_live_blog_posting(gql, publisher):
         "The hearing opens.",
     ]
     assert article["liveBlogUpdate"][0]["@type"] == "BlogPosting"
+
+
+def test_each_live_blog_update_declares_its_own_ai_involvement(gql, publisher):
+    story = covered(publisher, ai_involvement="ai_generated")
+    entry(story, publisher, "A person wrote this.", 2)
+    entry(story, publisher, "AI drafted; an editor checked.", 1, ai_involvement="ai_reviewed")
+    result = gql('{ story(slug: "hearing") { structuredData } }')
+    article = result["data"]["story"]["structuredData"][0]
+    assert article["digitalSourceType"] == "https://schema.org/TrainedAlgorithmicMediaDigitalSource"
+    assert [update["digitalSourceType"] for update in article["liveBlogUpdate"]] == [
+        "https://schema.org/TrainedAlgorithmicMediaDigitalSource",
+        "https://schema.org/DigitalArtDigitalSource",
+    ]
 
 
 def test_a_story_readers_cannot_see_shows_no_entries_even_in_preview(gql, publisher):
