@@ -560,6 +560,8 @@ beyond the exact-count bound (`totalCountIsEstimate`). {total - missed} of {tota
 
 
 def write_report(run):
+    import scale
+
     results, sql = run["results"], run["sql"]
     plain = results["plain view (yardstick)"]["rps"]
     hand_front = results["hand-written front page (yardstick)"]["rps"]
@@ -670,6 +672,8 @@ Peak memory per worker: {run["memory"]:.0f} MB.
 
 {crawl_section(run)}
 
+{scale.sync_section(run["sizes"])}
+
 ## Reproduce
 
 ```sh
@@ -677,6 +681,7 @@ make bench-peer   # once: installs Directus from npm and loads it (minutes); opt
 make bench        # needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379
 BENCH_SIZES=10000,100000,1000000 make bench   # with a million stories (about an hour more)
 BENCH_SIZES=100000 .venv/bin/python bench/run.py crawl   # the crawler alone
+BENCH_SIZES=100000 .venv/bin/python bench/run.py scale   # sync, crawler, search: bench/scale-results.md
 ```
 
 `BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`, `BENCH_CRAWL_PAGES`,
@@ -963,6 +968,8 @@ def measure_peer():
 
 
 def main():
+    import scale
+
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get)")
     if not SIZES or SIZES[0] < 100:
@@ -990,6 +997,7 @@ def main():
             run["sizes"][size] = measure_size(server, slug, search_body)
         run["sizes"][size]["searches"] = measure_search(size)
         run["sizes"][size]["crawl"] = measure_crawl(size)
+        run["sizes"][size]["sync"] = scale.measure_sync(size)
         if size == SIZES[0]:
             # What the served-story cache buys: the same pages with it off, in this run.
             with running_server(CMS_SERVED_STORY_CACHE="0"):
@@ -1015,8 +1023,21 @@ def main():
     print((BASE / "BENCHMARKS.md").read_text(encoding="utf-8"))
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] == ["crawl"]:
+def cli(arguments):
+    """`bench/run.py` (everything, BENCHMARKS.md), `crawl` (the crawler alone) or `scale`
+    (the sync, the crawler and search at each size: bench/scale-results.md)."""
+    if arguments == ["crawl"]:
         crawl_only()
+    elif arguments == ["scale"]:
+        import scale
+
+        scale.main()
     else:
         main()
+
+
+if __name__ == "__main__":
+    # The module's state lives in one copy, `run`, which bench/scale.py imports too.
+    import run
+
+    run.cli(sys.argv[1:])
