@@ -591,6 +591,8 @@ beyond the exact-count bound (`totalCountIsEstimate`). {total - missed} of {tota
 
 
 def write_report(run):
+    import scale
+
     results, sql = run["results"], run["sql"]
     plain = results["plain view (yardstick)"]["rps"]
     hand_front = results["hand-written front page (yardstick)"]["rps"]
@@ -701,6 +703,8 @@ Peak memory per worker: {run["memory"]:.0f} MB.
 
 {crawl_section(run)}
 
+{scale.sync_section(run["sizes"])}
+
 ## Reproduce
 
 ```sh
@@ -708,6 +712,7 @@ make bench-peer   # once: installs Directus from npm and loads it (minutes); opt
 make bench        # needs PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379
 BENCH_SIZES=10000,100000,1000000 make bench   # with a million stories (about an hour more)
 BENCH_SIZES=100000 .venv/bin/python bench/run.py crawl   # the crawler alone
+BENCH_SIZES=100000 .venv/bin/python bench/run.py scale   # sync, crawler, search: bench/scale-results.md
 ```
 
 `BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`, `BENCH_CRAWL_PAGES`,
@@ -999,6 +1004,8 @@ def measure_peer():
 
 
 def main():
+    import scale
+
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (make bench installs it with apt-get)")
     if not SIZES or SIZES[0] < 100:
@@ -1028,6 +1035,7 @@ def main():
                 run["cached"] = measure_cached_pages()
         run["sizes"][size]["searches"] = measure_search(size)
         run["sizes"][size]["crawl"] = measure_crawl(size)
+        run["sizes"][size]["sync"] = scale.measure_sync(size)
         if size == SIZES[0]:
             # What the served-story cache buys: the same pages with it off, in this run.
             with running_server(CMS_SERVED_STORY_CACHE="0"):
@@ -1062,10 +1070,24 @@ def live_only():
     log("wrote bench/live-results.md")
 
 
-if __name__ == "__main__":
-    if sys.argv[1:] == ["crawl"]:
+def cli(arguments):
+    """`bench/run.py` (everything, BENCHMARKS.md), `crawl` (the crawler alone), `live` (live
+    subscribers: bench/live-results.md) or `scale` (the sync, the crawler and search at each
+    size: bench/scale-results.md)."""
+    if arguments == ["crawl"]:
         crawl_only()
-    elif sys.argv[1:] == ["live"]:
+    elif arguments == ["live"]:
         live_only()
+    elif arguments == ["scale"]:
+        import scale
+
+        scale.main()
     else:
         main()
+
+
+if __name__ == "__main__":
+    # The module's state lives in one copy, `run`, which bench/scale.py imports too.
+    import run
+
+    run.cli(sys.argv[1:])
