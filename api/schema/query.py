@@ -17,11 +17,11 @@ from strawberry.types import Info
 from api.caching import keys, versions
 from api.caching import stories as story_cache
 from api.schema.errors import BadUserInput, Gone
+from cms.core import compiled
 from cms.core import values as bounds
 from cms.counting import counters, counts
 from cms.models import Story as StoryModel
 from cms.search import engine as search_engine
-from cms.serving import compiled
 from cms.serving import stories as serving
 
 from . import pagination

@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Func, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from cms.core import languages
+from cms.core import compiled, languages
 from cms.models import Story, StoryCount, StoryTag, StoryTranslation, Tag
 from cms.models.querysets import earliest
 
@@ -175,16 +175,16 @@ def _count_of(queryset):
     return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
-def _unannounced(audience):
-    return Story.objects.readable(audience).filter(live_since__isnull=True)
+def _unannounced(audience, now=None):
+    return Story.objects.readable(audience, now).filter(live_since__isnull=True)
 
 
-def _counted_but_expired(audience):
+def _counted_but_expired(audience, now=None):
     # Counted where the audience's list is (a version in its chain; tags are filtered by
     # the caller): `counted_in` is recomputed on every change of versions or tags.
     expired = Story.objects.filter(
         status=Story.Status.PUBLISHED,
-        expires_at__lte=timezone.now(),
+        expires_at__lte=now or timezone.now(),
         live_since__isnull=False,
     ).exclude(counted_in=[])
     return expired.in_chain(audience.chain)
@@ -208,24 +208,28 @@ def total_and_next_change(audience, tag=None):
 
 
 def _total(audience, tag, next_change=False):
-    unannounced, expired = _unannounced(audience), _counted_but_expired(audience)
-    rows = StoryCount.objects.filter(language=audience.language)
-    if tag is None:
-        rows = rows.filter(tag__isnull=True)
-    else:
-        rows = rows.filter(tag__slug=tag)
-        unannounced, expired = unannounced.with_tag(tag), expired.with_tag(tag)
-    moments = Story.objects.next_change_subqueries() if next_change else {}
-    found = (
-        rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **moments)
-        .values_list("count", "extra", "gone", *moments)
-        .first()
-    )
-    if found is None:
+    # Building these statements costs several times what running them does: each shape's
+    # SQL is compiled once per process (`cms.core.compiled`), and run with the time.
+    def total_at(now):
+        unannounced, expired = _unannounced(audience, now), _counted_but_expired(audience, now)
+        rows = StoryCount.objects.filter(language=audience.language)
+        if tag is None:
+            rows = rows.filter(tag__isnull=True)
+        else:
+            rows = rows.filter(tag__slug=tag)
+            unannounced, expired = unannounced.with_tag(tag), expired.with_tag(tag)
+        moments = Story.objects.next_change_subqueries(now) if next_change else {}
+        rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **moments)
+        return rows.order_by("pk").values_list("count", "extra", "gone", *moments)[:1]
+
+    now = timezone.now()
+    found = compiled.rows(StoryCount, ("total", audience, tag, next_change), total_at, now)
+    if not found:
         # No story was ever counted in this list.
-        moment = Story.objects.next_publication() if next_change else None
-        return unannounced.count(), moment
-    counted, extra, gone, *changes = found
+        moment = Story.objects.next_publication(now) if next_change else None
+        unannounced = _unannounced(audience, now)
+        return (unannounced if tag is None else unannounced.with_tag(tag)).count(), moment
+    counted, extra, gone, *changes = found[0]
     return counted + (extra or 0) - (gone or 0), earliest(*changes)
 
 
@@ -251,25 +255,33 @@ def named_tag_counts(audience):
 def _tag_rows(audience, tag_ids, chain=()):
     if not audience.is_public:
         return None
-    unannounced = _unannounced(audience).filter(tag_links__tag_id=OuterRef("tag_id"))
-    expired = _counted_but_expired(audience).filter(tag_links__tag_id=OuterRef("tag_id"))
-    rows = StoryCount.objects.filter(language=audience.language, tag__isnull=False)
-    if tag_ids is not None:
-        rows = rows.filter(tag_id__in=tag_ids)
-    # One name per language of the chain (at most a few): one row per tag.
-    names = {
-        f"name_{position}": Subquery(
-            Tag.translations.field.model.objects.filter(
-                master_id=OuterRef("tag_id"), language_code=code
-            ).values("name")[:1]
-        )
-        for position, code in enumerate(chain)
-    }
-    rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **names)
+
+    def rows_at(now):
+        unannounced = _unannounced(audience, now).filter(tag_links__tag_id=OuterRef("tag_id"))
+        expired = _counted_but_expired(audience, now).filter(tag_links__tag_id=OuterRef("tag_id"))
+        rows = StoryCount.objects.filter(language=audience.language, tag__isnull=False)
+        if tag_ids is not None:
+            rows = rows.filter(tag_id__in=tag_ids)
+        # One name per language of the chain (at most a few): one row per tag.
+        names = {
+            f"name_{position}": Subquery(
+                Tag.translations.field.model.objects.filter(
+                    master_id=OuterRef("tag_id"), language_code=code
+                ).values("name")[:1]
+            )
+            for position, code in enumerate(chain)
+        }
+        rows = rows.annotate(extra=_count_of(unannounced), gone=_count_of(expired), **names)
+        return rows.values_list("tag_id", "tag__slug", "count", "extra", "gone", *names)
+
+    # The tag list's statement is compiled once per process (`cms.core.compiled`); one
+    # for a page's tags is built each time, as each page names other tags.
+    if tag_ids is None:
+        found_rows = compiled.rows(StoryCount, ("tag counts", audience, chain), rows_at)
+    else:
+        found_rows = rows_at(timezone.now())
     found = {}
-    for pk, slug, count, extra, gone, *named in rows.values_list(
-        "tag_id", "tag__slug", "count", "extra", "gone", *names
-    ):
+    for pk, slug, count, extra, gone, *named in found_rows:
         total = count + (extra or 0) - (gone or 0)
         if total > 0 or tag_ids is not None:
             in_language = {

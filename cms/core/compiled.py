@@ -16,6 +16,9 @@ is built and compiled on every run, as before. What a run returns is what the Qu
 would: the same SQL, the same rows, the same model instances (and those of
 `select_related`), through Django's own row converters.
 
+`rows` does the same for a `values_list()` QuerySet (its annotations included: the counts
+beside a list), whose building costs the same several times over what running it does.
+
 The memo holds nothing that can change (SQL text and how to read its rows), which is why
 it may live in each process: every process compiles the same text.
 """
@@ -83,6 +86,56 @@ class _Plan:
         return found
 
 
+class _RowsPlan:
+    """One `values_list()` shape's SQL, where the time goes, and its columns' converters."""
+
+    def __init__(self, queryset, sql, params, times, compiler):
+        self.query = queryset.query
+        self.sql = sql
+        self.params = params
+        self.times = times
+        self.columns = [column[0] for column in compiler.select[: compiler.col_count]]
+
+    def run(self, alias, now):
+        connection = connections[alias]
+        params = list(self.params)
+        for index in self.times:
+            params[index] = connection.ops.adapt_datetimefield_value(now)
+        converters = self.query.get_compiler(using=alias).get_converters(self.columns)
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        found = []
+        for row in rows:
+            row = list(row)
+            for position, (functions, expression) in converters.items():
+                for convert in functions:
+                    row[position] = convert(row[position], expression, connection)
+            found.append(tuple(row))
+        return found
+
+
+def _kind(queryset):
+    """The plan that can run `queryset` (None: none can, it is built on every run)."""
+    iterable = queryset._iterable_class.__name__
+    if iterable == "ModelIterable" and not queryset.query.annotation_select:
+        return _Plan
+    query = queryset.query
+    # Columns in the order they were asked for, as tuples (Django reorders otherwise).
+    in_order = list(queryset._fields) == [*query.values_select, *query.annotation_select]
+    if iterable == "ValuesListIterable" and not query.extra_select and in_order:
+        return _RowsPlan
+    return None
+
+
+def _same(first, second):
+    """Whether two parameters are one value: psycopg's JSON wrappers (`Jsonb([])`, a
+    JSON field's lookup) compare by identity, so by what they wrap."""
+    if type(first) is not type(second):
+        return False
+    return first == second or (hasattr(first, "obj") and first.obj == second.obj)
+
+
 def _plan(model, build, alias):
     compiled = []
     for stand_in in _STAND_INS:
@@ -98,13 +151,13 @@ def _plan(model, build, alias):
             return _UNPLANNABLE
         compiled.append((queryset, compiler, sql, list(params)))
     (queryset, compiler, sql, params), (_qs, _compiler, other_sql, other_params) = compiled
+    kind = _kind(queryset)
     if (
         sql != other_sql
         or len(params) != len(other_params)
-        or queryset.query.annotation_select
+        or kind is None
         or queryset._prefetch_related_lookups
         or queryset._known_related_objects
-        or queryset._iterable_class.__name__ != "ModelIterable"
     ):
         return _UNPLANNABLE
     # As a datetime column's parameter, the time is adapted for the database (SQLite's
@@ -115,9 +168,9 @@ def _plan(model, build, alias):
     for index, (first, second) in enumerate(zip(params, other_params, strict=True)):
         if first == stand_ins[0] and second == stand_ins[1]:
             times.append(index)
-        elif first != second or type(first) is not type(second):
+        elif not _same(first, second):
             return _UNPLANNABLE
-    return _Plan(queryset, sql, params, times, compiler)
+    return kind(queryset, sql, params, times, compiler)
 
 
 def fetch(model, shape, build, now=None):
@@ -138,3 +191,9 @@ def fetch(model, shape, build, now=None):
     if plan is _UNPLANNABLE:
         return list(build(now))
     return plan.run(alias, now)
+
+
+def rows(model, shape, build, now=None):
+    """The rows, as tuples, of `build(now)`: a `values_list()` QuerySet of `model`, built
+    from `shape` and the time alone; its SQL compiled once per `shape` and database."""
+    return fetch(model, shape, build, now)
