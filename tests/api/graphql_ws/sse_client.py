@@ -118,7 +118,7 @@ class EventStream:
         await asyncio.wait_for(self.task, WAIT)
 
 
-async def joined(story_id, members=1):
+async def joined(story_id, members=1, exactly=False):
     """Wait until `members` subscribers listen to the story's group (the in-memory layer
     shows its groups; on Redis, give the subscription a moment)."""
     layer = get_channel_layer()
@@ -127,7 +127,8 @@ async def joined(story_id, members=1):
         await asyncio.sleep(0.5)
         return
     for _ in range(WAIT * 20):
-        if len(groups.get(group(story_id), ())) >= members:
+        count = len(groups.get(group(story_id), ()))
+        if count == members or (count > members and not exactly):
             return
         await asyncio.sleep(0.05)
     raise AssertionError("the subscription never joined its story's group")
