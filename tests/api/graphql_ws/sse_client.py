@@ -119,15 +119,17 @@ class EventStream:
 
 
 async def joined(story_id, members=1, exactly=False):
-    """Wait until `members` subscribers listen to the story's group (the in-memory layer
-    shows its groups; on Redis, give the subscription a moment)."""
+    """Wait until `members` subscribers in this process listen to the story's group (the
+    layer's own record of its groups; without one, give the subscription a moment)."""
     layer = get_channel_layer()
     groups = getattr(layer, "groups", None)
     if groups is None:
         await asyncio.sleep(0.5)
         return
+    # Redis's layer names a group's channel with its prefix.
+    name = getattr(layer, "_get_group_channel_name", lambda name: name)(group(story_id))
     for _ in range(WAIT * 20):
-        count = len(groups.get(group(story_id), ()))
+        count = len(groups.get(name, ()))
         if count == members or (count > members and not exactly):
             return
         await asyncio.sleep(0.05)
