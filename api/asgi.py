@@ -14,13 +14,18 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import path  # noqa: E402
 
-from api.graphql_ws import sse  # noqa: E402
+from api.graphql_ws import reservations, sse  # noqa: E402
 from api.graphql_ws.consumer import LiveConsumer  # noqa: E402
 
 
 async def http(scope, receive, send):
-    """An event-stream request for `/graphql` to graphql-sse; every other one to Django."""
-    if scope["path"] == "/graphql" and sse.accepts_event_stream(scope):
+    """graphql-sse's requests for `/graphql` (an event stream, or a reservation's PUT, DELETE
+    or operation) to api/graphql_ws/sse.py; every other one to Django."""
+    if scope["path"] == "/graphql" and (
+        sse.accepts_event_stream(scope)
+        or scope["method"] in ("PUT", "DELETE")
+        or reservations.token_of(scope) is not None
+    ):
         return await sse.application(scope, receive, send)
     return await django_http(scope, receive, send)
 

@@ -101,7 +101,7 @@ class OnlySubscriptions:
     async def stream(self, query, operation_name=None, **kwargs):
         context = kwargs.get("context_value")
         try:
-            _only_a_subscription(query, operation_name, kwargs.get("variable_values"))
+            only_a_subscription(query, operation_name, kwargs.get("variable_values"))
             await database_sync_to_async(take_quota)(context)
             slot = await slots.take(subject(context), limit(context))
             if slot is None:
@@ -127,7 +127,7 @@ class OnlySubscriptions:
         return _holding(stream, slot)
 
 
-def _only_a_subscription(query, operation_name, variables):
+def only_a_subscription(query, operation_name, variables):
     """Refuse what HTTP's limits refuse (size, tokens, depth, aliases, cost, an unknown or
     unnamed operation), and any operation but a subscription."""
     if not isinstance(query, str):

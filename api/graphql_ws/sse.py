@@ -1,6 +1,7 @@
-"""Subscriptions over Server-Sent Events at `/graphql`: the graphql-sse protocol's "distinct
-connections mode" (github.com/enisdenjo/graphql-sse, PROTOCOL.md), for clients behind
-proxies that drop WebSockets.
+"""Subscriptions over Server-Sent Events at `/graphql`, for clients behind proxies that drop
+WebSockets: the graphql-sse protocol (github.com/enisdenjo/graphql-sse, PROTOCOL.md) in its
+"distinct connections mode" (here) and its "single connection mode" (`reservations.py`, whose
+stream this module serves too).
 
 A request that accepts `text/event-stream` (a POST with a JSON body, or a GET with the
 parameters in its query string, as GraphQL over HTTP sends them) is answered with an event
@@ -21,8 +22,6 @@ open and a vanished client is noticed; a client that stops reading is dropped on
 
 import asyncio
 import contextlib
-import json
-import urllib.parse
 
 import orjson
 from channels.db import database_sync_to_async
@@ -34,12 +33,19 @@ from strawberry.channels.handlers.base import ChannelsConsumer
 from strawberry.types.execution import PreExecutionError
 
 from api.graphql_http.refusals import RequestError
-from api.graphql_ws import access
+from api.graphql_ws import access, reservations
 from api.graphql_ws.outbox import Outbox
+from api.graphql_ws.sse_requests import (
+    BadRequest,
+    Disconnected,
+    accepts_event_stream,
+    graphql_request,
+    header,
+    read_body,
+)
 from api.schema import schema
 from cms.core import languages
 
-EVENT_STREAM = "text/event-stream"
 HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
     (b"cache-control", b"no-cache, no-store"),
@@ -48,22 +54,6 @@ HEADERS = [
 ]
 KEEPALIVE = b":\n\n"
 COMPLETE = b"event: complete\ndata:\n\n"
-
-
-def accepts_event_stream(scope):
-    """Whether an HTTP request asks for an event stream (its `Accept` names it)."""
-    for name, value in scope.get("headers") or ():
-        if name == b"accept" and EVENT_STREAM.encode() in value.lower():
-            return True
-    return False
-
-
-class BadRequest(Exception):
-    def __init__(self, status, message, headers=()):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = list(headers)
 
 
 class EventStream(ChannelsConsumer):
@@ -75,26 +65,38 @@ class EventStream(ChannelsConsumer):
 
     async def __call__(self, scope, receive, send):
         self.scope = scope
-        header_language = languages.from_accept_language(_header(scope, b"accept-language"))
+        header_language = languages.from_accept_language(header(scope, b"accept-language"))
         with translation.override(header_language):
             try:
-                params = _params(scope, await _body(receive))
+                body = await read_body(receive)
+                token = reservations.token_of(scope)
+                if token is not None or not accepts_event_stream(scope):
+                    # The single connection mode: a reservation, its stream, its operations.
+                    answered = await reservations.answer(scope, body, token, send)
+                    if answered:
+                        return
+                    await self._stream(scope, receive, send, self._serve(token))
+                    return
+                params = graphql_request(scope, body)
             except BadRequest as bad:
                 await _refuse(send, bad)
                 return
             except Disconnected:
                 return
-            await self._stream(scope, receive, send, params)
+            context = access.context_for(self, scope)
+            await self._stream(scope, receive, send, self._run(context, params))
 
-    async def _stream(self, scope, receive, send, params):
+    async def _stream(self, scope, receive, send, producing):
+        """Stream what `producing` puts in the outbox until it ends, the client goes, or the
+        client stops reading."""
         self.channel_layer = get_channel_layer()
         self.channel_name = await self.channel_layer.new_channel()
-        context = access.context_for(self, scope)
+        self.operations = {}
         await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-        outbox = Outbox(send, settings.CMS_SUBSCRIPTION_MAX_PENDING_BYTES)
+        self.outbox = outbox = Outbox(send, settings.CMS_SUBSCRIPTION_MAX_PENDING_BYTES)
         outbox.put(KEEPALIVE)  # Headers reach clients (and proxies) now, not at the first event.
         tasks = [
-            asyncio.ensure_future(self._run(context, params, outbox)),
+            asyncio.ensure_future(producing),
             asyncio.ensure_future(_disconnected(receive)),
             asyncio.ensure_future(outbox.overflowed.wait()),
             asyncio.ensure_future(outbox.deliver()),
@@ -112,6 +114,8 @@ class EventStream(ChannelsConsumer):
                     return_when=asyncio.FIRST_COMPLETED,
                 )
         finally:
+            for operation in self.operations.values():
+                operation.cancel()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -123,8 +127,10 @@ class EventStream(ChannelsConsumer):
                 with contextlib.suppress(Exception):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
 
-    async def _run(self, context, params, outbox):
-        """The subscription, its results put in the outbox as `next` events."""
+    async def _run(self, context, params, operation_id=None):
+        """The subscription, its results put in the outbox as `next` events (each wrapped with
+        its operation's id in the single connection mode)."""
+        outbox = self.outbox
         try:
             context.key = await database_sync_to_async(access.key_of)(params["authorization"])
             results = await self.schema.stream(
@@ -135,102 +141,52 @@ class EventStream(ChannelsConsumer):
             )
         except RequestError as refused:
             error = GraphQLError(refused.message, extensions={"code": refused.code})
-            outbox.put(_next({"errors": [error.formatted]}))
-            outbox.put(COMPLETE)
+            outbox.put(_next({"errors": [error.formatted]}, operation_id))
+            outbox.put(_complete(operation_id))
             return
-        async with contextlib.aclosing(results):
-            async for result in results:
-                outbox.put(_next(_payload(result)))
-                if isinstance(result, PreExecutionError):
-                    break
-        outbox.put(COMPLETE)
+        try:
+            async with contextlib.aclosing(results):
+                async for result in results:
+                    outbox.put(_next(_payload(result), operation_id))
+                    if isinstance(result, PreExecutionError):
+                        break
+        finally:
+            outbox.put(_complete(operation_id))
+            self.operations.pop(operation_id, None)
+
+    async def _serve(self, token):
+        """A reservation's stream: operations start and stop as its requests say."""
+        await reservations.connected(token, self.channel_name)
+        try:
+            while True:
+                await asyncio.sleep(reservations.RENEW_SECONDS)
+                await reservations.renew(token, self.channel_name)
+        finally:
+            await reservations.disconnected(token, self.channel_name)
 
     async def _relay_channel(self):
-        """Channel-layer messages to the subscription (`listen_to_channel`'s queues)."""
+        """Channel-layer messages: a reservation's operations started and stopped, and entry
+        changes to the subscriptions (`listen_to_channel`'s queues)."""
         while True:
-            await self.dispatch(await self.channel_layer.receive(self.channel_name))
+            message = await self.channel_layer.receive(self.channel_name)
+            if message["type"] == reservations.START:
+                self._start(message)
+            elif message["type"] == reservations.STOP:
+                operation = self.operations.pop(message["id"], None)
+                if operation is not None:
+                    operation.cancel()
+            else:
+                await self.dispatch(message)
 
-
-class Disconnected(Exception):
-    pass
-
-
-async def _body(receive):
-    """The request body, refused past `CMS_MAX_BODY_BYTES`."""
-    chunks, size = [], 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise Disconnected
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > settings.CMS_MAX_BODY_BYTES:
-            raise BadRequest(
-                413,
-                translation.gettext("The request body is larger than %(max)s bytes.")
-                % {"max": settings.CMS_MAX_BODY_BYTES},
-            )
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
-def _params(scope, body):
-    """The GraphQL request of a GET's query string or a POST's JSON body."""
-    method = scope["method"]
-    if method == "GET":
-        query = urllib.parse.parse_qs(scope.get("query_string", b"").decode("latin1"))
-        raw = {name: values[-1] for name, values in query.items()}
-        for name in ("variables", "extensions"):
-            if name in raw:
-                try:
-                    raw[name] = json.loads(raw[name])
-                except ValueError:
-                    raise BadRequest(
-                        400,
-                        translation.gettext("%(what)s is not valid JSON.") % {"what": f"`{name}`"},
-                    ) from None
-    elif method == "POST":
-        media_type = _header(scope, b"content-type").split(";")[0].strip().lower()
-        if media_type != "application/json":
-            raise BadRequest(
-                415,
-                translation.gettext("Send GraphQL requests as %(type)s.")
-                % {"type": "application/json"},
-            )
-        try:
-            raw = orjson.loads(body)
-        except orjson.JSONDecodeError:
-            raise BadRequest(
-                400,
-                translation.gettext("%(what)s is not valid JSON.")
-                % {"what": translation.gettext("The request body")},
-            ) from None
-    else:
-        raise BadRequest(
-            405,
-            translation.gettext("Subscribe with POST or GET."),
-            [(b"allow", b"GET, POST")],
+    def _start(self, message):
+        operation_id = message["id"]
+        if operation_id in self.operations:
+            return
+        context = access.context_for(self, message["scope"])
+        params = message["params"]
+        self.operations[operation_id] = asyncio.ensure_future(
+            self._run(context, params, operation_id)
         )
-    if not isinstance(raw, dict):
-        raise BadRequest(400, translation.gettext("The request body must be a JSON object."))
-    query, variables, operation = raw.get("query"), raw.get("variables"), raw.get("operationName")
-    if not isinstance(query, str) or not query.strip():
-        raise BadRequest(400, translation.gettext("`query` must be a string."))
-    if variables is not None and not isinstance(variables, dict):
-        raise BadRequest(400, translation.gettext("`variables` must be an object."))
-    if operation is not None and not isinstance(operation, str):
-        raise BadRequest(400, translation.gettext("`operationName` must be a string."))
-    authorization = None
-    for name, value in scope.get("headers") or ():
-        if name == b"authorization":
-            authorization = value.decode("latin1")
-    return {
-        "query": query,
-        "variables": variables,
-        "operationName": operation,
-        "authorization": authorization,
-    }
 
 
 def _payload(result):
@@ -242,8 +198,16 @@ def _payload(result):
     return payload
 
 
-def _next(payload):
+def _next(payload, operation_id=None):
+    if operation_id is not None:
+        payload = {"id": operation_id, "payload": payload}
     return b"event: next\ndata: " + orjson.dumps(payload) + b"\n\n"
+
+
+def _complete(operation_id=None):
+    if operation_id is None:
+        return COMPLETE
+    return b"event: complete\ndata: " + orjson.dumps({"id": operation_id}) + b"\n\n"
 
 
 async def _refuse(send, bad):
@@ -263,13 +227,6 @@ async def _keep_alive(outbox):
     while True:
         await asyncio.sleep(settings.CMS_SUBSCRIPTION_PING_SECONDS)
         outbox.put(KEEPALIVE)
-
-
-def _header(scope, name):
-    for key, value in scope.get("headers") or ():
-        if key == name:
-            return value.decode("latin1")
-    return ""
 
 
 async def application(scope, receive, send):

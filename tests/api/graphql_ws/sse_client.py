@@ -22,6 +22,8 @@ class EventStream:
         headers=(),
         client=("127.0.0.1", 50000),
         blocked=False,
+        accept="text/event-stream",
+        query_string=b"",
     ):
         self.inbox = asyncio.Queue()
         self.sent = asyncio.Queue()
@@ -32,7 +34,6 @@ class EventStream:
         self.blocked = blocked
         if not any(name.lower() == "content-type" for name, _value in headers):
             headers = [("Content-Type", "application/json"), *headers]
-        query_string = b""
         if method == "GET" and payload is not None:
             query_string = urllib.parse.urlencode(
                 {k: json.dumps(v) if isinstance(v, dict) else v for k, v in payload.items()}
@@ -50,7 +51,7 @@ class EventStream:
             "query_string": query_string,
             "headers": [
                 (b"host", b"127.0.0.1"),
-                (b"accept", b"text/event-stream"),
+                (b"accept", accept.encode()),
                 *[(name.lower().encode(), value.encode()) for name, value in headers],
             ],
             "client": client,
