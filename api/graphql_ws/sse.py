@@ -114,8 +114,8 @@ class EventStream(ChannelsConsumer):
                     return_when=asyncio.FIRST_COMPLETED,
                 )
         finally:
-            for operation in self.operations.values():
-                operation.cancel()
+            # The reservation's operations end with it, their places given back.
+            tasks += list(self.operations.values())
             for task in tasks:
                 task.cancel()
             for task in tasks:
