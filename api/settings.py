@@ -104,6 +104,17 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Subscriptions a key, or an address without one, may hold open at once (on every process
+# together; 0: no bound). Each subscription also counts as one request of the key's quota
+# (or of the address's rate limit).
+CMS_SUBSCRIPTIONS_PER_KEY = env_number("CMS_SUBSCRIPTIONS_PER_KEY", 100)
+CMS_SUBSCRIPTIONS_PER_ADDRESS = env_number("CMS_SUBSCRIPTIONS_PER_ADDRESS", 20)
+# A WebSocket is pinged this often and closed if the last ping is unanswered; an event
+# stream gets a comment line as often.
+CMS_SUBSCRIPTION_PING_SECONDS = env_number("CMS_SUBSCRIPTION_PING_SECONDS", 20, float)
+# A client that leaves more than this unread (WebSocket: sent since the last ping it
+# answered; event stream: waiting to be written to it) is closed.
+CMS_SUBSCRIPTION_MAX_PENDING_BYTES = env_number("CMS_SUBSCRIPTION_MAX_PENDING_BYTES", 262144)
 
 # Background work (webhook deliveries) runs on the database task queue: `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

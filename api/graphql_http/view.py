@@ -203,8 +203,9 @@ def run(request, operation, document, analysis, context):
             raise RequestError(
                 400,
                 _(
-                    "Subscriptions are served over WebSocket at /graphql (the "
-                    "graphql-transport-ws protocol), not over HTTP."
+                    "Subscriptions are served at /graphql over WebSocket (the "
+                    "graphql-transport-ws protocol) or as an event stream (the graphql-sse "
+                    "protocol: send `Accept: text/event-stream`), not as a JSON answer."
                 ),
                 "BAD_REQUEST",
             ) from None

@@ -3,135 +3,122 @@ Channels, carrying subscriptions only (queries and mutations go over HTTP, throu
 cache, limits and rate limits).
 
 A partner sends its key in the `connection_init` payload (`{"authorization": "Bearer
-<key>"}`, as browsers cannot set headers on a WebSocket): it is checked as on HTTP, takes
-one request of the key's quota, and its languages and tags then hold for every event. The
-language is the subscription's `language` argument, else the handshake's
-`Accept-Language`, else the default.
+<key>"}`, as browsers cannot set headers on a WebSocket): a bad one closes the connection
+(4403); a good one's languages and tags then hold for every event. Each subscription is
+admitted as on Server-Sent Events (`access.py`: one request of the quota, a bound on open
+subscriptions). The language is the subscription's `language` argument, else the
+handshake's `Accept-Language`, else the default.
+
+The server pings every `CMS_SUBSCRIPTION_PING_SECONDS`; a client that has not answered the
+previous ping by then is idle or no longer reading and is closed (4408), and so is one that
+has left more than `CMS_SUBSCRIPTION_MAX_PENDING_BYTES` unacknowledged (4413): what was sent
+since the last ping it answered is what may still be queued on its way, so nothing is held
+for a client that stopped reading beyond that bound.
 """
 
+import asyncio
+import contextlib
+import json
 from datetime import timedelta
 
 from channels.db import database_sync_to_async
-from django.utils import translation
-from graphql import GraphQLError, OperationType, parse
-from graphql.error import GraphQLSyntaxError
-from graphql.utilities import get_operation_ast
+from django.conf import settings
 from strawberry.channels import GraphQLWSConsumer
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
-from strawberry.types.execution import PreExecutionError
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
 
-from api.graphql_http import auth
 from api.graphql_http.refusals import RequestError
+from api.graphql_ws import access
 from api.schema import schema
-from api.schema.errors import BadUserInput
-from cms.core import languages
-from cms.models import ApiKey, Scope
-from cms.serving.audience import Audience
 
 # A connection that sends no `connection_init` within this time is closed (4408).
 INIT_TIMEOUT = timedelta(seconds=10)
 MAX_SUBSCRIPTIONS = 20
+PING = json.dumps({"type": "ping"})
+IDLE = (4408, "No pong: the connection is idle")
+SLOW = (4413, "Too much unread: the client is not reading")
 
 
-class SubscriptionContext:
-    """What a subscription's resolvers share: the consumer, the caller's key and language."""
+class PongHandler(BaseGraphQLTransportWSHandler):
+    """Strawberry's protocol handler, telling the consumer of each pong."""
 
-    def __init__(self, consumer, header_language):
-        self.ws = consumer
-        self.request = consumer
-        self.key = None
-        self.header_language = header_language
-        self.connection_params = None
-
-    def audience_for(self, requested):
-        """The caller reading in `requested` (a `language` argument), else the header's."""
-        audience = Audience.of(self.header_language, self.key)
-        if requested is None:
-            return audience
-        code = languages.normalize(requested)
-        if code is None:
-            raise BadUserInput(
-                translation.gettext(
-                    "Unsupported language “%(code)s”. Supported languages: %(supported)s."
-                )
-                % {"code": requested, "supported": ", ".join(audience.languages)}
-            )
-        return audience.reading(code)
-
-
-class OnlySubscriptions:
-    """The schema, answering subscriptions only: anything else is refused with a clear error."""
-
-    def __init__(self, wrapped):
-        self._wrapped = wrapped
-
-    def __getattr__(self, name):
-        return getattr(self._wrapped, name)
-
-    async def stream(self, query, operation_name=None, **kwargs):
-        refusal = _refusal(query, operation_name)
-        if refusal is not None:
-            return _refused(refusal)
-        return await self._wrapped.stream(query, operation_name=operation_name, **kwargs)
-
-
-def _refusal(query, operation_name):
-    try:
-        operation = get_operation_ast(parse(query), operation_name)
-    except GraphQLSyntaxError:
-        return None  # The schema reports the syntax error itself.
-    if operation is not None and operation.operation != OperationType.SUBSCRIPTION:
-        return GraphQLError(
-            translation.gettext(
-                "Only subscriptions are served over WebSocket: send queries and mutations "
-                "over HTTP to /graphql."
-            )
-        )
-    return None
-
-
-async def _refused(error):
-    yield PreExecutionError(data=None, errors=[error])
-
-
-def _key_of(params):
-    """The usable key `connection_init` presents, None without one; RequestError if refused."""
-    value = params.get("authorization") or params.get("Authorization")
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise RequestError(401, "", "UNAUTHENTICATED")
-    scheme, _sep, secret = value.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise RequestError(401, "", "UNAUTHENTICATED")
-    key = ApiKey.authenticate(secret.strip())
-    if key is None or not key.has_scope(Scope.READ):
-        raise RequestError(401, "", "UNAUTHENTICATED")
-    auth.take_quota(key)
-    return key
+    async def handle_pong(self, message):
+        self.view.ponged()
 
 
 class LiveConsumer(GraphQLWSConsumer):
-    """graphql-transport-ws subscriptions, with the caller's key and language."""
+    """graphql-transport-ws subscriptions, with the caller's key and language, dropping a
+    client that stops answering pings or reading."""
+
+    graphql_transport_ws_handler_class = PongHandler
 
     def __init__(self):
         super().__init__(
-            schema=OnlySubscriptions(schema),
+            schema=access.OnlySubscriptions(schema),
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=INIT_TIMEOUT,
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
+        self._sent = 0  # Bytes sent on this connection.
+        self._acknowledged = 0  # Bytes sent before the last ping the client answered.
+        self._ping_mark = None  # Bytes sent up to the ping awaiting its pong.
+        self._pinging = None
+        self._closing = False
 
     async def get_context(self, request, response):
-        headers = dict(self.scope.get("headers") or [])
-        accept = headers.get(b"accept-language", b"").decode("latin1")
-        return SubscriptionContext(self, languages.from_accept_language(accept))
+        return access.context_for(self, self.scope)
 
     async def on_ws_connect(self, context):
         params = context.connection_params or {}
+        value = params.get("authorization", params.get("Authorization"))
         try:
-            context.key = await database_sync_to_async(_key_of)(params)
+            context.key = await database_sync_to_async(access.key_of)(value)
         except RequestError as refused:
             raise ConnectionRejectionError() from refused
+        self._pinging = asyncio.ensure_future(self._ping_regularly())
         return None
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        if text_data is None or self._closing:
+            return
+        self._sent += len(text_data.encode())
+        pending = self._sent - self._acknowledged
+        if pending > settings.CMS_SUBSCRIPTION_MAX_PENDING_BYTES:
+            await self._drop(*SLOW)
+        elif pending * 2 > settings.CMS_SUBSCRIPTION_MAX_PENDING_BYTES and self._ping_mark is None:
+            await self._ping()
+
+    async def _ping(self):
+        await super().send(text_data=PING)
+        self._sent += len(PING)
+        self._ping_mark = self._sent
+
+    def ponged(self):
+        if self._ping_mark is not None:
+            self._acknowledged = self._ping_mark
+            self._ping_mark = None
+
+    async def _ping_regularly(self):
+        while True:
+            await asyncio.sleep(settings.CMS_SUBSCRIPTION_PING_SECONDS)
+            if self._ping_mark is not None:
+                await self._drop(*IDLE)
+                return
+            await self._ping()
+
+    async def _drop(self, code, reason):
+        self._closing = True
+        await self.close(code=code, reason=reason)
+        # Its subscriptions end now, not when the client gets round to closing.
+        self.message_queue.put_nowait({"message": None, "disconnected": True})
+
+    async def websocket_disconnect(self, message):
+        if self._pinging is not None:
+            self._pinging.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pinging
+        await super().websocket_disconnect(message)

@@ -1,6 +1,7 @@
 """Live coverage pushed to readers: `liveEntries(slug:)`, a subscription to a story's entries.
 
-Served over WebSocket (graphql-transport-ws) by `api.graphql_ws`. Each change of an entry
+Served over WebSocket (graphql-transport-ws) and Server-Sent Events (graphql-sse) by
+`api.graphql_ws`. Each change of an entry
 of a live story readers can see is sent to the story's group on the channel layer (Redis
 between processes, `api.graphql_ws.events`) after its transaction commits; each subscriber
 reads the entry again as its own audience (`LiveEntry.objects.readable`: the story's
@@ -129,7 +130,8 @@ async def _shared_event(served_story, message):
 
 
 @strawberry.type(
-    description="Changes pushed as they happen (over WebSocket: graphql-transport-ws)."
+    description="Changes pushed as they happen, over WebSocket (graphql-transport-ws) or "
+    "Server-Sent Events (graphql-sse)."
 )
 class Subscription:
     @strawberry.subscription(

@@ -12,7 +12,14 @@
 # - Never caches a request with Authorization, Preview-Token (or `?preview=`, as images
 #   in a preview send it), a session cookie or a feed key or token, nor anything under /admin/.
 # - Keys feeds and sitemaps by the parameters the origin reads only (normalise_query).
-# Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102.
+# - Sends subscriptions to the ASGI processes (api/asgi.py): a WebSocket upgrade of /graphql
+#   is piped (the Upgrade and Connection headers passed on, then bytes both ways), and an
+#   event stream (a request for /graphql accepting text/event-stream) is passed and streamed
+#   as it comes, never buffered or stored. Both send something every
+#   CMS_SUBSCRIPTION_PING_SECONDS (20 s), within Varnish's 60 s pipe and between-bytes
+#   timeouts.
+# Ports: Varnish 9100 (deploy/cluster/ctl), app processes 9101 and 9102, subscription
+# (ASGI) processes 9105 and 9106.
 vcl 4.1;
 
 import directors;
@@ -34,6 +41,8 @@ probe graphql {
 
 backend app1 { .host = "127.0.0.1"; .port = "9101"; .probe = graphql; }
 backend app2 { .host = "127.0.0.1"; .port = "9102"; .probe = graphql; }
+backend live1 { .host = "127.0.0.1"; .port = "9105"; .probe = graphql; }
+backend live2 { .host = "127.0.0.1"; .port = "9106"; .probe = graphql; }
 
 acl purgers {
     "127.0.0.1";
@@ -44,6 +53,9 @@ sub vcl_init {
     new apps = directors.round_robin();
     apps.add_backend(app1);
     apps.add_backend(app2);
+    new subscriptions = directors.round_robin();
+    subscriptions.add_backend(live1);
+    subscriptions.add_backend(live2);
 }
 
 sub vcl_recv {
@@ -59,6 +71,16 @@ sub vcl_recv {
         return (synth(200, "Purged " + req.http.n-gone + " objects."));
     }
     set req.backend_hint = apps.backend();
+    if (req.url ~ "^/graphql(\?|$)") {
+        if (req.http.Upgrade ~ "(?i)^websocket$") {
+            set req.backend_hint = subscriptions.backend();
+            return (pipe);
+        }
+        if (req.http.Accept ~ "(?i)text/event-stream") {
+            set req.backend_hint = subscriptions.backend();
+            return (pass);
+        }
+    }
     # Our own restart marker (vcl_hit) only; a client's is dropped.
     if (req.restarts == 0) {
         unset req.http.X-Edge-Refresh;
@@ -138,9 +160,21 @@ sub vcl_hit {
     }
 }
 
+# A WebSocket: Varnish drops hop-by-hop headers, so the upgrade is asked for again.
+sub vcl_pipe {
+    if (req.http.Upgrade) {
+        set bereq.http.Upgrade = req.http.Upgrade;
+        set bereq.http.Connection = req.http.Connection;
+    }
+}
+
 sub vcl_backend_fetch {
     # A retry asks the round-robin director again: the other app process.
-    set bereq.backend = apps.backend();
+    if (bereq.url ~ "^/graphql(\?|$)" && bereq.http.Accept ~ "(?i)text/event-stream") {
+        set bereq.backend = subscriptions.backend();
+    } else {
+        set bereq.backend = apps.backend();
+    }
 }
 
 sub vcl_backend_error {
@@ -168,6 +202,13 @@ sub vcl_backend_response {
         # Kept for no time: a stale copy stays the one found by the next lookup.
         set beresp.ttl = 0s;
         set beresp.grace = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
+    }
+    if (beresp.http.Content-Type ~ "(?i)^text/event-stream") {
+        # Each event goes on to the client as it comes; nothing is kept.
+        set beresp.do_stream = true;
+        set beresp.do_gzip = false;
         set beresp.uncacheable = true;
         return (deliver);
     }

@@ -233,7 +233,7 @@ def test_queries_are_sent_over_http_not_websocket(story):
         await client.open()
         await client.subscribe({}, query="{ stories { edges { node { slug } } } }")
         refused = await client.receive()
-        assert "Only subscriptions are served over WebSocket" in json.dumps(refused)
+        assert "Only subscriptions are served here" in json.dumps(refused)
         await client.close()
 
     run(scenario)
@@ -250,7 +250,8 @@ def test_a_subscription_sent_over_http_is_told_where_subscriptions_are(client, m
         )
     assert response.status_code == 400
     (error,) = response.json()["errors"]
-    assert "Subscriptions are served over WebSocket at /graphql" in error["message"]
+    assert "Subscriptions are served at /graphql over WebSocket" in error["message"]
+    assert "`Accept: text/event-stream`" in error["message"]
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,14 @@
 """Two ASGI app processes behind one Redis: an entry a publisher publishes through one
 reaches a subscriber of the other, read by a client nobody here wrote (`gql` over the
-websockets library, graphql-transport-ws)."""
+websockets library, graphql-transport-ws); a graphql-sse stream held by one is driven by
+requests to the other."""
 
 import asyncio
+import http.client
 import http.cookiejar
 import json
 import re
+import time
 import urllib.parse
 import urllib.request
 import uuid
@@ -116,3 +119,67 @@ def test_an_entry_published_through_one_process_reaches_a_subscriber_on_the_othe
         event = asyncio.run(scenario())["liveEntries"]
     assert event["change"] == "PUBLISHED"
     assert event["entry"]["text"]["html"] == "<p>Through <strong>one</strong>.</p>"
+
+
+def test_a_single_connection_stream_on_one_process_is_driven_from_the_other(shared_services):
+    """graphql-sse's single connection mode across processes: the stream is held by one, the
+    reservation's requests reach the other, the entry is published through the other."""
+    password = uuid.uuid4().hex
+    user = make_user("publisher", "Publisher")
+    user.set_password(password)
+    user.save()
+    story = make_story("hearing")
+    live.start(story.pk, get_user_model().objects.get(pk=user.pk))
+
+    with servers(2, asgi=True, **shared_services) as (first, second):
+        reserve = urllib.request.Request(f"{first}/graphql", method="PUT")
+        with urllib.request.urlopen(reserve, timeout=10) as answer:
+            assert answer.status == 201
+            token = answer.read().decode()
+        host, port = first.removeprefix("http://").split(":")
+        stream = http.client.HTTPConnection(host, int(port), timeout=30)
+        stream.request(
+            "GET",
+            "/graphql",
+            headers={"Accept": "text/event-stream", "X-GraphQL-Event-Stream-Token": token},
+        )
+        response = stream.getresponse()
+        assert response.status == 200
+
+        start = urllib.request.Request(
+            f"{second}/graphql",
+            data=json.dumps(
+                {"query": SUBSCRIPTION, "variables": {"slug": "hearing"},
+                 "extensions": {"operationId": "op-1"}}
+            ).encode(),
+            headers={"Content-Type": "application/json", "X-GraphQL-Event-Stream-Token": token},
+            method="POST",
+        )  # fmt: skip
+        with urllib.request.urlopen(start, timeout=10) as answer:
+            assert answer.status == 202
+        time.sleep(1)  # The subscription joins its story's group on the first process.
+        publish_through(second, story.pk, "publisher", password, "Across.")
+
+        def next_data():
+            event = None
+            while True:
+                line = response.readline().decode()
+                assert line, "the stream ended"
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event:
+                    return event, json.loads(line.split(":", 1)[1])
+
+        event, data = next_data()
+        assert event == "next" and data["id"] == "op-1"
+        assert data["payload"]["data"]["liveEntries"]["entry"]["text"]["html"] == "<p>Across.</p>"
+
+        stop = urllib.request.Request(
+            f"{second}/graphql?operationId=op-1",
+            headers={"X-GraphQL-Event-Stream-Token": token},
+            method="DELETE",
+        )
+        with urllib.request.urlopen(stop, timeout=10) as answer:
+            assert answer.status == 200
+        assert next_data() == ("complete", {"id": "op-1"})
+        stream.close()
