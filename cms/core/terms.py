@@ -14,6 +14,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+from . import chinese
+
 # Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A run of Chinese characters, or a run of other letters and digits (never `_`).
@@ -74,6 +76,20 @@ def _latin_tokens(run):
     )
 
 
+@lru_cache(maxsize=100_000)
+def _segments(run, mode):
+    """The (start, end) of each word of a Chinese run, as jieba cuts it.
+
+    jieba's dictionary is Simplified Chinese: Traditional text (a derived zh-hant version, a
+    reader's Traditional query) is cut as its Simplified rendering would be (OpenCC t2s),
+    and the words are the Traditional text's own characters at the same places, so that
+    Traditional words are stored and searched. A conversion that changes the run's length
+    (a rare phrase mapping) leaves the run cut as it is written."""
+    simplified = chinese.convert(run, "t2s")
+    cut = simplified if len(simplified) == len(run) else run
+    return tuple((begin, end) for _word, begin, end in _segmenter().tokenize(cut, mode=mode))
+
+
 def tokens_with_offsets(text, mode="search", wanted=None):
     """(token, start, end) for each word of `text`: `mode` is jieba's for Chinese runs.
 
@@ -89,8 +105,8 @@ def tokens_with_offsets(text, mode="search", wanted=None):
         if run:
             if cjk_wanted is not None and not any(word in run for word in cjk_wanted):
                 continue
-            for word, begin, end in _segmenter().tokenize(run, mode=mode):
-                yield word, start + begin, start + end
+            for begin, end in _segments(run, mode):
+                yield run[begin:end], start + begin, start + end
         else:
             for token in _latin_tokens(match.group(2)):
                 yield token, start, match.end()
