@@ -17,8 +17,10 @@ a written one. This module is the one place that writes it, reacting to its sour
   field put back to the conversion is no longer an override.
 
 List fields (TL;DR, key data, insights, FAQ) are converted row by row and overridden as a
-whole field. The grade is the source's (a script conversion adds no authorship), and so is
-a review of the source's text while no field is overridden.
+whole field. Tags' and sources' names are converted as well when named in the source
+language, unless an editor named them by hand in the derived one. The grade is the
+source's (a script conversion adds no authorship), and so is a review of the source's text
+while no field is overridden.
 """
 
 import hashlib
@@ -157,7 +159,43 @@ def regenerate_story(story_id):
         regenerate(row)
 
 
+# Names of what stories are filed under and cite: a derived language names them too.
+NAMED = ("Tag", "Source")
+
+
+def _remember_name(sender, instance, raw=False, **kwargs):
+    """Before a name is saved in a source language: the name it replaces."""
+    if raw or not languages.derived_of(instance.language_code) or instance.pk is None:
+        return
+    instance._name_before = (
+        sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    )
+
+
+def _name_saved(sender, instance, raw=False, **kwargs):
+    """A name saved in a source language: its derived languages' names follow, unless an
+    editor wrote one by hand (it is not the conversion of the name it was derived from)."""
+    if raw:
+        return
+    before = getattr(instance, "_name_before", None)
+    for code, conversion in languages.derived_of(instance.language_code):
+        name = chinese.convert(instance.name, conversion)
+        row = sender.objects.filter(master_id=instance.master_id, language_code=code).first()
+        if row is None:
+            sender.objects.create(master_id=instance.master_id, language_code=code, name=name)
+        elif before is not None and row.name == chinese.convert(before, conversion) != name:
+            row.name = name
+            row.save(update_fields=["name"])
+
+
 def connect():
+    from cms import models
+
+    for model_name in NAMED:
+        translations = getattr(models, model_name).translations.field.model
+        uid = f"derived-names-{model_name}"
+        pre_save.connect(_remember_name, sender=translations, dispatch_uid=f"{uid}-before")
+        post_save.connect(_name_saved, sender=translations, dispatch_uid=uid)
     pre_save.connect(_record_overrides, sender=StoryTranslation, dispatch_uid="derived-overrides")
     post_save.connect(_source_saved, sender=StoryTranslation, dispatch_uid="derived-regenerate")
     post_delete.connect(_source_deleted, sender=StoryTranslation, dispatch_uid="derived-delete")

@@ -132,3 +132,32 @@ def test_the_site_derives_traditional_chinese_with_taiwan_phrasing_by_default():
     assert [code for code, _name in settings.LANGUAGES] == ["en", "zh-hans", "zh-hant"]
     assert settings.CMS_DERIVED_LANGUAGES == {"zh-hant": ("zh-hans", "s2twp")}
     assert languages.chain("zh-hant") == ["zh-hant", "zh-hans", "en"]
+
+
+def test_tag_and_source_names_are_converted_unless_named_by_hand():
+    from cms.models import Source, Tag
+    from tests.factories import make_source, make_tag
+
+    tag = make_tag("chips", en="Chips", zh_hans="芯片")
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.set_current_language("zh-hant")
+    assert tag.name == "晶片"
+    tag.set_current_language("zh-hans")
+    tag.name = "半导体芯片"
+    tag.save()
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.set_current_language("zh-hant")
+    assert tag.name == "半導體晶片"
+    tag.name = "晶片與半導體"
+    tag.save()
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.set_current_language("zh-hans")
+    tag.name = "芯片"
+    tag.save()
+    tag = Tag.objects.get(pk=tag.pk)
+    tag.set_current_language("zh-hant")
+    assert tag.name == "晶片與半導體"
+    source = make_source("xinhua", **{"en": "Xinhua", "zh_hans": "新华社"})
+    source = Source.objects.get(pk=source.pk)
+    source.set_current_language("zh-hant")
+    assert source.name == "新華社"
