@@ -118,6 +118,8 @@ graphiql: setup
 messages: setup
 	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	cd locale && msgfmt --check -o zh_Hans/LC_MESSAGES/django.mo zh_Hans/LC_MESSAGES/django.po
+	@# The Traditional Chinese catalog is the Simplified one converted with OpenCC.
+	$(DEV_ENV) $(PY) manage.py derive_catalog
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
