@@ -39,6 +39,23 @@ def test_the_site_with_traditional_chinese_passes_its_tests(tmp_path):
     assert " passed" in result.stdout and "failed" not in result.stdout
 
 
+@pytest.mark.browser
+def test_the_traditional_tab_works_in_the_browser_in_both_ui_languages(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+        "CMS_LANGUAGES": "en,zh-hans,zh-hant",
+        "DJANGO_VAR_DIR": str(tmp_path),
+        "DJANGO_SECRET_KEY": "test-only-secret-key-not-for-production",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "browser",
+         str(BASE / "tests" / "traditional" / "admin_browser.py")],
+        cwd=BASE, env=env, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "2 passed" in result.stdout
+
+
 def test_traditional_chinese_is_derived_with_taiwan_phrasing_unless_settings_say_otherwise():
     codes = ["en", "zh-hans", "zh-hant"]
     conversions = opencc_conversions()
