@@ -16,7 +16,13 @@ from django.core.exceptions import ImproperlyConfigured
 from api.languages import derived_from, opencc_conversions
 
 BASE = Path(settings.BASE_DIR)
-MODULES = ("derivation.py", "admin_tab.py", "reader_outputs.py", "ingestion.py")
+MODULES = (
+    "derivation.py",
+    "admin_tab.py",
+    "reader_outputs.py",
+    "ingestion.py",
+    "translation.py",
+)
 
 
 def test_the_site_with_traditional_chinese_passes_its_tests(tmp_path):
