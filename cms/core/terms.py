@@ -78,16 +78,8 @@ def _latin_tokens(run):
 
 @lru_cache(maxsize=100_000)
 def _segments(run, mode):
-    """The (start, end) of each word of a Chinese run, as jieba cuts it.
-
-    jieba's dictionary is Simplified Chinese: Traditional text (a derived zh-hant version, a
-    reader's Traditional query) is cut as its Simplified rendering would be (OpenCC t2s),
-    and the words are the Traditional text's own characters at the same places, so that
-    Traditional words are stored and searched. A conversion that changes the run's length
-    (a rare phrase mapping) leaves the run cut as it is written."""
-    simplified = chinese.convert(run, "t2s")
-    cut = simplified if len(simplified) == len(run) else run
-    return tuple((begin, end) for _word, begin, end in _segmenter().tokenize(cut, mode=mode))
+    """The (start, end) of each word of a Chinese run, as jieba cuts it."""
+    return tuple((begin, end) for _word, begin, end in _segmenter().tokenize(run, mode=mode))
 
 
 def tokens_with_offsets(text, mode="search", wanted=None):
@@ -99,13 +91,21 @@ def tokens_with_offsets(text, mode="search", wanted=None):
     Chinese token is a part of its run, so they would yield no wanted token.
     """
     cjk_wanted = None if wanted is None else [w for w in wanted if CJK_CHAR.search(w)]
+    # jieba's dictionary is Simplified Chinese: Traditional text (a derived zh-hant version,
+    # a reader's Traditional query) is cut where its Simplified rendering (OpenCC t2s, one
+    # call for the whole text) would be, and the words are the text's own characters at those
+    # places, so that Traditional words are stored and searched. A conversion that changes
+    # the length (a rare phrase mapping) leaves the text cut as it is written.
+    simplified = chinese.convert(text, "t2s") if CJK_CHAR.search(text) else text
+    aligned = len(simplified) == len(text)
     for match in WORD_RUNS.finditer(text):
         start = match.start()
         run = match.group(1)
         if run:
             if cjk_wanted is not None and not any(word in run for word in cjk_wanted):
                 continue
-            for begin, end in _segments(run, mode):
+            cut = simplified[start : match.end()] if aligned else run
+            for begin, end in _segments(cut, mode):
                 yield run[begin:end], start + begin, start + end
         else:
             for token in _latin_tokens(match.group(2)):
