@@ -119,3 +119,34 @@ def test_sitemaps_list_the_traditional_versions_with_hreflang(client):
     sitemap = client.get("/sitemaps/zh-hant.xml").content.decode()
     assert "https://news.example.com/zh-hant/stories/chips" in sitemap
     assert 'hreflang="zh-Hant"' in sitemap or 'hreflang="zh-hant"' in sitemap
+
+
+@pytest.mark.parametrize("version", ["V2_2", "V3_1"])
+def test_the_ninjs_item_is_traditional_valid_and_says_it_was_converted(gql, version):
+    from tests import ninjs_validation
+
+    make_story("chips", title_zh_hans="芯片短缺")
+    query = """query ($v: NinjsVersion) { story(slug: "chips", language: "zh-hant") {
+        ninjs(version: $v) } }"""
+    result = gql(query, {"v": version})
+    assert "errors" not in result, result
+    document = result["data"]["story"]["ninjs"]
+    assert ninjs_validation.problems(document, version[1:].replace("_", ".")) == []
+    assert document["language"].lower() in ("zh-hant", "zh-tw")
+    assert NOTICE in json.dumps(document, ensure_ascii=False)
+    assert "晶片短缺" in json.dumps(document, ensure_ascii=False)
+
+
+def test_regenerating_the_traditional_version_costs_a_bounded_number_of_queries(
+    django_assert_max_num_queries,
+):
+    story = make_story("chips", title_zh_hans="芯片短缺", tldr_zh_hans=["一"] * 20)
+    row = StoryTranslation.objects.get(master=story, language_code="zh-hans")
+    row.title = "芯片严重短缺"
+    # The source's own save and index upkeep (5 queries, as any version's save), plus the
+    # derived row's read, write and its own upkeep: 10, however long the lists are.
+    with django_assert_max_num_queries(10):
+        row.save()
+    assert StoryTranslation.objects.get(master=story, language_code="zh-hant").title == (
+        "晶片嚴重短缺"
+    )
