@@ -161,3 +161,18 @@ def test_tag_and_source_names_are_converted_unless_named_by_hand():
     source = Source.objects.get(pk=source.pk)
     source.set_current_language("zh-hant")
     assert source.name == "新華社"
+
+
+def test_the_command_derives_the_versions_an_archive_written_before_lacks(capsys):
+    from django.core.management import call_command
+
+    story = make_story(title_zh_hans="软件")
+    edit(story, "zh-hant", summary="編輯手寫")
+    StoryTranslation.objects.filter(language_code="zh-hant").update(title="舊的轉換")
+    other = make_story(title_zh_hans="硬件")
+    StoryTranslation.objects.filter(master=other, language_code="zh-hant").delete()
+    call_command("derive_languages", verbosity=0)
+    assert version(other, "zh-hant").title == "硬體"
+    hant = version(story, "zh-hant")
+    assert (hant.title, hant.summary) == ("軟體", "編輯手寫")
+    assert "Derived from 2 source versions." in capsys.readouterr().out
