@@ -78,6 +78,12 @@ def _regenerate(source_row, code, conversion):
     if row is None:
         row = StoryTranslation(master_id=source_row.master_id, language_code=code)
         row.overrides = {}
+    elif not row.derived_from:
+        # Written by hand before there was a source to convert: every field it has is the
+        # writer's, kept, and flagged for a look against the source that now exists.
+        row.overrides = {
+            name: "" for name in CONTENT_FIELDS if getattr(row, name) not in ("", [], None)
+        }
     if "master" in source_row._state.fields_cache:
         row.master = source_row.master  # Its content time: versions saved together.
     values = converted(source_row, conversion)

@@ -176,3 +176,16 @@ def test_the_command_derives_the_versions_an_archive_written_before_lacks(capsys
     hant = version(story, "zh-hant")
     assert (hant.title, hant.summary) == ("軟體", "編輯手寫")
     assert "Derived from 2 source versions." in capsys.readouterr().out
+
+
+def test_a_version_written_by_hand_before_its_source_existed_is_kept_and_flagged():
+    story = make_story(languages=("en", "zh-hant"), title_zh_hant="手寫的標題", tldr_zh_hant=[])
+    assert version(story, "zh-hant").derived_from == ""
+    story.set_current_language("zh-hans")
+    story.title, story.summary, story.tldr, story.analysis = "软件", "摘要", ["要点"], "分析"
+    story.save()
+    hant = version(story, "zh-hant")
+    assert hant.title == "手寫的標題" and hant.derived_from == "zh-hans"
+    assert hant.tldr == ["要點"]
+    assert "title" in derived.stale_overrides(hant, version(story, "zh-hans"))
+    assert hant.overrides_stale
