@@ -71,3 +71,21 @@ def test_a_refused_save_on_the_traditional_tab_keeps_what_was_typed(editor, ui):
     assert "編輯手寫的摘要" in response.content.decode()
     hant = StoryTranslation.objects.get(master=story, language_code="zh-hant")
     assert hant.overrides == {}
+
+
+def test_a_tab_opened_before_the_source_changed_does_not_turn_stale_conversions_into_overrides(
+    editor,
+):
+    story = make_story("chips", status=Story.Status.DRAFT, hours_ago=None, title_zh_hans="芯片")
+    stale_form = open_form(editor, tab_url(story, "zh-hant"))
+    response = save_tab(editor, story, "zh-hans", "en", summary="新的摘要")
+    assert response.status_code == 302, errors(response)
+    stale_form.update(title="晶片新聞", _continue="1")
+    response = editor.post(tab_url(story, "zh-hant"), stale_form)
+    hant = StoryTranslation.objects.get(master=story, language_code="zh-hant")
+    # Refused as an edit conflict naming the regenerated Traditional text; nothing typed is
+    # lost, and the conversion stays the source's, not an override.
+    assert response.status_code == 200
+    assert "Summary (Traditional Chinese)" in " ".join(errors(response))
+    assert "晶片新聞" in response.content.decode()
+    assert hant.overrides == {} and hant.summary == "新的摘要"
