@@ -189,3 +189,27 @@ def test_a_version_written_by_hand_before_its_source_existed_is_kept_and_flagged
     assert hant.tldr == ["要點"]
     assert "title" in derived.stale_overrides(hant, version(story, "zh-hans"))
     assert hant.overrides_stale
+
+
+def test_a_proposal_for_a_live_story_reaches_the_traditional_version_only_when_approved(
+    client,
+):
+    """Never a derived text before its source: a translator's proposal on a live story's
+    Simplified version leaves both versions as readers see them until an editor approves."""
+    from cms.stories import approvals
+    from tests.factories import make_user
+
+    story = make_story("live", title_zh_hans="软件")
+    translator = make_user("tr", "Translator", languages=["zh-hans"])
+    editor = make_user("ed", "Editor")
+    proposal = approvals.propose(story, "zh-hans", {"title": "硬件"}, translator)
+    assert proposal is not None
+    assert version(story, "zh-hant").title == "軟體"
+    answer = client.post(
+        "/graphql",
+        {"query": '{ story(slug: "live", language: "zh-hant") { title } }'},
+        content_type="application/json",
+    ).json()
+    assert answer["data"]["story"]["title"] == "軟體"
+    approvals.approve(proposal.pk, editor)
+    assert (version(story, "zh-hans").title, version(story, "zh-hant").title) == ("硬件", "硬體")
