@@ -23,6 +23,9 @@ $(STAMP): pyproject.toml
 
 # The API's image addresses and the publisher's logo point at the server `make run` starts
 # (unless set).
+# The demo site publishes Traditional Chinese too, derived from the Chinese desk
+# (CMS_DERIVED_LANGUAGES, docs/operations/settings.md).
+run: export CMS_LANGUAGES ?= en,zh-hans,zh-hant
 run: export CMS_MEDIA_URL ?= http://$(HOST):$(PORT)/media/
 run: export CMS_PUBLISHER_LOGO_URL ?= http://$(HOST):$(PORT)/static/api/logo.png
 run: setup
@@ -132,6 +135,8 @@ graphiql: setup
 messages: setup
 	$(DEV_ENV) $(PY) manage.py makemessages --locale zh_Hans --no-obsolete --add-location file --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
 	cd locale && msgfmt --check -o zh_Hans/LC_MESSAGES/django.mo zh_Hans/LC_MESSAGES/django.po
+	@# The Traditional Chinese catalog is the Simplified one converted with OpenCC.
+	$(DEV_ENV) $(PY) manage.py derive_catalog
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -46,3 +46,48 @@ def fallbacks_from(text, codes):
             )
         chains[code] = chain
     return chains
+
+
+def opencc_conversions():
+    """The conversions the installed OpenCC ships (`s2twp`, `s2hk`, …)."""
+    import opencc
+
+    return {name.removesuffix(".json") for name in opencc.CONFIGS}
+
+
+def derived_from(text, codes, conversions):
+    """{derived: (source, conversion)} from `zh-hant:zh-hans:s2twp;…` (CMS_DERIVED_LANGUAGES).
+
+    A derived language is generated from its source language's text by an OpenCC
+    conversion (`conversions`: the configurations the installed OpenCC ships). Both must be
+    languages of CMS_LANGUAGES, the source written by people (not itself derived: a chain of
+    conversions would hide whose text it is), and a language is derived once."""
+    found = {}
+    for part in filter(None, (piece.strip() for piece in text.split(";"))):
+        pieces = [piece.strip().lower() for piece in part.split(":")]
+        if len(pieces) != 3 or not all(pieces):
+            raise ImproperlyConfigured(
+                f"CMS_DERIVED_LANGUAGES: {part!r} is not `language:source:conversion` "
+                "(for example zh-hant:zh-hans:s2twp)."
+            )
+        code, source, conversion = pieces
+        if code not in codes or source not in codes or code == source:
+            raise ImproperlyConfigured(
+                f"CMS_DERIVED_LANGUAGES: {part!r} must derive one language of CMS_LANGUAGES "
+                f"({', '.join(codes)}) from another."
+            )
+        if conversion not in conversions:
+            raise ImproperlyConfigured(
+                f"CMS_DERIVED_LANGUAGES: OpenCC has no conversion {conversion!r} "
+                f"(it has {', '.join(sorted(conversions))})."
+            )
+        if code in found:
+            raise ImproperlyConfigured(f"CMS_DERIVED_LANGUAGES derives {code} twice.")
+        found[code] = (source, conversion)
+    chained = sorted(code for code, (source, _c) in found.items() if source in found)
+    if chained:
+        raise ImproperlyConfigured(
+            f"CMS_DERIVED_LANGUAGES: {', '.join(chained)} would be derived from a derived "
+            "language; derive each from a language people write."
+        )
+    return found

@@ -9,7 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from api.devsecret import development_secret_key
-from api.languages import fallbacks_from, languages_from
+from api.languages import derived_from, fallbacks_from, languages_from, opencc_conversions
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
@@ -237,7 +237,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # Languages: CMS_LANGUAGES lists the codes the site publishes in, the first being the
 # default; adding one there (and, for the admin, its catalog in locale/) is all it takes.
 # A language's name is Django's own (translated by Django's catalogs), or ours below.
-LANGUAGE_NAMES = {"en": _("English"), "zh-hans": _("Simplified Chinese")}
+LANGUAGE_NAMES = {
+    "en": _("English"),
+    "zh-hans": _("Simplified Chinese"),
+    "zh-hant": _("Traditional Chinese"),
+}
 LANGUAGES = languages_from(env_list("CMS_LANGUAGES", "en,zh-hans"), LANGUAGE_NAMES)
 LANGUAGE_CODE = LANGUAGES[0][0]
 LOCALE_PATHS = [BASE_DIR / "locale"]
@@ -253,6 +257,26 @@ CMS_FALLBACK_LANGUAGE = os.environ.get("CMS_FALLBACK_LANGUAGE", LANGUAGE_CODE)
 CMS_LANGUAGE_FALLBACKS = fallbacks_from(
     os.environ.get("CMS_LANGUAGE_FALLBACKS", ""), [code for code, _name in LANGUAGES]
 )
+# Languages generated from another one's text rather than written (cms/stories/derived.py),
+# `language:source:conversion;…` with an OpenCC configuration (s2twp: Taiwan characters and
+# phrasing; s2tw: Taiwan characters only; s2hk: Hong Kong; s2t: OpenCC's standard). Each
+# is a real language version, regenerated whenever its source's text changes, except the
+# fields an editor overrode. By default Traditional Chinese is derived from Simplified
+# wherever the site publishes both (`make run` serves en,zh-hans,zh-hant); "none" derives
+# nothing. A derived language with no chain of its own falls back to its source first.
+_DEFAULT_DERIVED = (
+    "zh-hant:zh-hans:s2twp" if {"zh-hant", "zh-hans"} <= {code for code, _name in LANGUAGES} else ""
+)
+_derived = os.environ.get("CMS_DERIVED_LANGUAGES", _DEFAULT_DERIVED)
+CMS_DERIVED_LANGUAGES = derived_from(
+    "" if _derived.strip().lower() == "none" else _derived,
+    [code for code, _name in LANGUAGES],
+    opencc_conversions(),
+)
+for _code, (_source, _conversion) in CMS_DERIVED_LANGUAGES.items():
+    CMS_LANGUAGE_FALLBACKS.setdefault(
+        _code, list(dict.fromkeys(c for c in (_source, CMS_FALLBACK_LANGUAGE) if c != _code))
+    )
 PARLER_DEFAULT_LANGUAGE_CODE = LANGUAGE_CODE
 PARLER_LANGUAGES = {
     None: tuple(
@@ -277,7 +301,7 @@ CMS_AIGC_PRODUCER_NAME = os.environ.get("CMS_AIGC_PRODUCER_NAME", CMS_PUBLISHER_
 CMS_AIGC_PRODUCER_CODE = os.environ.get("CMS_AIGC_PRODUCER_CODE", "")
 CMS_AIGC_PROPAGATOR_NAME = os.environ.get("CMS_AIGC_PROPAGATOR_NAME", CMS_AIGC_PRODUCER_NAME)
 CMS_AIGC_PROPAGATOR_CODE = os.environ.get("CMS_AIGC_PROPAGATOR_CODE", CMS_AIGC_PRODUCER_CODE)
-CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN"}
+CMS_OG_LOCALES = {"en": "en_US", "zh-hans": "zh_CN", "zh-hant": "zh_TW"}
 # Machine translation (cms/translation/machine.py): off unless a DeepL key is set. A drafted
 # translation is a proposal graded machine-translated, never published by itself.
 CMS_DEEPL_AUTH_KEY = os.environ.get("CMS_DEEPL_AUTH_KEY", "")

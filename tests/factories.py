@@ -57,7 +57,7 @@ def make_story(
     translated = {
         key: fields.pop(key)
         for key in list(fields)
-        if key.rsplit("_", 1)[-1] in {"en", "hans"} and "_" in key
+        if key.rsplit("_", 1)[-1] in {"en", "hans", "hant"} and "_" in key
     }
     story = Story(
         slug=slug,

@@ -59,6 +59,21 @@ class Disclosure:
     def label(self) -> str:
         return self._found.label
 
+    @strawberry.field(
+        description="The language the served version was converted from automatically "
+        "(e.g. `zh-hans` for Traditional Chinese derived from Simplified); null for a "
+        "version people wrote or translated."
+    )
+    def converted_from(self) -> str | None:
+        return self._found.converted_from or None
+
+    @strawberry.field(
+        description="The notice, in the served language, that the text was converted "
+        "automatically from another language's (also part of `label`); null when it was not."
+    )
+    def conversion_notice(self) -> str | None:
+        return self._found.conversion or None
+
     @strawberry.field(description="The IPTC digital source type URI of the served version.")
     def digital_source_type(self) -> str:
         return self._found.iptc

@@ -23,6 +23,7 @@ from cms.stories import translation_state, workflow
 
 from .approvals import TranslationApprovalMixin
 from .autosave import AutosaveMixin
+from .derived import DerivedLanguageMixin, OverridesToCheckFilter
 from .disclosure import DisclosureAdminMixin
 from .exports import export_selected
 from .figures import StoryImageInline
@@ -59,6 +60,7 @@ ALWAYS_READ_ONLY = (
     "created_at",
     "modified_at",
     "disclosure_panel",
+    "conversion_panel",
 )
 SHARED_FIELDS = (
     "slug",
@@ -151,6 +153,7 @@ class StoryAdmin(
     RevisionMixin,
     ReadableValuesMixin,
     SourceBesideMixin,
+    DerivedLanguageMixin,
     TranslatableAdmin,
 ):
     form = StoryForm
@@ -173,6 +176,7 @@ class StoryAdmin(
         MissingLanguageFilter,
         NeedsTranslationFilter,
         OutdatedTranslationFilter,
+        OverridesToCheckFilter,
         "pinned",
         "ai_generated",
     )

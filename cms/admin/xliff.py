@@ -24,11 +24,12 @@ from cms.translation import machine, roundtrip, xliff
 
 
 def language_pairs():
-    """(value, label) for every ordered pair of the publication's languages."""
+    """(value, label) for every ordered pair of the publication's languages; a derived
+    language (converted from another, CMS_DERIVED_LANGUAGES) is never a target."""
     names = {code: gettext(name) for code, name in settings.LANGUAGES}
     pairs = []
     for source in languages.codes():
-        for target in languages.codes():
+        for target in languages.written():
             if source != target:
                 label = gettext("%(source)s → %(target)s") % {
                     "source": names.get(source, source),

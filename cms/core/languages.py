@@ -53,3 +53,27 @@ def from_accept_language(header):
         except LookupError:
             continue
     return settings.LANGUAGE_CODE
+
+
+def derived():
+    """{derived language: (source language, OpenCC conversion)} (CMS_DERIVED_LANGUAGES)."""
+    return settings.CMS_DERIVED_LANGUAGES
+
+
+def is_derived(code):
+    """Whether language `code` is generated from another one rather than written."""
+    return code in settings.CMS_DERIVED_LANGUAGES
+
+
+def derived_of(source):
+    """The languages derived from `source`, with their conversions: [(code, conversion)]."""
+    return [
+        (code, conversion)
+        for code, (origin, conversion) in settings.CMS_DERIVED_LANGUAGES.items()
+        if origin == source
+    ]
+
+
+def written():
+    """The languages people write (every language that is not derived)."""
+    return [code for code in codes() if code not in settings.CMS_DERIVED_LANGUAGES]

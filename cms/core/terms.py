@@ -14,6 +14,8 @@ import threading
 import unicodedata
 from functools import lru_cache
 
+from . import chinese
+
 # Chinese characters (CJK unified ideographs, extension A, compatibility ideographs).
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 # A run of Chinese characters, or a run of other letters and digits (never `_`).
@@ -97,6 +99,12 @@ def _latin_tokens(run):
     )
 
 
+@lru_cache(maxsize=100_000)
+def _segments(run, mode):
+    """The (start, end) of each word of a Chinese run, as jieba cuts it."""
+    return tuple((begin, end) for _word, begin, end in _segmenter().tokenize(run, mode=mode))
+
+
 def tokens_with_offsets(text, mode="search", wanted=None):
     """(token, start, end) for each word of `text`: `mode` is jieba's for Chinese runs.
 
@@ -106,14 +114,22 @@ def tokens_with_offsets(text, mode="search", wanted=None):
     Chinese token is a part of its run, so they would yield no wanted token.
     """
     cjk_wanted = None if wanted is None else [w for w in wanted if CJK_CHAR.search(w)]
+    # jieba's dictionary is Simplified Chinese: Traditional text (a derived zh-hant version,
+    # a reader's Traditional query) is cut where its Simplified rendering (OpenCC t2s, one
+    # call for the whole text) would be, and the words are the text's own characters at those
+    # places, so that Traditional words are stored and searched. A conversion that changes
+    # the length (a rare phrase mapping) leaves the text cut as it is written.
+    simplified = chinese.convert(text, "t2s") if CJK_CHAR.search(text) else text
+    aligned = len(simplified) == len(text)
     for match in WORD_RUNS.finditer(text):
         start = match.start()
         run = match.group(1)
         if run:
             if cjk_wanted is not None and not any(word in run for word in cjk_wanted):
                 continue
-            for word, begin, end in _segmenter().tokenize(run, mode=mode):
-                yield word, start + begin, start + end
+            cut = simplified[start : match.end()] if aligned else run
+            for begin, end in _segments(cut, mode):
+                yield run[begin:end], start + begin, start + end
         else:
             for token in _latin_tokens(match.group(2)):
                 yield token, start, match.end()

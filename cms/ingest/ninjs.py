@@ -8,7 +8,9 @@ names them (`headlines`, `bodies`, `language`, …):
 - `uri` is the external id: importing the same item again updates the same story;
 - `language` (BCP 47: `en-GB` is `en`; `zh`, `zh-CN`, `zh-Hans` are `zh-hans`) picks the
   version written, else the caller's default; a language this site does not publish in,
-  or Traditional Chinese, is refused;
+  or Traditional Chinese, is refused, and so is Traditional text under a bare `zh`, field
+  by field (`cms/ingest/script.py`: Traditional Chinese is derived from the Simplified
+  text, never imported);
 - the `main` headline (else the first) is the title; the `summary` description (else the
   first other) the summary and a `tldr` one the TL;DR bullets, a line each;
 - the HTML body (else the plain-text one, as paragraphs) is the analysis, sanitised with

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from cms.core import languages
 from cms.core import text as text_rule
 from cms.disclosure import rules as disclosure
-from cms.ingest import bylines
+from cms.ingest import bylines, script
 from cms.ingest import disclosure as ingest_disclosure
 from cms.ingest.forms import story_form, translation_form
 from cms.media import figures
@@ -161,6 +161,9 @@ def _check_envelope(data, may_publish):
                 )
             )
         normalized[known] = fields
+        # Traditional text labelled Simplified (a bare `zh`), or a derived language's
+        # version, is refused field by field (cms/ingest/script.py).
+        errors += script.errors(known, fields, given_as=code)
     if errors:
         raise IngestError(errors)
     return normalized, tags, source, image_ids

@@ -562,6 +562,20 @@ class StoryTranslation(TranslatedFieldsModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # Set on a version generated from another language's text (CMS_DERIVED_LANGUAGES, kept
+    # by cms/stories/derived.py): the language it was converted from. Readers are told.
+    derived_from = models.CharField(
+        _("converted from"), max_length=15, blank=True, default="", editable=False
+    )
+    # The fields of a derived version an editor wrote by hand: {field: the hash of the
+    # source field's value when it was overridden}. Regeneration keeps them; a source
+    # field whose hash moved on flags its override for a look (`stale_overrides`).
+    overrides = models.JSONField(_("overridden fields"), default=dict, blank=True, editable=False)
+    # Whether a source field changed under an override since it was written (kept with
+    # `overrides` by cms/stories/derived.py), so that editors can list what to look at.
+    overrides_stale = models.BooleanField(
+        _("overrides to check"), default=False, editable=False, db_index=True
+    )
     content_changed_at = models.DateTimeField(_("content last changed"), null=True, editable=False)
     content_hash = models.CharField(max_length=64, editable=False, blank=True)
     complete = models.BooleanField(

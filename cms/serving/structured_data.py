@@ -43,6 +43,10 @@ def json_ld(served):
             for code, address in served.alternates.items()
         ],
     }
+    if served.disclosure.conversion:
+        # A version converted from another language's text (CMS_DERIVED_LANGUAGES) says
+        # so in its own language, as its label does.
+        article["creditText"] = served.disclosure.conversion
     shown = images(served.image) if served.image is not None else []
     if served.analysis_served:
         # The images placed in the analysis follow the lead image's crops.

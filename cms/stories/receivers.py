@@ -6,7 +6,7 @@ from django.db.models.signals import post_save, pre_delete, pre_save
 
 from cms.models import Author, Image, Story, live_q
 
-from . import derive, publishing, revisions, slugs
+from . import derive, derived, publishing, revisions, slugs
 
 
 def _announce(stories):
@@ -25,8 +25,10 @@ def _author_changed(sender, instance, **kwargs):
 
 
 def connect_derived():
-    """First of all: other receivers of a version's save see its derived fields."""
+    """First of all: other receivers of a version's save see its derived fields, and a
+    derived language's version is written as its source is."""
     derive.connect()
+    derived.connect()
 
 
 def connect():

@@ -227,6 +227,17 @@ def _language_pair(document, problems):
                 },
             )
         )
+    elif languages.is_derived(target):
+        problems.append(
+            (
+                "xliff",
+                _(
+                    "%(target)s is converted automatically from another language on this "
+                    "site; translate that language instead."
+                )
+                % {"target": document.target_language},
+            )
+        )
     return source, target
 
 

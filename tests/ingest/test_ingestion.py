@@ -318,3 +318,31 @@ def test_the_pipeline_s_hot_score_is_the_ranking_s_estimate_and_a_new_one_restar
     assert (story.hot, story.hot_prior, story.hot_prior_views) == (90, 90, 400)
     recompute_hot()
     assert Story.objects.get(pk=story.pk).hot == 90
+
+
+def test_traditional_text_sent_as_simplified_chinese_is_refused_field_by_field():
+    """Traditional text labelled Simplified (as a bare `zh` in ninjs is read) must not become
+    the Simplified version (以繁體字發送的「简体」版本被逐欄拒絕，不寫入任何內容)."""
+    from cms.ingest.pipeline import IngestError, upsert
+
+    data = {
+        "external_id": "tw-1",
+        "translations": {
+            "zh-hans": {
+                "title": "臺灣半導體產業的發展",
+                "summary": "简体摘要",
+                "tldr": ["晶圓廠產能滿載", "需求倍增"],
+                "analysis": "詳細分析。",
+            }
+        },
+    }
+    with pytest.raises(IngestError) as raised:
+        upsert(data)
+    fields = {field for field, _message in raised.value.errors}
+    assert fields == {f"translations.zh-hans.{name}" for name in ("title", "tldr", "analysis")}
+    assert "Traditional Chinese" in raised.value.errors[0][1]
+    assert not Story.objects.exists()
+    data["translations"]["zh-hans"].update(title="台湾半导体产业的发展", tldr=["晶圆厂产能满载"])
+    data["translations"]["zh-hans"]["analysis"] = "详细分析。"
+    story, created = upsert(data)
+    assert created and story.translations.get(language_code="zh-hans").title.startswith("台湾")

@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from cms.core import chinese
 from cms.ingest import ninjs as ninjs_in
 from cms.ingest.pipeline import IngestError
 from cms.models import ApiKey, Author, Partner, Story, StoryAuthor
@@ -26,14 +27,6 @@ EXAMPLES = VENDOR / "examples"
 IMPORTED = {
     "2.1/ninjsExSimpleText_2.json": ("en", "Captain of wrecked cruise ship on trial in Italy"),
     "3.0/ninjsExSimpleText_3.json": ("en", "Captain of wrecked cruise ship on trial in Italy"),
-    "2.1/businesswire-newsml-20130605006126.json": (
-        "zh-hans",
-        "Cambrios被Gartner評選為「最酷供應商」",
-    ),
-    "3.0/businesswire-newsml-20130605006126.json": (
-        "zh-hans",
-        "Cambrios被Gartner評選為「最酷供應商」",
-    ),
     "2.1/businesswire-newsml-20130731006140.json": ("en", "Lunch Taking a Toll?"),
     "3.0/businesswire-newsml-20130731006140.json": ("en", "Lunch Taking a Toll?"),
 }
@@ -47,6 +40,9 @@ REFUSED = {
     "3.0/tt_text_image_3.json": {"language"},
     "2.1/ap_image.json": {"type"},
     "3.0/ap_image.json": {"type"},
+    # Traditional Chinese under a bare `zh`: never the Simplified version (cms/ingest/script.py).
+    "2.1/businesswire-newsml-20130605006126.json": {"headlines", "bodies"},
+    "3.0/businesswire-newsml-20130605006126.json": {"headlines", "bodies"},
 }
 
 
@@ -375,6 +371,12 @@ LINE = st.lists(WORD, min_size=1, max_size=5).map(" ".join)
     language=st.sampled_from(["en", "zh-hans"]),
 )
 def test_any_item_we_write_imports_as_the_same_text(title, summary, tldr, version, language):
+    # Simplified Chinese written in Traditional characters (談) is refused on import by
+    # design (cms/ingest/script.py; tested in test_ingestion.py): any other text comes back.
+    assume(
+        language != "zh-hans"
+        or not any(chinese.looks_traditional(text) for text in (title, summary, *tldr))
+    )
     suffix = language.replace("-", "_")
     story = make_story(
         None,

@@ -42,3 +42,30 @@ def test_the_check_finds_half_width_marks_beside_chinese():
         "%(a)s, %(b)s",
     ):
         assert not HALF_WIDTH_BESIDE_CHINESE.search(good), good
+
+
+TRADITIONAL = Path(settings.BASE_DIR) / "locale" / "zh_Hant" / "LC_MESSAGES" / "django.po"
+
+
+def test_the_traditional_catalog_is_the_simplified_one_converted_as_committed():
+    from django.core.management import call_command
+
+    call_command("derive_catalog", "--check")
+
+
+def test_the_traditional_catalog_translates_the_admin_in_traditional_characters():
+    from django.utils import translation
+
+    from cms.core import chinese
+
+    text = TRADITIONAL.read_text(encoding="utf-8")
+    assert "Language: zh_Hant" in text
+    values = re.findall(r'^msgstr "(.+)"$', text, re.M)
+    assert len(values) > 500
+    simplified = re.findall(r'^msgstr "(.+)"$', CATALOG.read_text(encoding="utf-8"), re.M)
+    assert sum(chinese.looks_traditional(value) for value in values) > len(values) // 2
+    assert not any(chinese.looks_traditional(value) for value in simplified)
+    with translation.override("zh-hant"):
+        assert translation.gettext("Traditional Chinese") == "繁體中文"
+        # Django's own zh_Hant catalog answers for Django's texts.
+        assert translation.gettext("Log out") == "登出"

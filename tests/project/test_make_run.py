@@ -46,3 +46,18 @@ def test_make_run_derives_media_addresses_from_host_and_port(tmp_path):
     assert addresses_seen_by_make_run(
         tmp_path, PORT="18811", env={"CMS_MEDIA_URL": "https://cdn.example.com/"}
     ) == {"media=https://cdn.example.com/", "logo=http://127.0.0.1:18811/static/api/logo.png"}
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_publishes_traditional_chinese_derived_from_the_chinese_desk(tmp_path):
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\necho "languages=$CMS_LANGUAGES"\n')
+    fake.chmod(0o755)
+    stamp = tmp_path / "installed"
+    stamp.touch()
+    env = {key: value for key, value in os.environ.items() if key != "CMS_LANGUAGES"}
+    done = subprocess.run(
+        ["make", "--no-print-directory", "run", f"PY={fake}", f"STAMP={stamp}", "PORT=18812"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "languages=en,zh-hans,zh-hant" in done.stdout.splitlines()
