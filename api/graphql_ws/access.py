@@ -18,7 +18,7 @@ from strawberry.types.execution import PreExecutionError
 from api.graphql_http import auth, limits, ratelimit
 from api.graphql_http.refusals import RequestError
 from api.graphql_ws import slots
-from api.ops.clients import address_group
+from api.ops.clients import address_group, forwarded_address
 from api.schema.errors import BadUserInput
 from cms.core import languages
 from cms.serving.audience import Audience
@@ -64,18 +64,10 @@ def context_for(transport, scope):
 
 def client_address(scope):
     """The caller's address group, as `api.ops.clients` reads it from a Django request."""
-    proxies = settings.CMS_TRUSTED_PROXY_COUNT
-    if proxies:
-        headers = dict(scope.get("headers") or [])
-        forwarded = [
-            part.strip()
-            for part in headers.get(b"x-forwarded-for", b"").decode("latin1").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return address_group(forwarded[-proxies])
+    headers = dict(scope.get("headers") or [])
+    forwarded_for = headers.get(b"x-forwarded-for", b"").decode("latin1")
     client = scope.get("client") or ("unknown", 0)
-    return address_group(str(client[0]))
+    return address_group(forwarded_address(forwarded_for, str(client[0])))
 
 
 def key_of(authorization):

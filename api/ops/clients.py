@@ -9,16 +9,20 @@ from django.conf import settings
 
 def client_address(request):
     """The caller's address: the peer, or the one the trusted proxies say they forwarded."""
+    return forwarded_address(
+        request.headers.get("X-Forwarded-For", ""), request.META.get("REMOTE_ADDR", "unknown")
+    )
+
+
+def forwarded_address(forwarded_for, peer):
+    """The address the trusted proxies forwarded (`X-Forwarded-For`), else the peer's; for
+    callers that have no Django request (an ASGI scope: subscriptions)."""
     proxies = settings.CMS_TRUSTED_PROXY_COUNT
     if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.headers.get("X-Forwarded-For", "").split(",")
-            if part.strip()
-        ]
+        forwarded = [part.strip() for part in forwarded_for.split(",") if part.strip()]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "unknown")
+    return peer
 
 
 def client_group(request):

@@ -304,3 +304,22 @@ def test_an_event_stream_whose_client_stops_reading_is_dropped(story, publisher,
         assert await slots.held("ip:127.0.0.1", 20) == 0
 
     run(scenario)
+
+
+def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_allowance(story, settings):
+    settings.CMS_SUBSCRIPTIONS_PER_ADDRESS = 1
+    settings.CMS_TRUSTED_PROXY_COUNT = 1
+    proxy = ("10.0.0.2", 1)
+
+    async def scenario():
+        first = await sse(client=proxy, headers=[("X-Forwarded-For", "198.51.100.4")])
+        second = await sse(client=proxy, headers=[("X-Forwarded-For", "198.51.100.5")])
+        await joined(story.pk, members=2)
+        again = await sse(client=proxy, headers=[("X-Forwarded-For", "198.51.100.4")])
+        (error,) = (await again.next())["errors"]
+        assert error["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS"
+        assert await slots.held("ip:198.51.100.4", 1) == 1
+        await first.close()
+        await second.close()
+
+    run(scenario)
