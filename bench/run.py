@@ -57,6 +57,8 @@ SEARCH_P50, SEARCH_P99 = 50.0, 200.0
 PEER_TARGET = 2.0
 WORKERS = int(os.environ.get("BENCH_WORKERS", str(CORES)))
 PORT = int(os.environ.get("BENCH_PORT", "8765"))
+# What the report should say about this run's machine (that others shared it, say).
+NOTE = os.environ.get("BENCH_NOTE", "").strip()
 # The crawler: distinct story pages walked at each size (and a few more whose SQL is counted).
 CRAWL_PAGES = int(os.environ.get("BENCH_CRAWL_PAGES", "3000"))
 CRAWL_SQL_PAGES = 20
@@ -716,7 +718,8 @@ BENCH_SIZES=100000 .venv/bin/python bench/run.py scale   # sync, crawler, search
 ```
 
 `BENCH_SIZES`, `BENCH_SECONDS`, `BENCH_WARMUP_SECONDS`, `BENCH_CLIENTS`, `BENCH_WORKERS`, `BENCH_CRAWL_PAGES`,
-`BENCH_DATABASE_URL`, `BENCH_REDIS_URL` and `BENCH_PORT` override the defaults; `PEER_DIR`,
+`BENCH_DATABASE_URL`, `BENCH_REDIS_URL` and `BENCH_PORT` override the defaults (`BENCH_NOTE` adds a line
+about the machine); `PEER_DIR`,
 `PEER_DATABASE` and `PEER_PORT` those of the peer (bench/peer.py).
 """
     (BASE / "BENCHMARKS.md").write_text(report, encoding="utf-8")
@@ -979,7 +982,7 @@ def machine_description():
         f"- Load average (1, 5, 15 min) when the run ended: "
         f"{', '.join(f'{n:.1f}' for n in os.getloadavg())} (other work on the machine "
         "lowers every number; compare ratios measured in one run)"
-    )
+    ) + (f"\n- {NOTE}" if NOTE else "")
 
 
 def version(*command):
