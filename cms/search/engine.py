@@ -473,7 +473,13 @@ class Search:
             return 0, False
         if self.candidates is not None and len(self.candidates) <= self.bound:
             return self._among(stories, self.candidates).count(), False
-        if self.sql.postgres:
+        if self.candidates is not None:
+            # Every match is listed (more than the bound, fewer than the probe limit: a word
+            # in a few per cent of stories): count readable stories among them, a primary-key
+            # probe each, instead of matching the index again (rechecking each version's
+            # vector: hundreds of milliseconds at 100,000 stories).
+            found = self._among(stories, self.candidates).order_by()[: self.bound + 1].count()
+        elif self.sql.postgres:
             found = self._count_among_listed(stories) or self._count_from_index(stories)
         else:
             found = self.matching(stories).order_by()[: self.bound + 1].count()

@@ -137,15 +137,28 @@ def filled_in_bulk():
         yield
     finally:
         switch("ENABLE")
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                INSERT INTO {SEARCH_TABLE} (translation_id, master_id, search_scope, search_vector)
-                SELECT t.id, t.master_id, t.search_scope,
-                       cms_search_vector(t.search_terms, t.search_scope)
-                FROM {translations} t
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM {SEARCH_TABLE} s WHERE s.translation_id = t.id
-                )
-                """
-            )
+        fill_missing()
+
+
+def fill_missing(story_ids=None):
+    """Add the search row of every version that has none (of `story_ids`' stories, if given).
+
+    The rows are computed by the SQL function the trigger calls. A bulk loader with the
+    trigger off calls this after each batch (its jobs then compute the rows side by side)
+    and once at the end for anything left; an index probe on the table's key skips the rest.
+    """
+    translations = StoryTranslation._meta.db_table
+    only = "AND t.master_id = ANY(%s)" if story_ids is not None else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {SEARCH_TABLE} (translation_id, master_id, search_scope, search_vector)
+            SELECT t.id, t.master_id, t.search_scope,
+                   cms_search_vector(t.search_terms, t.search_scope)
+            FROM {translations} t
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {SEARCH_TABLE} s WHERE s.translation_id = t.id
+            ) {only}
+            """,
+            [list(story_ids)] if story_ids is not None else [],
+        )

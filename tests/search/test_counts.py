@@ -107,3 +107,20 @@ def test_a_list_without_search_counts_exactly(gql):
     make_story("plain", languages=("en",))
     result = gql('{ stories(language: "en") { totalCount totalCountIsEstimate } }')
     assert result["data"]["stories"] == {"totalCount": 1, "totalCountIsEstimate": False}
+
+
+def test_a_count_among_listed_matches_asks_the_index_only_once(gql, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CMS_SEARCH_EXACT_COUNT = 2
+    settings.CMS_SEARCH_PROBE_LIMIT = 20000
+    for number in range(4):
+        make_story(f"z{number}", title_en="zebra", hours_ago=number + 1)
+    make_story("d", title_en="zebra", status=Story.Status.DRAFT, hours_ago=None)
+    with CaptureQueriesContext(connection) as queries:
+        found = gql(SEARCH)["data"]["stories"]
+    assert (found["totalCount"], found["totalCountIsEstimate"]) == (3, True)
+    if connection.vendor == "postgresql":
+        matched = [q["sql"] for q in queries if "@@" in q["sql"] and "EXPLAIN" not in q["sql"]]
+        assert len(matched) == 1, matched
