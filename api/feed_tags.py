@@ -2,10 +2,10 @@
 in the served language; and how feed answers may be cached."""
 
 from django.core.validators import slug_re
-from django.http import Http404
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from api.graphql_http.refusals import RequestError
 from cms.models import Story, Tag
 
 
@@ -27,7 +27,9 @@ def served_name(slug, audience):
         # A tag only drafts carry is not told by name: its feed is as absent as the tag.
         or not Story.objects.readable(audience).with_tag(slug).exists()
     ):
-        raise Http404(_("No feed for that tag."))
+        # Said in plain text, as the feed's other refusals are (api/feeds.py), rather
+        # than as the site's HTML page for a missing address.
+        raise RequestError(404, _("No feed for that tag."), code="NOT_FOUND")
     names = dict(
         Tag.translations.field.model.objects.filter(
             master=tag, language_code__in=audience.chain

@@ -8,7 +8,7 @@ from functools import wraps
 from urllib.parse import quote, urlencode
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape
@@ -194,7 +194,7 @@ class StoryFeed(Feed):
     def get_object(self, request, language):
         code = languages.normalize(language)
         if code is None:
-            raise Http404(_("No feed in that language."))
+            raise RequestError(404, _("No feed in that language."), code="NOT_FOUND")
         # Feed readers rarely send headers, so a key's feed token may come as ?token=.
         key = auth.authenticate_feed(request)
         if key is not None:

@@ -150,6 +150,26 @@ def test_an_unknown_language_is_404(client, url):
     assert client.get(url).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "asked", "told"),
+    [
+        ("en", "fr", "No feed in that language."),
+        ("zh-hans", "xx", "没有该语言的订阅源。"),
+        # The refusal speaks the caller's language, whatever the feed's.
+        ("en", "zh-hans?tag=no-such-tag", "No feed for that tag."),
+        ("zh-hans", "en?tag=no-such-tag", "没有该标签的订阅源。"),
+    ],
+)
+def test_a_feed_that_does_not_exist_is_a_404_saying_why_in_plain_text(
+    client, language, asked, told
+):
+    path, _sep, query = asked.partition("?")
+    response = client.get(f"/feeds/{path}/rss.xml?{query}", headers={"accept-language": language})
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/plain")
+    assert response.content.decode() == told
+
+
 def test_a_bad_feed_token_is_401(client):
     response = client.get("/feeds/en/rss.xml", {"token": "ankf_nope_nope"})
     assert response.status_code == 401
