@@ -73,8 +73,11 @@ class LiveCoverageMixin:
         return [path("<path:object_id>/live/", view, name=name), *super().get_urls()]
 
     def live_context(self, request, obj):
-        """What the composer shows: only to those who may publish entries, on a saved story."""
+        """What the composer shows: only to those who may publish entries, on a saved story
+        that was not killed (a kill is final: nothing is published on it again)."""
         if obj is None or obj.pk is None or not live.may_publish(request.user):
+            return {}
+        if obj.status == obj.Status.KILLED:
             return {}
         language = self.get_form_language(request, obj)
         images = Image.objects.filter(pk__in=live.story_images(obj))

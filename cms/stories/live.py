@@ -52,6 +52,12 @@ def _locked(story_id):
     return story
 
 
+def _not_killed(story):
+    """A killed story is gone for good: no coverage starts on it, no entry is added."""
+    if story.status == Story.Status.KILLED:
+        raise Refused(409, _("This story was killed: it cannot be covered live."))
+
+
 def _set(story, **fields):
     for name, value in fields.items():
         setattr(story, name, value)
@@ -64,6 +70,7 @@ def start(story_id, user, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         story = _locked(story_id)
+        _not_killed(story)
         if story.live_status == LiveStatus.LIVE:
             raise Refused(409, _("Live coverage of this story is already running."))
         _set(
@@ -206,6 +213,7 @@ def publish(
     }
     with transaction.atomic():
         story = _locked(story_id)
+        _not_killed(story)
         if story.live_status != LiveStatus.LIVE:
             raise Refused(
                 409,

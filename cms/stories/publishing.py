@@ -27,7 +27,7 @@ from cms.core.events import (
     story_went_live,
 )
 from cms.disclosure import rules as disclosure
-from cms.models import State, Story
+from cms.models import LiveStatus, State, Story
 from cms.stories import workflow
 
 
@@ -184,7 +184,18 @@ def kill(story, user, notice, now=None):
         with change(story, now) as current:
             current.step("kill")
             story.kill_notice = {code: text.strip() for code, text in notice.items()}
+            # A kill is final: running live coverage ends with it (cms/stories/live.py
+            # refuses to start it again), so no entry is published on a story gone.
             story.save()
+            if story.live_status == LiveStatus.LIVE:
+                # Coverage is written apart from the story's save (which never undoes it).
+                ended = {
+                    "live_status": LiveStatus.ENDED,
+                    "coverage_ended_at": now or timezone.now(),
+                }
+                Story.objects.filter(pk=story.pk).update(**ended)
+                for name, value in ended.items():
+                    setattr(story, name, value)
     return story
 
 

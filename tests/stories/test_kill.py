@@ -136,3 +136,34 @@ def test_the_pipeline_cannot_bring_a_killed_story_back(client):
     assert result["errors"][0]["field"] == "externalId"
     story.refresh_from_db()
     assert story.status == Story.Status.KILLED
+
+
+def test_killing_a_story_ends_its_live_coverage_and_none_can_start_again():
+    from cms.models import LiveStatus
+    from cms.stories import live
+
+    publisher = make_user("pia", "Publisher")
+    story = make_story()
+    live.start(story.pk, publisher)
+    publishing.kill(story, publisher, NOTICE)
+    story.refresh_from_db()
+    assert story.live_status == LiveStatus.ENDED
+    assert story.coverage_ended_at is not None
+    for attempt in (
+        lambda: live.start(story.pk, publisher),
+        lambda: live.publish(story.pk, publisher, language="en", text="Still here?"),
+    ):
+        with pytest.raises(live.Refused) as refused:
+            attempt()
+        assert refused.value.status == 409
+        assert str(refused.value.message) == "This story was killed: it cannot be covered live."
+
+
+def test_a_killed_story_s_admin_page_shows_no_live_composer(client):
+    publisher = make_user("pia", "Publisher")
+    story = make_story()
+    page = f"/admin/cms/story/{story.pk}/change/"
+    client.force_login(publisher)
+    assert b"cms-live-config" in client.get(page).content
+    publishing.kill(story, publisher, NOTICE)
+    assert b"cms-live-config" not in client.get(page).content
