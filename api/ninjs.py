@@ -90,7 +90,13 @@ def _moved(request, audience, slug):
     current = readable.filter(pk=moved).values_list("slug", flat=True).first()
     if current is None:
         return None
-    path = reverse("ninjs-story", kwargs={"language": audience.language, "slug": current})
+    return _redirect(request, audience.language, current)
+
+
+def _redirect(request, code, slug):
+    """A permanent redirect to the item's address in `code`, keeping what may change the
+    answer (`version`, `token`); never stored, since a token may ride along."""
+    path = reverse("ninjs-story", kwargs={"language": code, "slug": slug})
     query = {name: request.GET[name] for name in ("version", "token") if name in request.GET}
     response = HttpResponsePermanentRedirect(f"{path}?{urlencode(query)}" if query else path)
     response["Cache-Control"] = "no-store"
@@ -150,6 +156,9 @@ def story(request, language, slug):
     # No story has another slug (a NUL byte would not even reach PostgreSQL).
     if code is None or len(slug) > MAX_SLUG or not slug_re.fullmatch(slug):
         return _not_found()
+    if code != language:
+        # One address per item: `EN` or `zh-Hans` lead to the language's own code.
+        return _redirect(request, code, slug)
     try:
         version = _version(request)
         key = auth.authenticate_feed(request)

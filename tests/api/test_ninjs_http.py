@@ -155,6 +155,20 @@ def test_the_extension_schema_is_served_and_validates_what_is_served(client, sto
     assert client.get("/ninjs/schema/1.0.json").status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("asked", "address"),
+    [("EN", "/ninjs/en/s.json"), ("zh-Hans", "/ninjs/zh-hans/s.json?version=3.1")],
+)
+def test_a_language_spelled_otherwise_leads_to_the_item_s_one_address(
+    client, story, asked, address
+):
+    query = {"version": "3.1"} if "version" in address else {}
+    moved = client.get(f"/ninjs/{asked}/s.json", query)
+    assert (moved.status_code, moved["Location"]) == (301, address)
+    assert moved["Cache-Control"] == "no-store"
+    assert client.get(moved["Location"]).status_code == 200
+
+
 def test_an_old_slug_leads_to_the_current_address_and_a_draft_s_stays_unknown(client, story):
     story.slug = "renamed"
     story.save()
