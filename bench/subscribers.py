@@ -254,6 +254,10 @@ class Subscriber:
                 if message.get("type") == "next":
                     event = message["payload"]["data"]["liveEntries"]
                     self.received[int(event["entryId"])] = moment
+                elif message.get("type") == "ping":
+                    # As every graphql-transport-ws client does: the server closes a
+                    # connection that leaves its ping unanswered (CMS_SUBSCRIPTION_PING_SECONDS).
+                    await ws.send(json.dumps({"type": "pong"}))
                 elif message.get("type") in {"error", "complete"}:
                     raise RuntimeError(f"subscriber {self.number}: {message}")
 
