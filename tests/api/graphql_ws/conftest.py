@@ -6,6 +6,9 @@ import uuid
 import pytest
 from channels.layers import channel_layers
 
+from cms.stories import live
+from tests.factories import make_story, make_user
+
 
 @pytest.fixture(autouse=True)
 def own_channel_layer(settings):
@@ -15,3 +18,16 @@ def own_channel_layer(settings):
     settings.CHANNEL_LAYERS = {"default": layer}
     yield
     channel_layers.backends.clear()
+
+
+@pytest.fixture
+def publisher():
+    return make_user("publisher", "Publisher")
+
+
+@pytest.fixture
+def story(publisher):
+    """A published story whose live coverage is running."""
+    story = make_story("hearing")
+    live.start(story.pk, publisher)
+    return story

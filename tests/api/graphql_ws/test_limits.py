@@ -7,17 +7,14 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
 from api.asgi import application
 from api.graphql_ws import slots
 from cms.models import ApiKey, Partner
-from cms.stories import live
+from tests.api.graphql_ws.scenarios import publish, run
 from tests.api.graphql_ws.sse_client import EventStream, joined
-from tests.factories import make_story, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,32 +23,11 @@ SUBSCRIPTION = """subscription($slug: String!) {
 WAIT = 10
 
 
-def run(scenario):
-    async_to_sync(scenario)()
-
-
 @pytest.fixture(autouse=True)
 def fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", "Publisher")
-
-
-@pytest.fixture
-def story(publisher):
-    story = make_story("hearing")
-    live.start(story.pk, publisher)
-    return story
-
-
-publish = database_sync_to_async(
-    lambda story, user, text: live.publish(story.pk, user, language="en", text=text)
-)
 
 
 class Socket:

@@ -6,15 +6,15 @@ request answered with the protocol's clear error, never a 500."""
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import HttpCommunicator
 
 from api.asgi import application
 from cms.models import ApiKey, Partner, Story
 from cms.stories import live
+from tests.api.graphql_ws.scenarios import publish, run
 from tests.api.graphql_ws.sse_client import EventStream, joined
-from tests.factories import make_story, make_user
+from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,29 +23,6 @@ SUBSCRIPTION = """subscription($slug: String!, $after: ID, $language: String) {
     change entryId entry { id language text { html } correction }
   }
 }"""
-
-
-def run(scenario):
-    async_to_sync(scenario)()
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", "Publisher")
-
-
-@pytest.fixture
-def story(publisher):
-    story = make_story("hearing")
-    live.start(story.pk, publisher)
-    return story
-
-
-publish = database_sync_to_async(
-    lambda story, user, text, language="en": live.publish(
-        story.pk, user, language=language, text=text
-    )
-)
 
 
 async def subscribed(variables, method="POST", story=None, **options):

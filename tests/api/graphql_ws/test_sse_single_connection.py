@@ -6,38 +6,14 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 
-from cms.stories import live
+from tests.api.graphql_ws.scenarios import publish, run
 from tests.api.graphql_ws.sse_client import EventStream, joined
-from tests.factories import make_story, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SUBSCRIPTION = """subscription($slug: String!, $language: String) {
   liveEntries(slug: $slug, language: $language) { change entryId entry { language } } }"""
-
-
-def run(scenario):
-    async_to_sync(scenario)()
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", "Publisher")
-
-
-@pytest.fixture
-def story(publisher):
-    story = make_story("hearing")
-    live.start(story.pk, publisher)
-    return story
-
-
-publish = database_sync_to_async(
-    lambda story, user, text, language: live.publish(story.pk, user, language=language, text=text)
-)
 
 
 async def request(method, token=None, body=None, query_string=b"", accept="*/*"):

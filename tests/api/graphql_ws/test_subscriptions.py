@@ -8,7 +8,6 @@ import json
 from unittest import mock
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 
@@ -16,7 +15,8 @@ from api.asgi import application
 from cms.disclosure import rules as disclosure
 from cms.models import ApiKey, Partner, Story
 from cms.stories import live
-from tests.factories import make_story, make_user
+from tests.api.graphql_ws.scenarios import publish, run
+from tests.factories import make_story
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,29 +60,6 @@ class Client:
 
     async def close(self):
         await self.socket.disconnect()
-
-
-def run(scenario):
-    async_to_sync(scenario)()
-
-
-@pytest.fixture
-def publisher():
-    return make_user("publisher", "Publisher")
-
-
-@pytest.fixture
-def story(publisher):
-    story = make_story("hearing")
-    live.start(story.pk, publisher)
-    return story
-
-
-publish = database_sync_to_async(
-    lambda story, user, text, language="en": live.publish(
-        story.pk, user, language=language, text=text
-    )
-)
 
 
 async def subscribed(variables, **options):
